@@ -1,0 +1,79 @@
+//! Reproducible release archives: `.tar.gz`, or `.zip` for windows, holding one
+//! top-level folder with the binary and the app's README/LICENSE.
+//!
+//! Entries are sorted, owned by 0:0, with modes 0755 (binary) / 0644 (the rest)
+//! and the stamp's mtime, so the same input always gives the same bytes.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::stamp::civil;
+
+/// One file to put in an archive.
+pub struct Entry {
+    /// Name inside the top-level folder.
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub executable: bool,
+}
+
+pub fn mode(executable: bool) -> u32 {
+    if executable { 0o755 } else { 0o644 }
+}
+
+pub fn write_tar_gz(path: &Path, folder: &str, mut entries: Vec<Entry>, mtime: i64) -> anyhow::Result<()> {
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    // No file name and mtime 0 in the gzip header.
+    let gz = flate2::GzBuilder::new().mtime(0).write(file, flate2::Compression::best());
+    let mut tar = tar::Builder::new(gz);
+    tar.mode(tar::HeaderMode::Deterministic);
+    let mut dir = tar::Header::new_ustar();
+    dir.set_entry_type(tar::EntryType::Directory);
+    set_common(&mut dir, 0o755, mtime, 0);
+    tar.append_data(&mut dir, format!("{folder}/"), std::io::empty())?;
+    for e in &entries {
+        let mut header = tar::Header::new_ustar();
+        header.set_entry_type(tar::EntryType::Regular);
+        set_common(&mut header, mode(e.executable), mtime, e.bytes.len() as u64);
+        tar.append_data(&mut header, format!("{folder}/{}", e.name), e.bytes.as_slice())?;
+    }
+    tar.into_inner()?.finish()?.sync_all()?;
+    Ok(())
+}
+
+fn set_common(h: &mut tar::Header, mode: u32, mtime: i64, size: u64) {
+    h.set_mode(mode);
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_mtime(mtime.max(0) as u64);
+    h.set_size(size);
+    let _ = h.set_username("");
+    let _ = h.set_groupname("");
+}
+
+pub fn write_zip(path: &Path, folder: &str, mut entries: Vec<Entry>, mtime: i64) -> anyhow::Result<()> {
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut zip = zip::ZipWriter::new(file);
+    let (y, mo, d, h, mi, s) = civil(mtime);
+    // DOS time starts in 1980 and has 2-second steps.
+    let time = zip::DateTime::from_date_and_time(y.clamp(1980, 2107) as u16, mo as u8, d as u8, h as u8, mi as u8, s as u8)
+        .unwrap_or_default();
+    let options = |unix_mode: u32| {
+        zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(9))
+            .last_modified_time(time)
+            .unix_permissions(unix_mode)
+    };
+    zip.add_directory(format!("{folder}/"), options(0o755))?;
+    for e in &entries {
+        zip.start_file(format!("{folder}/{}", e.name), options(mode(e.executable)))?;
+        zip.write_all(&e.bytes)?;
+    }
+    zip.finish()?.sync_all()?;
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! `manifest.json`: every artifact with its target, kind, path, size and
+//! SHA-256, plus the version, commit, Go version, engine and settings used.
+//!
+//! It doubles as the marker that a directory was written by this tool and may
+//! be replaced by the next run (see `output.rs`).
+
+use std::path::Path;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+pub const FILE_NAME: &str = "manifest.json";
+/// Identifies directories this tool wrote.
+pub const GENERATOR: &str = "cargo xtask dist";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    pub generator: String,
+    pub schema: u32,
+    pub name: String,
+    pub version: String,
+    pub commit: String,
+    /// Commit date (RFC 3339), the date stamped into binaries.
+    pub date: String,
+    /// The mtime of every file written, seconds since 1970.
+    pub source_date_epoch: i64,
+    pub go_version: String,
+    pub engine: String,
+    pub image: Option<String>,
+    pub settings: serde_json::Value,
+    pub artifacts: Vec<Artifact>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Artifact {
+    /// `os/arch[/vN]`.
+    pub target: String,
+    pub kind: Kind,
+    /// Relative to the output directory, with `/` separators.
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Binary,
+    Archive,
+}
+
+impl Manifest {
+    pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
+        let mut text = serde_json::to_string_pretty(self)?;
+        text.push('\n');
+        std::fs::write(dir.join(FILE_NAME), text).context("cannot write manifest.json")
+    }
+
+    /// The manifest of `dir`, if it holds one of ours.
+    pub fn read(dir: &Path) -> Option<Manifest> {
+        let text = std::fs::read_to_string(dir.join(FILE_NAME)).ok()?;
+        serde_json::from_str::<Manifest>(&text).ok().filter(|m| m.generator == GENERATOR)
+    }
+}

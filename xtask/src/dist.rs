@@ -1,0 +1,72 @@
+//! `cargo xtask dist`: settings → plan → engine → verified release → swap into place.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use xshell::Shell;
+
+use crate::artifacts::{self, smoke, Release};
+use crate::engine;
+use crate::flags::Dist;
+use crate::output::Output;
+use crate::plan::Plan;
+use crate::project;
+use crate::settings::Settings;
+use crate::stamp::Stamp;
+use crate::target::Target;
+
+impl Dist {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
+        let settings_file = self.settings.clone().unwrap_or_else(|| project::root().join("dist.toml"));
+        let settings = Settings::load(&std::path::absolute(&settings_file)?)?;
+        let selected: Vec<Target> = if self.host {
+            vec![Target::host()?]
+        } else {
+            self.targets.iter().map(|t| t.trim().parse()).collect::<anyhow::Result<_>>()?
+        };
+        if !settings.app_dir.join("go.mod").is_file() {
+            anyhow::bail!(
+                "no go.mod in {} (app.dir in {}): point app.dir at your Go module",
+                settings.app_dir.display(),
+                settings.file.display()
+            );
+        }
+        let stamp = Stamp::read(sh, &settings.app_dir)?;
+        let plan = Plan::new(&settings, &selected, stamp)?;
+        let out: PathBuf = self.out.clone().unwrap_or_else(|| project::root().join("dist"));
+
+        // Before choosing an engine: a refused or locked output costs nothing.
+        let output = Output::prepare(&out)?;
+        let (engine, why) = engine::choose(sh, self.engine, &plan.go_version)?;
+        eprintln!("engine: {engine} ({why})");
+        eprintln!(
+            "building {} {} for {} target(s): {}",
+            plan.binary,
+            plan.stamp.version,
+            plan.builds.len(),
+            plan.targets().iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ")
+        );
+        let built = engine::build(engine, sh, &plan, output.staging())
+            .with_context(|| format!("the {engine} engine failed; {} is unchanged", output.path().display()))?;
+
+        let release = Release { plan: &plan, built: &built, engine, settings: serde_json::to_value(&settings.raw)? };
+        let manifest = artifacts::finish(output.staging(), &release)
+            .with_context(|| format!("cannot complete the release; {} is unchanged", output.path().display()))?;
+        if self.smoke {
+            for line in smoke::run(sh, output.staging(), &plan)? {
+                eprintln!("  smoke {line}");
+            }
+        }
+        crate::interrupt::check()?;
+        output.commit()?;
+        eprintln!(
+            "wrote {} artifacts ({} {}, {}) to {}",
+            manifest.artifacts.len(),
+            manifest.name,
+            manifest.version,
+            manifest.go_version,
+            out.display()
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,304 @@
+//! Drives the real pipeline code against an in-process GraphQL endpoint that
+//! records every query and answers like an engine would, then checks what the
+//! pipeline asked of the engine. (A real engine is exercised by
+//! `tests/dagger_engine.rs`, where one can be provisioned.)
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use dagger_sdk::core::graphql_client::{GraphQLClient, GraphQLError};
+use dagger_sdk::{Query, Selection};
+use serde_json::{json, Value};
+
+use super::{run, Job, EXCLUDE, GOCACHE, GOMODCACHE, OUT, WORKDIR};
+use crate::plan::Plan;
+use crate::settings::Settings;
+use crate::stamp::Stamp;
+
+/// One step of a query: `withExec(args: [...])`.
+#[derive(Debug, Clone, PartialEq)]
+struct Call {
+    field: String,
+    args: BTreeMap<String, Arg>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Arg {
+    Value(Value),
+    /// A bare GraphQL enum such as `SHARED`.
+    Enum(String),
+    /// An object passed by ID, resolved to the query that produced the ID.
+    Object(Vec<Call>),
+}
+
+impl Call {
+    fn str(&self, name: &str) -> &str {
+        match &self.args[name] {
+            Arg::Value(Value::String(s)) => s,
+            other => panic!("{}.{name} is {other:?}, not a string", self.field),
+        }
+    }
+
+    fn object(&self, name: &str) -> &[Call] {
+        match &self.args[name] {
+            Arg::Object(chain) => chain,
+            other => panic!("{}.{name} is {other:?}, not an object", self.field),
+        }
+    }
+}
+
+/// A GraphQL endpoint in-process: records queries, answers with fake IDs and canned outputs.
+#[derive(Default)]
+struct FakeEngine {
+    queries: Mutex<Vec<String>>,
+    dist_list: String,
+    /// `go build` exits 1 on this GOOS.
+    failing_goos: Option<&'static str>,
+}
+
+#[async_trait::async_trait]
+impl GraphQLClient for FakeEngine {
+    async fn query(&self, query: &str) -> Result<Option<Value>, GraphQLError> {
+        let index = {
+            let mut queries = self.queries.lock().unwrap();
+            queries.push(query.to_owned());
+            queries.len() - 1
+        };
+        let chain = self.resolve(query);
+        let leaf = chain.last().expect("empty query");
+        let exec_args = |chain: &[Call]| -> Vec<String> {
+            let exec = chain.iter().rev().find(|c| c.field == "withExec").expect("no exec");
+            serde_json::from_value(match &exec.args["args"] {
+                Arg::Value(v) => v.clone(),
+                other => panic!("exec args {other:?}"),
+            })
+            .unwrap()
+        };
+        let mut answer = match leaf.field.as_str() {
+            "id" => json!(format!("fake-{index}")),
+            "stdout" => match exec_args(&chain).join(" ").as_str() {
+                "go env GOVERSION" => json!("go1.26.8\n"),
+                "go tool dist list" => json!(self.dist_list),
+                other => panic!("unexpected stdout of {other}"),
+            },
+            "exitCode" => {
+                let fails = self.failing_goos.is_some_and(|os| env_of(&chain).get("GOOS").map(String::as_str) == Some(os));
+                json!(if fails { 1 } else { 0 })
+            }
+            "stderr" => json!("# example.com/hello\n./main.go:3:1: syntax error: non-declaration statement outside function body\n"),
+            "export" => json!(leaf.str("path")),
+            other => panic!("the fake engine cannot answer `{other}`: {query}"),
+        };
+        // Nest the answer under every field of the path, as GraphQL does.
+        for call in chain[..chain.len() - 1].iter().rev() {
+            answer = json!({ call.field.clone(): answer });
+        }
+        Ok(Some(answer))
+    }
+}
+
+impl FakeEngine {
+    fn client(self: &Arc<Self>) -> Query {
+        Query { proc: None, selection: Selection::default(), graphql_client: self.clone() }
+    }
+
+    /// Every query so far, resolved.
+    fn log(&self) -> Vec<Vec<Call>> {
+        let queries = self.queries.lock().unwrap().clone();
+        queries.iter().map(|q| self.resolve(q)).collect()
+    }
+
+    /// Parses `query{a(x:1){b{id}}}` into calls, replacing fake IDs by the calls that made them.
+    fn resolve(&self, query: &str) -> Vec<Call> {
+        let body = query.strip_prefix("query{").expect("not a query").trim_end_matches('}');
+        split_outside(body, '{')
+            .into_iter()
+            .filter(|segment| !segment.starts_with("..."))
+            .map(|segment| self.call(segment))
+            .collect()
+    }
+
+    fn call(&self, segment: &str) -> Call {
+        let (field, args) = match segment.split_once('(') {
+            Some((field, rest)) => (field, rest.strip_suffix(')').expect("unclosed args")),
+            None => (segment, ""),
+        };
+        let args = split_outside(args, ',')
+            .into_iter()
+            .filter(|a| !a.trim().is_empty())
+            .map(|a| {
+                let (name, value) = a.split_once(':').expect("arg without value");
+                (name.trim().to_owned(), self.arg(value.trim()))
+            })
+            .collect();
+        Call { field: field.trim().to_owned(), args }
+    }
+
+    fn arg(&self, text: &str) -> Arg {
+        match serde_json::from_str::<Value>(text) {
+            Ok(Value::String(s)) if s.starts_with("fake-") => {
+                let index: usize = s["fake-".len()..].parse().unwrap();
+                let producer = self.queries.lock().unwrap()[index].clone();
+                let mut chain = self.resolve(&producer);
+                assert_eq!(chain.pop().map(|c| c.field), Some("id".to_owned()));
+                Arg::Object(chain)
+            }
+            Ok(v) => Arg::Value(v),
+            Err(_) => Arg::Enum(text.to_owned()),
+        }
+    }
+}
+
+/// Splits on `sep` where it is outside strings, parentheses and brackets.
+fn split_outside(text: &str, sep: char) -> Vec<&str> {
+    let (mut depth, mut in_string, mut escaped, mut start) = (0i32, false, false, 0);
+    let mut parts = Vec::new();
+    for (i, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '(' | '[' if !in_string => depth += 1,
+            ')' | ']' if !in_string => depth -= 1,
+            c if c == sep && !in_string && depth == 0 => {
+                parts.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+fn env_of(chain: &[Call]) -> BTreeMap<String, String> {
+    chain
+        .iter()
+        .filter(|c| c.field == "withEnvVariable")
+        .map(|c| (c.str("name").to_owned(), c.str("value").to_owned()))
+        .collect()
+}
+
+fn job(targets: &[&str]) -> Job {
+    let settings = Settings::load(&crate::project::root().join("dist.toml")).unwrap();
+    let targets: Vec<_> = targets.iter().map(|t| t.parse().unwrap()).collect();
+    let stamp = Stamp::from_parts(Some("v2.0.1".into()), Some("c0ffee".into()), Some(1_700_000_000), None);
+    Job { plan: Plan::new(&settings, &targets, stamp).unwrap(), export_to: "/tmp/x/.dist.staging-1".into() }
+}
+
+const DIST_LIST: &str = "darwin/amd64\ndarwin/arm64\nlinux/amd64\nlinux/arm\nlinux/arm64\nwindows/amd64\nwindows/arm64\n";
+
+fn run_fake(engine: FakeEngine, job: &Job) -> (eyre::Result<crate::engine::Built>, Vec<Vec<Call>>) {
+    let engine = Arc::new(engine);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let outcome = runtime.block_on(run(&engine.client(), job));
+    (outcome, engine.log())
+}
+
+#[test]
+fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
+    let job = job(&[]);
+    let plan = &job.plan;
+    let (outcome, log) = run_fake(FakeEngine { dist_list: DIST_LIST.into(), ..Default::default() }, &job);
+    assert_eq!(outcome.unwrap().go_version, "go1.26.8");
+
+    let exports: Vec<&Vec<Call>> = log.iter().filter(|q| q.last().unwrap().field == "export").collect();
+    assert_eq!(exports.len(), 1, "one export for all targets");
+    let export = exports[0];
+    let (last, rest) = export.split_last().unwrap();
+    assert_eq!(last.str("path"), "/tmp/x/.dist.staging-1");
+    assert_eq!(last.args["wipe"], Arg::Value(json!(true)));
+    assert_eq!(rest[0].field, "directory", "gathered into one fresh directory");
+    assert_eq!(rest.last().unwrap().field, "withTimestamps");
+    assert_eq!(rest.last().unwrap().args["timestamp"], Arg::Value(json!(1_700_000_000)));
+
+    let files: Vec<&Call> = rest.iter().filter(|c| c.field == "withFile").collect();
+    assert_eq!(files.len(), plan.builds.len());
+    for (file, build) in files.iter().zip(&plan.builds) {
+        assert_eq!(file.str("path"), build.output);
+        let source = file.object("source");
+        let (file_call, ctr) = source.split_last().unwrap();
+        assert_eq!(file_call.str("path"), format!("{OUT}/{}", build.output));
+        let fields: Vec<&str> = ctr.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(&fields[..2], ["container", "from"]);
+        assert_eq!(ctr[1].str("address"), "golang:1.26.8");
+
+        let caches: Vec<(&str, &str, &Arg)> = ctr
+            .iter()
+            .filter(|c| c.field == "withMountedCache")
+            .map(|c| (c.str("path"), c.object("cache")[0].str("key"), &c.args["sharing"]))
+            .collect();
+        let shared = Arg::Enum("SHARED".into());
+        assert_eq!(caches, [(GOMODCACHE, "go-mod-1.26.8", &shared), (GOCACHE, "go-build-1.26.8", &shared)]);
+
+        let mount = ctr.iter().find(|c| c.field == "withMountedDirectory").unwrap();
+        assert_eq!(mount.str("path"), WORKDIR);
+        let host_dir = mount.object("source");
+        assert_eq!(host_dir[0].field, "host");
+        assert_eq!(host_dir[1].str("path"), plan.app_dir.to_str().unwrap());
+        assert_eq!(host_dir[1].args["exclude"], Arg::Value(json!(EXCLUDE)));
+        assert!(Path::new(host_dir[1].str("path")).join("go.mod").is_file());
+        assert_eq!(ctr.iter().find(|c| c.field == "withWorkdir").unwrap().str("path"), WORKDIR);
+
+        let execs: Vec<Value> = ctr
+            .iter()
+            .filter(|c| c.field == "withExec")
+            .map(|c| match &c.args["args"] {
+                Arg::Value(v) => v.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let out = format!("{OUT}/{}", build.output);
+        assert_eq!(execs, [json!(["go", "mod", "download"]), json!(plan.go_build_args(&out))]);
+        assert!(plan.go_build_args(&out).contains(&"-trimpath".to_owned()));
+
+        let env = env_of(ctr);
+        assert_eq!(env["GOOS"], build.target.os);
+        assert_eq!(env["GOARCH"], build.target.arch);
+        assert_eq!(env["CGO_ENABLED"], "0");
+        assert_eq!(env["GOMODCACHE"], GOMODCACHE);
+        // The fan-out comes after the one module download.
+        let download = ctr.iter().position(|c| c.args.get("args") == Some(&Arg::Value(json!(["go", "mod", "download"]))));
+        let goos = ctr.iter().position(|c| c.field == "withEnvVariable" && c.str("name") == "GOOS");
+        assert!(download < goos);
+    }
+    // Every branch was evaluated (concurrently) before the export.
+    let exit_codes = log.iter().filter(|q| q.last().unwrap().field == "exitCode").count();
+    assert_eq!(exit_codes, plan.builds.len());
+    assert_eq!(log.last().unwrap().last().unwrap().field, "export");
+}
+
+#[test]
+fn arm_variants_set_goarm() {
+    let job = job(&["linux/arm/v6"]);
+    let (outcome, log) = run_fake(FakeEngine { dist_list: DIST_LIST.into(), ..Default::default() }, &job);
+    outcome.unwrap();
+    let export = log.last().unwrap();
+    let file = export.iter().find(|c| c.field == "withFile").unwrap();
+    assert_eq!(file.str("path"), "linux/arm/v6/hello");
+    let env = env_of(file.object("source"));
+    assert_eq!((env["GOARCH"].as_str(), env["GOARM"].as_str()), ("arm", "6"));
+}
+
+#[test]
+fn compile_errors_name_each_failing_target_and_export_nothing() {
+    let job = job(&[]);
+    let engine = FakeEngine { dist_list: DIST_LIST.into(), failing_goos: Some("windows"), ..Default::default() };
+    let (outcome, log) = run_fake(engine, &job);
+    let err = format!("{:#}", outcome.unwrap_err());
+    assert!(err.contains("go build failed for windows/amd64 (exit 1):\n# example.com/hello\n./main.go:3:1: syntax error"), "{err}");
+    assert!(err.contains("go build failed for windows/arm64"), "{err}");
+    assert!(!err.contains("linux"), "{err}");
+    assert!(log.iter().all(|q| q.last().unwrap().field != "export"));
+}
+
+#[test]
+fn targets_unknown_to_the_image_toolchain_are_refused_before_building() {
+    let job = job(&["plan9/sparc", "linux/amd64"]);
+    let (outcome, log) = run_fake(FakeEngine { dist_list: DIST_LIST.into(), ..Default::default() }, &job);
+    let err = format!("{:#}", outcome.unwrap_err());
+    assert!(err.starts_with("target plan9/sparc is not supported by go1.26.8 in golang:1.26.8"), "{err}");
+    assert!(err.contains("linux/amd64 linux/arm"), "{err}");
+    assert!(log.iter().all(|q| !matches!(q.last().unwrap().field.as_str(), "exitCode" | "export")));
+}

@@ -1,0 +1,89 @@
+//! The engines that execute a [`Plan`]: Dagger (the pinned golang image, run by a
+//! Dagger engine) or the host's Go toolchain. Both write `<out>/<plan output>`
+//! for every target and report the Go version that built them.
+
+pub mod dagger;
+pub mod host;
+
+use std::path::Path;
+
+use anyhow::bail;
+use xshell::{cmd, Shell};
+
+use crate::plan::Plan;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineChoice {
+    /// Dagger when a Dagger session, engine or container runtime is available, else host.
+    Auto,
+    /// The Dagger pipeline (needs Docker, or a Dagger engine reachable through the environment).
+    Dagger,
+    /// The host's Go toolchain.
+    Host,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    Dagger,
+    Host,
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Engine::Dagger => "dagger",
+            Engine::Host => "host",
+        })
+    }
+}
+
+/// What an engine reports after building every target.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// `go env GOVERSION` of the toolchain that built the binaries, e.g. `go1.26.8`.
+    pub go_version: String,
+}
+
+/// Environment variables through which an already running Dagger is found.
+pub const DAGGER_ENV: [&str; 3] = ["DAGGER_SESSION_PORT", "_EXPERIMENTAL_DAGGER_RUNNER_HOST", "_EXPERIMENTAL_DAGGER_CLI_BIN"];
+
+/// Picks the engine and says why, in one line.
+pub fn choose(sh: &Shell, choice: EngineChoice, go_version: &str) -> anyhow::Result<(Engine, String)> {
+    match choice {
+        EngineChoice::Dagger => return Ok((Engine::Dagger, "--engine dagger".into())),
+        EngineChoice::Host => return Ok((Engine::Host, "--engine host".into())),
+        EngineChoice::Auto => {}
+    }
+    if let Some(why) = dagger_available(sh) {
+        return Ok((Engine::Dagger, why));
+    }
+    if host::go_on_path(sh) {
+        return Ok((Engine::Host, "no Dagger session and no container runtime answered (`docker info`, `podman info`); using the host's Go".into()));
+    }
+    bail!(
+        "no container runtime and no Go toolchain found: install Docker (to build in Dagger with golang:{go_version}) \
+         or Go {go_version} (to build on the host, `--engine host`)"
+    )
+}
+
+/// Why Dagger can run here, if it can.
+fn dagger_available(sh: &Shell) -> Option<String> {
+    if let Some(var) = DAGGER_ENV.iter().find(|v| sh.var(v).is_ok_and(|s| !s.is_empty())) {
+        return Some(format!("{var} is set"));
+    }
+    for runtime in ["docker", "podman"] {
+        if cmd!(sh, "{runtime} info").quiet().ignore_stdout().ignore_stderr().run().is_ok() {
+            return Some(format!("`{runtime} info` answered"));
+        }
+    }
+    None
+}
+
+/// Runs `plan` on `engine`, writing the binaries below `out`.
+pub fn build(engine: Engine, sh: &Shell, plan: &Plan, out: &Path) -> anyhow::Result<Built> {
+    match engine {
+        Engine::Dagger => dagger::build(plan, out),
+        Engine::Host => host::build(sh, plan, out),
+    }
+}
