@@ -2,12 +2,13 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use xshell::Shell;
 
 use crate::artifacts::{self, smoke, Release};
 use crate::engine;
 use crate::flags::Dist;
+use crate::interrupt;
 use crate::output::Output;
 use crate::plan::Plan;
 use crate::project;
@@ -46,8 +47,10 @@ impl Dist {
             plan.builds.len(),
             plan.targets().iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ")
         );
-        let built = engine::build(engine, sh, &plan, output.staging())
-            .with_context(|| format!("the {engine} engine failed; {} is unchanged", output.path().display()))?;
+        let built = match engine::build(engine, sh, &plan, output.staging()) {
+            Err(_) if interrupt::requested() => bail!("interrupted; {} is unchanged", output.path().display()),
+            built => built.with_context(|| format!("the {engine} engine failed; {} is unchanged", output.path().display()))?,
+        };
 
         let release = Release { plan: &plan, built: &built, engine, settings: serde_json::to_value(&settings.raw)? };
         let manifest = artifacts::finish(output.staging(), &release)
@@ -57,7 +60,9 @@ impl Dist {
                 eprintln!("  smoke {line}");
             }
         }
-        crate::interrupt::check()?;
+        if interrupt::requested() {
+            bail!("interrupted; {} is unchanged", output.path().display());
+        }
         output.commit()?;
         eprintln!(
             "wrote {} artifacts ({} {}, {}) to {}",

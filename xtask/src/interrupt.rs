@@ -31,8 +31,3 @@ pub fn check() -> anyhow::Result<()> {
     }
     Ok(())
 }
-
-/// The error [`check`] returns, recognised by `main` to exit with 130.
-pub fn is_interrupt(e: &anyhow::Error) -> bool {
-    requested() && e.chain().any(|c| c.to_string() == "interrupted")
-}

@@ -24,7 +24,8 @@ fn main() {
     let flags = flags::Xtask::parse();
     if let Err(e) = try_main(flags) {
         eprintln!("error: {e:#}");
-        std::process::exit(if interrupt::is_interrupt(&e) { 130 } else { 1 });
+        // 130 is the shell's code for "stopped by SIGINT".
+        std::process::exit(if interrupt::requested() { 130 } else { 1 });
     }
 }
 

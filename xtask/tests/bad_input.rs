@@ -1,0 +1,98 @@
+//! Bad input gets a clear message, exit code 1, and an untouched dist/.
+
+mod common;
+
+use std::fs;
+
+use common::*;
+
+/// Runs `args` against a project with a previous release, expects failure,
+/// checks dist/ is byte-for-byte unchanged, and returns stderr.
+fn refused(p: &Project, before: &std::collections::BTreeMap<String, Vec<u8>>, cmd: &mut std::process::Command) -> String {
+    let err = run_err(cmd);
+    assert!(err.lines().any(|l| l.starts_with("error: ")), "{err}");
+    assert!(snapshot(&p.out()) == *before, "dist/ changed");
+    assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
+    err
+}
+
+#[test]
+fn unknown_and_malformed_targets() {
+    let (p, before) = Project::with_previous_release();
+    let err = refused(&p, &before, &mut p.dist(&["--engine", "host", "--target", "plan9/sparc"]));
+    assert!(err.contains("target plan9/sparc is not supported by the host's go1."), "{err}");
+    assert!(err.contains("valid targets (`go tool dist list`):") && err.contains("linux/amd64") && err.contains("windows/arm64"), "{err}");
+
+    let err = refused(&p, &before, &mut p.dist(&["--target", "linux"]));
+    assert!(err.contains("target `linux` is malformed: write OS/ARCH (e.g. linux/amd64)"), "{err}");
+    let err = refused(&p, &before, &mut p.dist(&["--target", "linux/amd64/v3"]));
+    assert!(err.contains("target `linux/amd64/v3`: only arm takes a variant"), "{err}");
+}
+
+#[test]
+fn settings_errors_name_the_field_and_the_file() {
+    let (p, before) = Project::with_previous_release();
+    let settings = p.path().join("dist.toml");
+    let good = fs::read_to_string(&settings).unwrap();
+
+    fs::write(&settings, good.replace("binary = \"hello\"", "binray = \"hello\"")).unwrap();
+    let err = refused(&p, &before, &mut p.dist(&["--engine", "host"]));
+    assert!(err.contains(&format!("invalid settings in {}", settings.display())), "{err}");
+    assert!(err.contains("unknown field `binray`"), "{err}");
+
+    fs::write(&settings, good.replace("go = \"1.26.8\"", "go = 1.26")).unwrap();
+    let err = refused(&p, &before, &mut p.dist(&["--engine", "host"]));
+    assert!(err.contains(&format!("invalid settings in {}", settings.display())), "{err}");
+    assert!(err.contains("go = 1.26") && err.contains("expected a string"), "{err}");
+
+    fs::write(&settings, good.replace("dir = \"app\"", "dir = \"missing\"")).unwrap();
+    let err = refused(&p, &before, &mut p.dist(&["--engine", "host"]));
+    assert!(err.contains("no go.mod in") && err.contains("missing") && err.contains("app.dir in"), "{err}");
+}
+
+#[test]
+fn no_go_and_no_container_runtime_says_what_to_install() {
+    let (p, before) = Project::with_previous_release();
+    let empty = p.path().join("empty-path");
+    fs::create_dir(&empty).unwrap();
+    let err = refused(&p, &before, p.dist(&[]).env("PATH", &empty));
+    assert!(
+        err.contains("no container runtime and no Go toolchain found: install Docker (to build in Dagger with golang:1.26.8) or Go 1.26.8"),
+        "{err}"
+    );
+    let err = refused(&p, &before, p.dist(&["--engine", "host"]).env("PATH", &empty));
+    assert!(err.contains("no Go toolchain on PATH: install Go 1.26.8"), "{err}");
+}
+
+#[test]
+fn dagger_that_cannot_start_suggests_the_host_engine() {
+    let (p, before) = Project::with_previous_release();
+    let empty = p.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    // No Dagger CLI anywhere, and its download goes to a closed loopback port.
+    let err = refused(
+        &p,
+        &before,
+        p.dist(&["--engine", "dagger"])
+            .env("PATH", &empty)
+            .env("HOME", &empty)
+            .env("XDG_CACHE_HOME", &empty)
+            .env("HTTPS_PROXY", "http://127.0.0.1:9")
+            .env("https_proxy", "http://127.0.0.1:9"),
+    );
+    assert!(err.contains("cannot start Dagger: it needs Docker running"), "{err}");
+    assert!(err.contains("use --engine host"), "{err}");
+}
+
+#[test]
+fn an_output_directory_we_did_not_write_is_never_replaced() {
+    let p = Project::template();
+    let home = p.path().join("home");
+    fs::create_dir(&home).unwrap();
+    fs::write(home.join(".bashrc"), "precious").unwrap();
+    let err = run_err(&mut p.dist_to(&home, &["--engine", "host", "--host"]));
+    assert!(err.contains(&format!("refusing to replace {}", home.display())), "{err}");
+    assert_eq!(fs::read_to_string(home.join(".bashrc")).unwrap(), "precious");
+    assert_eq!(fs::read_dir(&home).unwrap().count(), 1);
+    assert_eq!(leftovers_beside(&home), Vec::<String>::new());
+}

@@ -1,0 +1,279 @@
+//! The host engine end to end: the real xtask binary builds the real app with
+//! the host's Go, and every output is checked from the outside.
+
+mod common;
+
+use std::fs;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use sha2::Digest;
+
+#[test]
+fn builds_every_default_target_with_correct_headers() {
+    let p = Project::template();
+    run_ok(&mut p.dist(&["--engine", "host"]));
+    let out = p.out();
+    let files = snapshot(&out);
+
+    let mut expected: Vec<String> = vec!["SHA256SUMS".into(), "manifest.json".into()];
+    for t in DEFAULT_TARGETS {
+        let (os, arch) = t.split_once('/').unwrap();
+        let (exe, ext) = if os == "windows" { ("hello.exe", "zip") } else { ("hello", "tar.gz") };
+        expected.push(format!("{t}/{exe}"));
+        expected.push(format!("hello_0.0.0-dev_{os}_{arch}.{ext}"));
+        assert_eq!(header(&files[&format!("{t}/{exe}")]), expected_header(t), "header of {t}");
+    }
+    expected.sort();
+    assert_eq!(files.keys().cloned().collect::<Vec<_>>(), expected, "dist/ holds exactly the release");
+
+    let host = host_target();
+    let binary = out.join(&host).join("hello");
+    let version = run_ok(&mut Command::new(&binary).arg("version"));
+    let text = String::from_utf8(version.stdout).unwrap();
+    assert!(text.starts_with("hello 0.0.0-dev (commit unknown, built unknown, go1."), "{text}");
+    assert!(text.ends_with(&format!(", {host})\n")), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&run_ok(&mut Command::new(&binary).args(["version", "--json"])).stdout).unwrap();
+    assert_eq!(format!("{}/{}", json["os"].as_str().unwrap(), json["arch"].as_str().unwrap()), host);
+
+    // Modes: binaries and directories 0755, everything else 0644.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |rel: &str| fs::metadata(out.join(rel)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode("."), 0o755);
+        assert_eq!(mode("linux"), 0o755);
+        for rel in files.keys() {
+            let want = if rel.contains('/') { 0o755 } else { 0o644 };
+            assert_eq!(mode(rel), want, "mode of {rel}");
+        }
+    }
+
+    let check = run_ok(Command::new("sha256sum").arg("-c").arg("SHA256SUMS").current_dir(&out));
+    let ok_lines = String::from_utf8(check.stdout).unwrap().lines().filter(|l| l.ends_with(": OK")).count();
+    assert_eq!(ok_lines, 12, "SHA256SUMS covers every binary and archive");
+
+    let manifest = manifest(&out);
+    assert_eq!(manifest["generator"], "cargo xtask dist");
+    assert_eq!(manifest["engine"], "host");
+    assert_eq!(manifest["version"], "0.0.0-dev");
+    assert_eq!(manifest["settings"]["app"]["main"], "./cmd/hello");
+    assert!(manifest["go_version"].as_str().unwrap().starts_with("go1."));
+    let artifacts = manifest["artifacts"].as_array().unwrap();
+    assert_eq!(artifacts.len(), 12);
+    for a in artifacts {
+        let path = a["path"].as_str().unwrap();
+        let bytes = &files[path];
+        assert_eq!(a["size"].as_u64().unwrap(), bytes.len() as u64, "size of {path}");
+        let digest: String = sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(a["sha256"].as_str().unwrap(), digest, "sha256 of {path}");
+        let target = a["target"].as_str().unwrap();
+        match a["kind"].as_str().unwrap() {
+            "binary" => assert!(path.starts_with(&format!("{target}/"))),
+            "archive" => assert!(path.contains(&target.replace('/', "_"))),
+            other => panic!("kind {other}"),
+        }
+    }
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let p = Project::template();
+    let (a, b) = (p.path().join("a"), p.path().join("b"));
+    run_ok(&mut p.dist_to(&a, &["--engine", "host", "--target", "linux/arm64,windows/amd64,darwin/arm64"]));
+    run_ok(&mut p.dist_to(&b, &["--engine", "host", "--target", "linux/arm64,windows/amd64,darwin/arm64"]));
+    let (a, b) = (snapshot(&a), snapshot(&b));
+    assert_eq!(a.len(), 8);
+    for (name, bytes) in &a {
+        assert!(b[name] == *bytes, "{name} differs between two builds");
+    }
+}
+
+#[test]
+fn archives_are_sorted_with_fixed_owner_modes_and_times() {
+    let p = Project::template();
+    let epoch = 1_700_000_000u64;
+    run_ok(p.dist(&["--engine", "host", "--target", "linux/amd64,windows/arm64"]).env("SOURCE_DATE_EPOCH", epoch.to_string()));
+    let out = p.out();
+    let binary = fs::read(out.join("linux/amd64/hello")).unwrap();
+    let readme = fs::read(workspace().join("app/README.md")).unwrap();
+
+    let tgz = fs::read(out.join("hello_0.0.0-dev_linux_amd64.tar.gz")).unwrap();
+    assert_eq!(&tgz[4..8], &[0, 0, 0, 0], "gzip header has no timestamp");
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(tgz.as_slice()));
+    let mut entries = Vec::new();
+    for entry in tar.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let h = entry.header().clone();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        let name = entry.path().unwrap().to_string_lossy().into_owned();
+        assert_eq!((h.uid().unwrap(), h.gid().unwrap(), h.mtime().unwrap()), (0, 0, epoch), "{name}");
+        entries.push((name, h.mode().unwrap(), bytes));
+    }
+    let names: Vec<(&str, u32)> = entries.iter().map(|(n, m, _)| (n.as_str(), *m)).collect();
+    assert_eq!(
+        names,
+        [
+            ("hello_0.0.0-dev_linux_amd64/", 0o755),
+            ("hello_0.0.0-dev_linux_amd64/README.md", 0o644),
+            ("hello_0.0.0-dev_linux_amd64/hello", 0o755)
+        ]
+    );
+    assert!(entries[1].2 == readme && entries[2].2 == binary, "archive holds the real files");
+
+    let mut zip = zip::ZipArchive::new(fs::File::open(out.join("hello_0.0.0-dev_windows_arm64.zip")).unwrap()).unwrap();
+    let mut zipped = Vec::new();
+    for i in 0..zip.len() {
+        let f = zip.by_index(i).unwrap();
+        let t = f.last_modified().unwrap();
+        assert_eq!((t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second()), (2023, 11, 14, 22, 13, 20));
+        zipped.push((f.name().to_owned(), f.unix_mode().unwrap() & 0o777));
+    }
+    assert_eq!(
+        zipped,
+        [
+            ("hello_0.0.0-dev_windows_arm64/".to_owned(), 0o755),
+            ("hello_0.0.0-dev_windows_arm64/README.md".to_owned(), 0o644),
+            ("hello_0.0.0-dev_windows_arm64/hello.exe".to_owned(), 0o755)
+        ]
+    );
+    let mut exe = Vec::new();
+    zip.by_name("hello_0.0.0-dev_windows_arm64/hello.exe").unwrap().read_to_end(&mut exe).unwrap();
+    assert_eq!(exe, fs::read(out.join("windows/arm64/hello.exe")).unwrap());
+
+    let mtime = fs::metadata(out.join("linux/amd64/hello")).unwrap().modified().unwrap();
+    assert_eq!(mtime.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(), epoch);
+    assert_eq!(manifest(&out)["date"], "2023-11-14T22:13:20Z");
+}
+
+#[test]
+fn version_stamp_comes_from_git() {
+    let p = Project::template();
+    let git = |args: &[&str]| {
+        run_ok(
+            Command::new("git")
+                .args(args)
+                .current_dir(p.path())
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@example.com")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@example.com")
+                .env("GIT_AUTHOR_DATE", "@1700000000 +0000")
+                .env("GIT_COMMITTER_DATE", "@1700000000 +0000"),
+        )
+    };
+    git(&["init", "-q"]);
+    fs::write(p.path().join(".gitignore"), "/dist/\n").unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-qm", "release"]);
+    git(&["tag", "v1.2.3"]);
+    let commit = String::from_utf8(git(&["rev-parse", "HEAD"]).stdout).unwrap().trim().to_owned();
+
+    run_ok(&mut p.dist(&["--engine", "host", "--host"]));
+    let host = host_target();
+    let out = run_ok(&mut Command::new(p.out().join(&host).join("hello")).arg("version"));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with(&format!("hello 1.2.3 (commit {commit}, built 2023-11-14T22:13:20Z, go1.")), "{text}");
+    let m = manifest(&p.out());
+    assert_eq!((m["version"].as_str(), m["commit"].as_str()), (Some("1.2.3"), Some(commit.as_str())));
+    assert!(p.out().join(format!("hello_1.2.3_{}.tar.gz", host.replace('/', "_"))).is_file());
+
+    fs::write(p.path().join("app/README.md"), "changed\n").unwrap();
+    run_ok(&mut p.dist(&["--engine", "host", "--host"]));
+    assert_eq!(manifest(&p.out())["version"], "1.2.3-dirty");
+}
+
+#[test]
+fn a_compile_error_names_the_target_and_leaves_dist_intact() {
+    let (p, before) = Project::with_previous_release();
+    fs::write(p.path().join("app/cmd/hello/broken.go"), "package main\n\nfunc broken() {\n\treturn 1\n}\n").unwrap();
+    let err = run_err(&mut p.dist(&["--engine", "host", "--target", "linux/arm64"]));
+    assert!(err.contains("go build failed for linux/arm64"), "{err}");
+    assert!(err.contains("broken.go:4:9: too many return values"), "compiler output shown: {err}");
+    assert!(err.contains(&format!("{} is unchanged", p.out().display())), "{err}");
+    assert!(snapshot(&p.out()) == before, "dist/ changed");
+    assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
+}
+
+/// Points `go` at a wrapper that always builds for amd64: the release must be refused.
+#[test]
+fn a_binary_for_the_wrong_cpu_fails_verification() {
+    let (p, before) = Project::with_previous_release();
+    let real_go = String::from_utf8(run_ok(Command::new("go").args(["env", "GOROOT"])).stdout).unwrap();
+    let bin = p.path().join("forger");
+    fs::create_dir(&bin).unwrap();
+    let wrapper = bin.join("go");
+    fs::write(&wrapper, format!("#!/bin/sh\nexport GOARCH=amd64\nexec '{}/bin/go' \"$@\"\n", real_go.trim())).unwrap();
+    run_ok(Command::new("chmod").arg("755").arg(&wrapper));
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+
+    let err = run_err(p.dist(&["--engine", "host", "--target", "linux/arm64"]).env("PATH", path));
+    assert!(
+        err.contains("the linux/arm64 binary is Elf X86_64 little-endian, but linux/arm64 needs Elf Aarch64 little-endian"),
+        "{err}"
+    );
+    assert!(snapshot(&p.out()) == before, "dist/ changed");
+    assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
+}
+
+/// SIGINT mid-build: the xtask stops its `go build`s, removes the staging
+/// directory and exits 130; a second run meanwhile is refused by the lock.
+#[test]
+fn an_interrupted_build_leaves_dist_intact() {
+    let (p, before) = Project::with_previous_release();
+    // A cold build cache keeps the build running long enough to interrupt it.
+    let cache = p.path().join("cold-gocache");
+    let stderr_file = p.path().join("stderr.txt");
+    let mut child = p
+        .dist(&["--engine", "host"])
+        .env("GOCACHE", &cache)
+        .stdout(Stdio::null())
+        .stderr(fs::File::create(&stderr_file).unwrap())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !fs::read_to_string(&stderr_file).unwrap().contains("  building ") {
+        assert!(child.try_wait().unwrap().is_none(), "finished before it could be interrupted");
+        assert!(started.elapsed() < Duration::from_secs(120), "no build started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(leftovers_beside(&p.out()).len(), 1, "a staging directory exists mid-build");
+
+    let second = run_err(&mut p.dist(&["--engine", "host"]));
+    assert!(second.contains(&format!("another `cargo xtask dist` (pid {}", child.id())), "{second}");
+
+    run_ok(Command::new("kill").args(["-INT", &child.id().to_string()]));
+    let status = child.wait().unwrap();
+    let stderr = fs::read_to_string(&stderr_file).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains(&format!("error: interrupted; {} is unchanged", p.out().display())), "{stderr}");
+    // Give any straggling compiler a moment to (wrongly) write something.
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(snapshot(&p.out()) == before, "dist/ changed");
+    assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
+}
+
+#[test]
+fn smoke_runs_what_this_machine_can_and_says_what_it_cannot() {
+    let p = Project::template();
+    let host = host_target();
+    let targets = format!("{host},darwin/arm64,linux/arm64,linux/amd64");
+    let out = run_ok(&mut p.dist(&["--engine", "host", "--target", &targets, "--smoke"]));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains(&format!("smoke {host}: ran natively: hello 0.0.0-dev (commit unknown")), "{stderr}");
+    if !host.starts_with("darwin") {
+        assert!(stderr.contains("smoke darwin/arm64: not run: a darwin binary cannot run on"), "{stderr}");
+    }
+    let foreign = if host == "linux/amd64" { "linux/arm64" } else { "linux/amd64" };
+    let qemu = if foreign == "linux/arm64" { "qemu-aarch64" } else { "qemu-x86_64" };
+    if Path::new("/proc/sys/fs/binfmt_misc").join(qemu).exists() {
+        assert!(stderr.contains(&format!("smoke {foreign}: ran through {qemu}")), "{stderr}");
+    } else {
+        assert!(stderr.contains(&format!("smoke {foreign}: not run: no qemu-user binfmt entry")), "{stderr}");
+    }
+}
