@@ -23,7 +23,7 @@ impl Dist {
         let selected: Vec<Target> = if self.host {
             vec![Target::host()?]
         } else {
-            self.targets.iter().map(|t| t.trim().parse()).collect::<anyhow::Result<_>>()?
+            parse_targets(sh, &self.targets)?
         };
         if !settings.app_dir.join("go.mod").is_file() {
             anyhow::bail!(
@@ -74,4 +74,19 @@ impl Dist {
         );
         Ok(())
     }
+}
+
+/// Parses `--target` values; a malformed one is reported with the valid targets.
+fn parse_targets(sh: &Shell, raw: &[String]) -> anyhow::Result<Vec<Target>> {
+    raw.iter()
+        .map(|t| {
+            t.trim().parse::<Target>().map_err(|e| {
+                let valid = match xshell::cmd!(sh, "go tool dist list").quiet().ignore_stderr().read() {
+                    Ok(list) => format!("valid targets (`go tool dist list`):\n  {}", list.split_whitespace().collect::<Vec<_>>().join(" ")),
+                    Err(_) => "`go tool dist list` prints the valid targets".to_owned(),
+                };
+                anyhow::format_err!("{e}\n{valid}")
+            })
+        })
+        .collect()
 }

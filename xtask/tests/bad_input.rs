@@ -27,6 +27,7 @@ fn unknown_and_malformed_targets() {
     assert!(err.contains("target `linux` is malformed: write OS/ARCH (e.g. linux/amd64)"), "{err}");
     let err = refused(&p, &before, &mut p.dist(&["--target", "linux/amd64/v3"]));
     assert!(err.contains("target `linux/amd64/v3`: only arm takes a variant"), "{err}");
+    assert!(err.contains("valid targets (`go tool dist list`):\n  aix/ppc64 "), "{err}");
 }
 
 #[test]
