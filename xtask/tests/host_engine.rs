@@ -32,12 +32,12 @@ fn builds_every_default_target_with_correct_headers() {
 
     let host = host_target();
     let binary = out.join(&host).join("hello");
-    let version = run_ok(&mut Command::new(&binary).arg("version"));
+    let version = run_ok(Command::new(&binary).arg("version"));
     let text = String::from_utf8(version.stdout).unwrap();
     assert!(text.starts_with("hello 0.0.0-dev (commit unknown, built unknown, go1."), "{text}");
     assert!(text.ends_with(&format!(", {host})\n")), "{text}");
     let json: serde_json::Value =
-        serde_json::from_slice(&run_ok(&mut Command::new(&binary).args(["version", "--json"])).stdout).unwrap();
+        serde_json::from_slice(&run_ok(Command::new(&binary).args(["version", "--json"])).stdout).unwrap();
     assert_eq!(format!("{}/{}", json["os"].as_str().unwrap(), json["arch"].as_str().unwrap()), host);
 
     // Modes: binaries and directories 0755, everything else 0644.
@@ -176,7 +176,7 @@ fn version_stamp_comes_from_git() {
 
     run_ok(&mut p.dist(&["--engine", "host", "--host"]));
     let host = host_target();
-    let out = run_ok(&mut Command::new(p.out().join(&host).join("hello")).arg("version"));
+    let out = run_ok(Command::new(p.out().join(&host).join("hello")).arg("version"));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with(&format!("hello 1.2.3 (commit {commit}, built 2023-11-14T22:13:20Z, go1.")), "{text}");
     let m = manifest(&p.out());
