@@ -27,7 +27,7 @@ pub fn write_tar_gz(path: &Path, folder: &str, mut entries: Vec<Entry>, mtime: i
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     // No file name and mtime 0 in the gzip header.
-    let gz = flate2::GzBuilder::new().mtime(0).write(file, flate2::Compression::best());
+    let gz = flate2::GzBuilder::new().mtime(0).write(file, flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
     tar.mode(tar::HeaderMode::Deterministic);
     let mut dir = tar::Header::new_ustar();
@@ -65,7 +65,7 @@ pub fn write_zip(path: &Path, folder: &str, mut entries: Vec<Entry>, mtime: i64)
     let options = |unix_mode: u32| {
         zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
-            .compression_level(Some(9))
+            .compression_level(Some(6))
             .last_modified_time(time)
             .unix_permissions(unix_mode)
     };

@@ -102,7 +102,8 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
         .map(|b| {
             let env = plan.env_for(&b.target);
             let ctr = env.into_iter().fold(go.clone(), |c, (k, v)| c.with_env_variable(k, v));
-            let args = plan.go_build_args(&format!("{OUT}/{}", b.output));
+            let mut args = vec!["go".to_owned()];
+            args.extend(plan.go_build_args(&format!("{OUT}/{}", b.output)));
             let exec = ContainerWithExecOptsBuilder::default().expect(ReturnType::Any).build().expect("all fields optional");
             (b, ctr.with_exec_opts(args, exec))
         })
