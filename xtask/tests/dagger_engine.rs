@@ -30,6 +30,8 @@ fn dagger_builds_the_same_bytes_as_the_host() {
                 cmd.env(var, v);
             }
         }
+        // Plain progress lines, to see what the engine took from its cache.
+        cmd.env("DAGGER_PROGRESS", "plain").env("NO_COLOR", "1");
         // The engine looks for dagger.toml/dagger.lock from the working directory up.
         cmd.current_dir(p.path());
         cmd
@@ -58,8 +60,11 @@ fn dagger_builds_the_same_bytes_as_the_host() {
 
     // No source change: the engine's cache answers.
     let started = Instant::now();
-    run_ok(&mut dagger(&p));
+    let second = run_ok(&mut dagger(&p));
     let warm = started.elapsed();
+    let progress = String::from_utf8_lossy(&second.stderr);
+    let builds = cached_builds(&progress);
+    assert_eq!(builds, (DEFAULT_TARGETS.len(), DEFAULT_TARGETS.len()), "every go build cached on the second run:\n{progress}");
     assert!(snapshot(&dagger_out) == files, "a second dagger run changed the bytes");
     eprintln!("dagger engine: cold run {:.1} s, warm run {:.1} s", cold.as_secs_f64(), warm.as_secs_f64());
 
@@ -73,4 +78,17 @@ fn dagger_builds_the_same_bytes_as_the_host() {
             assert!(host_files[name] == *bytes, "{name} differs between the dagger and host engines");
         }
     }
+}
+
+/// (go build execs, of which answered from the cache) in the CLI's plain
+/// progress, where a span's lines share a number: `34 : ┆ withExec go build …`
+/// then `34 : ┆ Container.withExec CACHED [0.0s]`.
+fn cached_builds(progress: &str) -> (usize, usize) {
+    let span = |line: &str| line.split(':').next().unwrap_or("").trim().to_owned();
+    let builds: Vec<String> = progress.lines().filter(|l| l.contains("┆ withExec go build ")).map(span).collect();
+    let cached = builds
+        .iter()
+        .filter(|id| progress.lines().any(|l| span(l) == **id && l.contains("Container.withExec CACHED")))
+        .count();
+    (builds.len(), cached)
 }
