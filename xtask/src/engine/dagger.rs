@@ -95,13 +95,14 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
     check_supported(&plan.targets(), &dist_list, &format!("{go_version} in {}", plan.image))
         .map_err(|e| eyre!("{e}"))?;
 
+    // The app's environment (GOPROXY, GOFLAGS, CGO_ENABLED…) applies to the download too.
+    let go = plan.env.iter().fold(go, |c, (k, v)| c.with_env_variable(k, v));
     let go = go.with_exec(vec!["go", "mod", "download"]);
     let branches: Vec<(&crate::plan::TargetBuild, Container)> = plan
         .builds
         .iter()
         .map(|b| {
-            let env = plan.env_for(&b.target);
-            let ctr = env.into_iter().fold(go.clone(), |c, (k, v)| c.with_env_variable(k, v));
+            let ctr = b.target.go_env().into_iter().fold(go.clone(), |c, (k, v)| c.with_env_variable(k, v));
             let mut args = vec!["go".to_owned()];
             args.extend(plan.go_build_args(&format!("{OUT}/{}", b.output)));
             let exec = ContainerWithExecOptsBuilder::default().expect(ReturnType::Any).build().expect("all fields optional");

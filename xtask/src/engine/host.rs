@@ -37,6 +37,7 @@ pub fn build(sh: &Shell, plan: &Plan, out: &Path) -> anyhow::Result<Built> {
 
     // Once before the fan-out: parallel builds that each download modules race.
     cmd!(sh, "go mod download")
+        .envs(&plan.env)
         .quiet()
         .run()
         .with_context(|| format!("`go mod download` failed in {}", plan.app_dir.display()))?;

@@ -265,6 +265,8 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
         let download = ctr.iter().position(|c| c.args.get("args") == Some(&Arg::Value(json!(["go", "mod", "download"]))));
         let goos = ctr.iter().position(|c| c.field == "withEnvVariable" && c.str("name") == "GOOS");
         assert!(download < goos);
+        let cgo = ctr.iter().position(|c| c.field == "withEnvVariable" && c.str("name") == "CGO_ENABLED");
+        assert!(cgo < download, "the app's environment applies to `go mod download` too");
     }
     // Every branch was evaluated (concurrently) before the export.
     let exit_codes = log.iter().filter(|q| q.last().unwrap().field == "exitCode").count();
