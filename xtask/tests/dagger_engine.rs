@@ -63,8 +63,9 @@ fn dagger_builds_the_same_bytes_as_the_host() {
     let second = run_ok(&mut dagger(&p));
     let warm = started.elapsed();
     let progress = String::from_utf8_lossy(&second.stderr);
-    let builds = cached_builds(&progress);
-    assert_eq!(builds, (DEFAULT_TARGETS.len(), DEFAULT_TARGETS.len()), "every go build cached on the second run:\n{progress}");
+    let (shown, cached) = cached_builds(&progress);
+    // The CLI's progress collapses some cached spans, so not every build is listed.
+    assert!(shown > 0 && cached == shown, "{cached} of {shown} go builds cached on the second run:\n{progress}");
     assert!(snapshot(&dagger_out) == files, "a second dagger run changed the bytes");
     eprintln!("dagger engine: cold run {:.1} s, warm run {:.1} s", cold.as_secs_f64(), warm.as_secs_f64());
 
@@ -80,12 +81,12 @@ fn dagger_builds_the_same_bytes_as_the_host() {
     }
 }
 
-/// (go build execs, of which answered from the cache) in the CLI's plain
-/// progress, where a span's lines share a number: `34 : ┆ withExec go build …`
-/// then `34 : ┆ Container.withExec CACHED [0.0s]`.
+/// (go build execs shown, of which answered from the cache) in the CLI's plain
+/// progress, where a span's lines share a number: `34  : withExec go build …`
+/// then `34  : Container.withExec CACHED [0.0s]` (or `DONE` if it ran).
 fn cached_builds(progress: &str) -> (usize, usize) {
     let span = |line: &str| line.split(':').next().unwrap_or("").trim().to_owned();
-    let builds: Vec<String> = progress.lines().filter(|l| l.contains("┆ withExec go build ")).map(span).collect();
+    let builds: Vec<String> = progress.lines().filter(|l| l.contains(" withExec go build ")).map(span).collect();
     let cached = builds
         .iter()
         .filter(|id| progress.lines().any(|l| span(l) == **id && l.contains("Container.withExec CACHED")))
