@@ -26,7 +26,7 @@ impl Dist {
             parse_targets(sh, &self.targets)?
         };
         if !settings.app_dir.join("go.mod").is_file() {
-            anyhow::bail!(
+            bail!(
                 "no go.mod in {} (app.dir in {}): point app.dir at your Go module",
                 settings.app_dir.display(),
                 settings.file.display()
@@ -47,21 +47,24 @@ impl Dist {
             plan.builds.len(),
             plan.targets().iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ")
         );
+        // Until `commit`, every failure drops the staging directory and leaves `out` as it was.
+        let unchanged = || format!("{} is unchanged", output.path().display());
         let built = match engine::build(engine, sh, &plan, output.staging()) {
-            Err(_) if interrupt::requested() => bail!("interrupted; {} is unchanged", output.path().display()),
-            built => built.with_context(|| format!("the {engine} engine failed; {} is unchanged", output.path().display()))?,
+            Err(_) if interrupt::requested() => bail!("interrupted; {}", unchanged()),
+            built => built.with_context(|| format!("the {engine} engine failed; {}", unchanged()))?,
         };
 
         let release = Release { plan: &plan, built: &built, engine, settings: serde_json::to_value(&settings.raw)? };
         let manifest = artifacts::finish(output.staging(), &release)
-            .with_context(|| format!("cannot complete the release; {} is unchanged", output.path().display()))?;
+            .with_context(|| format!("cannot complete the release; {}", unchanged()))?;
         if self.smoke {
-            for line in smoke::run(sh, output.staging(), &plan)? {
+            let report = smoke::run(sh, output.staging(), &plan).with_context(unchanged)?;
+            for line in report {
                 eprintln!("  smoke {line}");
             }
         }
         if interrupt::requested() {
-            bail!("interrupted; {} is unchanged", output.path().display());
+            bail!("interrupted; {}", unchanged());
         }
         output.commit()?;
         eprintln!(

@@ -151,9 +151,8 @@ fn archives_are_sorted_with_fixed_owner_modes_and_times() {
     assert_eq!(manifest(&out)["date"], "2023-11-14T22:13:20Z");
 }
 
-#[test]
-fn version_stamp_comes_from_git() {
-    let p = Project::template();
+/// Commits the project with a fixed date and tags it; returns the commit hash.
+fn commit_and_tag(p: &Project, tag: &str) -> String {
     let git = |args: &[&str]| {
         run_ok(
             Command::new("git")
@@ -171,8 +170,14 @@ fn version_stamp_comes_from_git() {
     fs::write(p.path().join(".gitignore"), "/dist/\n").unwrap();
     git(&["add", "."]);
     git(&["commit", "-qm", "release"]);
-    git(&["tag", "v1.2.3"]);
-    let commit = String::from_utf8(git(&["rev-parse", "HEAD"]).stdout).unwrap().trim().to_owned();
+    git(&["tag", tag]);
+    String::from_utf8(git(&["rev-parse", "HEAD"]).stdout).unwrap().trim().to_owned()
+}
+
+#[test]
+fn version_stamp_comes_from_git() {
+    let p = Project::template();
+    let commit = commit_and_tag(&p, "v1.2.3");
 
     run_ok(&mut p.dist(&["--engine", "host", "--host"]));
     let host = host_target();
@@ -255,6 +260,20 @@ fn an_interrupted_build_leaves_dist_intact() {
     // Give any straggling compiler a moment to (wrongly) write something.
     std::thread::sleep(Duration::from_secs(1));
     assert!(snapshot(&p.out()) == before, "dist/ changed");
+    assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
+}
+
+/// Go ignores `-X` for a variable that does not exist: --smoke catches the typo.
+#[test]
+fn smoke_catches_a_version_that_was_not_stamped() {
+    let settings = fs::read_to_string(workspace().join("dist.toml")).unwrap();
+    let p = Project::new(&settings.replace("internal/buildinfo.Version\"", "internal/buildinfo.Versoin\""));
+    commit_and_tag(&p, "v3.1.4");
+    let err = run_err(&mut p.dist(&["--engine", "host", "--host", "--smoke"]));
+    assert!(err.contains("smoke test failed"), "{err}");
+    assert!(err.contains("which does not name version 3.1.4"), "{err}");
+    assert!(err.contains("hello 0.0.0-dev (commit "), "{err}");
+    assert!(!p.out().exists(), "nothing written");
     assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
 }
 

@@ -140,6 +140,9 @@ fn normalize(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
     for path in paths {
         let executable = path.is_dir() || binaries.contains(&path);
         set_mode(&path, if executable { 0o755 } else { 0o644 })?;
+        if path.is_dir() && cfg!(not(unix)) {
+            continue; // Windows cannot open a directory as a file to set its time.
+        }
         fs::File::open(&path)
             .and_then(|f| f.set_modified(mtime))
             .with_context(|| format!("cannot set the mtime of {}", path.display()))?;
