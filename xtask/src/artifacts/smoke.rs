@@ -96,7 +96,7 @@ mod tests {
         assert_eq!(runner_for(&Target::new("linux", "386"), &host), Runner::Native);
         assert!(matches!(runner_for(&Target::new("darwin", "amd64"), &host), Runner::Unavailable(w) if w.contains("darwin binary cannot run on linux")));
         let arm = runner_for(&Target::new("linux", "arm64"), &host);
-        let registered = Path::new("/proc/sys/fs/binfmt_misc/qemu-aarch64").exists();
+        let registered = std::fs::read_to_string("/proc/sys/fs/binfmt_misc/qemu-aarch64").is_ok_and(|s| s.starts_with("enabled"));
         assert_eq!(matches!(arm, Runner::Binfmt(_)), registered, "{arm:?}");
     }
 
