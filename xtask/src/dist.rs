@@ -20,11 +20,7 @@ impl Dist {
     pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
         let settings_file = self.settings.clone().unwrap_or_else(|| project::root().join("dist.toml"));
         let settings = Settings::load(&std::path::absolute(&settings_file)?)?;
-        let selected: Vec<Target> = if self.host {
-            vec![Target::host()?]
-        } else {
-            parse_targets(sh, &self.targets)?
-        };
+        let selected: Vec<Target> = if self.host { vec![Target::host()?] } else { parse_targets(sh, &self.targets)? };
         if !settings.app_dir.join("go.mod").is_file() {
             bail!(
                 "no go.mod in {} (app.dir in {}): point app.dir at your Go module",
@@ -85,7 +81,10 @@ fn parse_targets(sh: &Shell, raw: &[String]) -> anyhow::Result<Vec<Target>> {
         .map(|t| {
             t.trim().parse::<Target>().map_err(|e| {
                 let valid = match xshell::cmd!(sh, "go tool dist list").quiet().ignore_stderr().read() {
-                    Ok(list) => format!("valid targets (`go tool dist list`):\n  {}", list.split_whitespace().collect::<Vec<_>>().join(" ")),
+                    Ok(list) => format!(
+                        "valid targets (`go tool dist list`):\n  {}",
+                        list.split_whitespace().collect::<Vec<_>>().join(" ")
+                    ),
                     Err(_) => "`go tool dist list` prints the valid targets".to_owned(),
                 };
                 anyhow::format_err!("{e}\n{valid}")

@@ -9,7 +9,9 @@ use crate::engine::EngineChoice;
 /// Build and package the Go app for every target, in Dagger or on the host.
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", bin_name = "cargo xtask", version)]
-#[command(after_help = "Examples:\n  cargo xtask dist\n  cargo xtask dist --host\n  cargo xtask dist --engine host --target linux/arm64,windows/amd64 --out /tmp/release")]
+#[command(
+    after_help = "Examples:\n  cargo xtask dist\n  cargo xtask dist --host\n  cargo xtask dist --engine host --target linux/arm64,windows/amd64 --out /tmp/release"
+)]
 pub struct Xtask {
     #[command(subcommand)]
     pub command: Command,
@@ -26,7 +28,9 @@ pub enum Command {
 /// replaced only when the whole build succeeded and every binary's header
 /// matched its target.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  cargo xtask dist                            # all targets in dist.toml, Dagger if available\n  cargo xtask dist --engine host --host       # only this machine's target, with the host's Go\n  cargo xtask dist --target linux/amd64 --target linux/arm/v7\n  cargo xtask dist --target darwin/arm64,windows/amd64 --out /tmp/release --smoke")]
+#[command(
+    after_help = "Examples:\n  cargo xtask dist                            # all targets in dist.toml, Dagger if available\n  cargo xtask dist --engine host --host       # only this machine's target, with the host's Go\n  cargo xtask dist --target linux/amd64 --target linux/arm/v7\n  cargo xtask dist --target darwin/arm64,windows/amd64 --out /tmp/release --smoke"
+)]
 pub struct Dist {
     /// Where to build: dagger (the pinned golang image), host (the host's Go), or auto.
     ///
@@ -69,7 +73,9 @@ mod tests {
 
     #[test]
     fn targets_repeat_and_split_on_commas() {
-        let Command::Dist(d) = Xtask::parse_from(["x", "dist", "--target", "linux/amd64,darwin/arm64", "--target", "linux/arm/v7"]).command;
+        let Command::Dist(d) =
+            Xtask::parse_from(["x", "dist", "--target", "linux/amd64,darwin/arm64", "--target", "linux/arm/v7"])
+                .command;
         assert_eq!(d.targets, ["linux/amd64", "darwin/arm64", "linux/arm/v7"]);
         assert_eq!(d.engine, EngineChoice::Auto);
     }

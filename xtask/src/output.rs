@@ -57,9 +57,9 @@ impl Output {
     /// Replaces the output directory with the staging directory.
     pub fn commit(mut self) -> anyhow::Result<()> {
         check_replaceable(&self.out)?; // Someone may have added files during the build.
-        let old = self.staging.with_file_name(
-            self.staging.file_name().unwrap().to_string_lossy().replace(".staging-", ".old-"),
-        );
+        let old = self
+            .staging
+            .with_file_name(self.staging.file_name().unwrap().to_string_lossy().replace(".staging-", ".old-"));
         let had_old = self.out.exists();
         if had_old {
             fs::rename(&self.out, &old).with_context(|| format!("cannot move {} aside", self.out.display()))?;
@@ -72,7 +72,8 @@ impl Output {
         }
         self.committed = true;
         if had_old {
-            fs::remove_dir_all(&old).with_context(|| format!("cannot remove the previous release at {}", old.display()))?;
+            fs::remove_dir_all(&old)
+                .with_context(|| format!("cannot remove the previous release at {}", old.display()))?;
         }
         Ok(())
     }
@@ -210,7 +211,13 @@ mod tests {
             let o = Output::prepare(&out).unwrap();
             fs::write(o.staging().join("partial"), "x").unwrap();
         } // dropped without commit, as on an error
-        assert_eq!(fs::read_dir(dir.path()).unwrap().filter(|e| !e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".lock")).count(), 0);
+        assert_eq!(
+            fs::read_dir(dir.path())
+                .unwrap()
+                .filter(|e| !e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".lock"))
+                .count(),
+            0
+        );
         let o = Output::prepare(&out).unwrap();
         fs::write(o.staging().join("new"), "x").unwrap();
         o.commit().unwrap();

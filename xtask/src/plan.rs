@@ -133,16 +133,24 @@ mod tests {
         assert_eq!(
             outputs,
             [
-                "darwin/amd64/hello", "darwin/arm64/hello", "linux/amd64/hello",
-                "linux/arm64/hello", "windows/amd64/hello.exe", "windows/arm64/hello.exe"
+                "darwin/amd64/hello",
+                "darwin/arm64/hello",
+                "linux/amd64/hello",
+                "linux/arm64/hello",
+                "windows/amd64/hello.exe",
+                "windows/arm64/hello.exe"
             ]
         );
         assert_eq!(
             plan.go_build_args("/out/linux/amd64/hello"),
             [
-                "build", "-trimpath", "-buildvcs=false",
+                "build",
+                "-trimpath",
+                "-buildvcs=false",
                 "-ldflags=-s -w -X main.version=1.2.3 -X main.commit=c0ffee -X main.date=2023-11-14T22:13:20Z",
-                "-o", "/out/linux/amd64/hello", "./cmd/hello"
+                "-o",
+                "/out/linux/amd64/hello",
+                "./cmd/hello"
             ]
         );
         let env = plan.env_for(&"linux/arm/v7".parse().unwrap());
@@ -168,9 +176,11 @@ mod tests {
         assert_eq!(
             plan.flags,
             [
-                "-trimpath", "-buildvcs=false",
+                "-trimpath",
+                "-buildvcs=false",
                 "-ldflags=-X example.com/x/internal/v.Version=1.2.3 -X 'main.built=a date'",
-                "-tags=netgo,osusergo", "-mod=readonly"
+                "-tags=netgo,osusergo",
+                "-mod=readonly"
             ]
         );
         assert_eq!(plan.env["CGO_ENABLED"], "1");

@@ -123,8 +123,9 @@ impl Settings {
     /// Reads `file`; a missing file means all defaults.
     pub fn load(file: &Path) -> anyhow::Result<Resolved> {
         let settings = match std::fs::read_to_string(file) {
-            Ok(text) => toml::from_str::<Settings>(&text)
-                .with_context(|| format!("invalid settings in {}", file.display()))?,
+            Ok(text) => {
+                toml::from_str::<Settings>(&text).with_context(|| format!("invalid settings in {}", file.display()))?
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Settings::default(),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
         };
@@ -187,7 +188,8 @@ impl Targets {
             .iter()
             .map(|s| s.parse::<Target>().context("in `targets.ignore`"))
             .collect::<anyhow::Result<Vec<Target>>>()?;
-        let ignored = |t: &Target| ignore.iter().any(|i| i.os == t.os && i.arch == t.arch && (i.arm.is_none() || i.arm == t.arm));
+        let ignored =
+            |t: &Target| ignore.iter().any(|i| i.os == t.os && i.arch == t.arch && (i.arm.is_none() || i.arm == t.arm));
 
         let mut out = Vec::new();
         for os in &self.os {

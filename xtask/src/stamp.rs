@@ -42,12 +42,13 @@ impl Stamp {
             None => None,
         };
         // An empty SOURCE_DATE_EPOCH counts as unset.
-        let source_date_epoch = match sh.var("SOURCE_DATE_EPOCH") {
-            Ok(v) if !v.trim().is_empty() => Some(v.trim().parse::<i64>().map_err(|_| {
-                anyhow::format_err!("SOURCE_DATE_EPOCH={v:?} is not a number of seconds since 1970")
-            })?),
-            _ => None,
-        };
+        let source_date_epoch =
+            match sh.var("SOURCE_DATE_EPOCH") {
+                Ok(v) if !v.trim().is_empty() => Some(v.trim().parse::<i64>().map_err(|_| {
+                    anyhow::format_err!("SOURCE_DATE_EPOCH={v:?} is not a number of seconds since 1970")
+                })?),
+                _ => None,
+            };
         Ok(Stamp::from_parts(has_tag.then_some(described).flatten(), commit, commit_time, source_date_epoch))
     }
 
@@ -59,7 +60,9 @@ impl Stamp {
         source_date_epoch: Option<i64>,
     ) -> Stamp {
         let version = match described {
-            Some(d) => d.strip_prefix('v').filter(|r| r.starts_with(|c: char| c.is_ascii_digit())).unwrap_or(&d).to_owned(),
+            Some(d) => {
+                d.strip_prefix('v').filter(|r| r.starts_with(|c: char| c.is_ascii_digit())).unwrap_or(&d).to_owned()
+            }
             None => FALLBACK_VERSION.to_owned(),
         };
         let time = source_date_epoch.or(commit_time);
@@ -116,7 +119,15 @@ mod tests {
     #[test]
     fn no_git_falls_back() {
         let s = Stamp::from_parts(None, None, None, None);
-        assert_eq!(s, Stamp { version: "0.0.0-dev".into(), commit: "unknown".into(), date: "unknown".into(), epoch: FALLBACK_EPOCH });
+        assert_eq!(
+            s,
+            Stamp {
+                version: "0.0.0-dev".into(),
+                commit: "unknown".into(),
+                date: "unknown".into(),
+                epoch: FALLBACK_EPOCH
+            }
+        );
     }
 
     #[test]
@@ -128,9 +139,12 @@ mod tests {
         assert_eq!((outside.version.as_str(), outside.commit.as_str()), (FALLBACK_VERSION, UNKNOWN));
 
         let _env = [
-            ("GIT_AUTHOR_NAME", "t"), ("GIT_AUTHOR_EMAIL", "t@example.com"),
-            ("GIT_COMMITTER_NAME", "t"), ("GIT_COMMITTER_EMAIL", "t@example.com"),
-            ("GIT_COMMITTER_DATE", "@1700000000 +0000"), ("GIT_AUTHOR_DATE", "@1700000000 +0000"),
+            ("GIT_AUTHOR_NAME", "t"),
+            ("GIT_AUTHOR_EMAIL", "t@example.com"),
+            ("GIT_COMMITTER_NAME", "t"),
+            ("GIT_COMMITTER_EMAIL", "t@example.com"),
+            ("GIT_COMMITTER_DATE", "@1700000000 +0000"),
+            ("GIT_AUTHOR_DATE", "@1700000000 +0000"),
         ]
         .map(|(k, v)| sh.push_env(k, v));
         let _no_sde = sh.push_env("SOURCE_DATE_EPOCH", "");

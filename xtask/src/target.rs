@@ -97,9 +97,7 @@ impl FromStr for Target {
     /// later, against the building toolchain's `go tool dist list`.
     fn from_str(s: &str) -> anyhow::Result<Target> {
         let parts: Vec<&str> = s.split('/').collect();
-        let well_formed = |p: &str| {
-            !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        };
+        let well_formed = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
         match parts.as_slice() {
             [os, arch] if well_formed(os) && well_formed(arch) => Ok(Target::new(os, arch)),
             [os, "arm", variant] if well_formed(os) => {
@@ -129,17 +127,18 @@ pub fn parse_goarm(s: &str) -> Option<u8> {
 /// `go tool dist list`); on failure names the bad ones and lists the valid ones.
 pub fn check_supported(targets: &[Target], dist_list: &str, toolchain: &str) -> anyhow::Result<()> {
     let supported: Vec<&str> = dist_list.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let unknown: Vec<String> = targets
-        .iter()
-        .filter(|t| !supported.contains(&t.os_arch().as_str()))
-        .map(|t| t.to_string())
-        .collect();
+    let unknown: Vec<String> =
+        targets.iter().filter(|t| !supported.contains(&t.os_arch().as_str())).map(|t| t.to_string()).collect();
     if unknown.is_empty() {
         return Ok(());
     }
     bail!(
         "{} not supported by {toolchain}; valid targets (`go tool dist list`):\n  {}",
-        if unknown.len() == 1 { format!("target {} is", unknown[0]) } else { format!("targets {} are", unknown.join(", ")) },
+        if unknown.len() == 1 {
+            format!("target {} is", unknown[0])
+        } else {
+            format!("targets {} are", unknown.join(", "))
+        },
         supported.join(" ")
     )
 }

@@ -8,7 +8,11 @@ use common::*;
 
 /// Runs `args` against a project with a previous release, expects failure,
 /// checks dist/ is byte-for-byte unchanged, and returns stderr.
-fn refused(p: &Project, before: &std::collections::BTreeMap<String, Vec<u8>>, cmd: &mut std::process::Command) -> String {
+fn refused(
+    p: &Project,
+    before: &std::collections::BTreeMap<String, Vec<u8>>,
+    cmd: &mut std::process::Command,
+) -> String {
     let err = run_err(cmd);
     assert!(err.lines().any(|l| l.starts_with("error: ")), "{err}");
     assert!(snapshot(&p.out()) == *before, "dist/ changed");
@@ -21,7 +25,12 @@ fn unknown_and_malformed_targets() {
     let (p, before) = Project::with_previous_release();
     let err = refused(&p, &before, &mut p.dist(&["--engine", "host", "--target", "plan9/sparc"]));
     assert!(err.contains("target plan9/sparc is not supported by the host's go1."), "{err}");
-    assert!(err.contains("valid targets (`go tool dist list`):") && err.contains("linux/amd64") && err.contains("windows/arm64"), "{err}");
+    assert!(
+        err.contains("valid targets (`go tool dist list`):")
+            && err.contains("linux/amd64")
+            && err.contains("windows/arm64"),
+        "{err}"
+    );
 
     let err = refused(&p, &before, &mut p.dist(&["--target", "linux"]));
     assert!(err.contains("target `linux` is malformed: write OS/ARCH (e.g. linux/amd64)"), "{err}");

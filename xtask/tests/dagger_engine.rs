@@ -19,13 +19,21 @@ use common::*;
 #[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
 fn dagger_builds_the_same_bytes_as_the_host() {
     for var in ["_EXPERIMENTAL_DAGGER_CLI_BIN", "_EXPERIMENTAL_DAGGER_RUNNER_HOST"] {
-        assert!(std::env::var_os(var).is_some(), "{var} is not set: provision an engine with `eval \"$(.ci/dagger-engine up)\"`");
+        assert!(
+            std::env::var_os(var).is_some(),
+            "{var} is not set: provision an engine with `eval \"$(.ci/dagger-engine up)\"`"
+        );
     }
     let p = Project::template();
     let dagger_out = p.path().join("dagger");
     let dagger = |p: &Project| {
         let mut cmd = p.dist_to(&dagger_out, &["--engine", "dagger"]);
-        for var in ["_EXPERIMENTAL_DAGGER_CLI_BIN", "_EXPERIMENTAL_DAGGER_RUNNER_HOST", "DO_NOT_TRACK", "DAGGER_NO_UPDATE_CHECK"] {
+        for var in [
+            "_EXPERIMENTAL_DAGGER_CLI_BIN",
+            "_EXPERIMENTAL_DAGGER_RUNNER_HOST",
+            "DO_NOT_TRACK",
+            "DAGGER_NO_UPDATE_CHECK",
+        ] {
             if let Some(v) = std::env::var_os(var) {
                 cmd.env(var, v);
             }
@@ -51,7 +59,11 @@ fn dagger_builds_the_same_bytes_as_the_host() {
     let host = host_target();
     let version = run_ok(Command::new(dagger_out.join(&host).join("hello")).arg("version"));
     let text = String::from_utf8(version.stdout).unwrap();
-    assert!(text.starts_with("hello 0.0.0-dev (commit unknown, built unknown, go1.26.8,") && text.ends_with(&format!("{host})\n")), "{text}");
+    assert!(
+        text.starts_with("hello 0.0.0-dev (commit unknown, built unknown, go1.26.8,")
+            && text.ends_with(&format!("{host})\n")),
+        "{text}"
+    );
     let manifest = manifest(&dagger_out);
     assert_eq!((manifest["engine"].as_str(), manifest["go_version"].as_str()), (Some("dagger"), Some("go1.26.8")));
     assert_eq!(manifest["image"], "golang:1.26.8");

@@ -97,7 +97,10 @@ fn two_builds_are_byte_identical() {
 fn archives_are_sorted_with_fixed_owner_modes_and_times() {
     let p = Project::template();
     let epoch = 1_700_000_000u64;
-    run_ok(p.dist(&["--engine", "host", "--target", "linux/amd64,windows/arm64"]).env("SOURCE_DATE_EPOCH", epoch.to_string()));
+    run_ok(
+        p.dist(&["--engine", "host", "--target", "linux/amd64,windows/arm64"])
+            .env("SOURCE_DATE_EPOCH", epoch.to_string()),
+    );
     let out = p.out();
     let binary = fs::read(out.join("linux/amd64/hello")).unwrap();
     let readme = fs::read(workspace().join("app/README.md")).unwrap();
@@ -219,7 +222,9 @@ fn a_binary_for_the_wrong_cpu_fails_verification() {
 
     let err = run_err(p.dist(&["--engine", "host", "--target", "linux/arm64"]).env("PATH", path));
     assert!(
-        err.contains("the linux/arm64 binary is Elf X86_64 little-endian, but linux/arm64 needs Elf Aarch64 little-endian"),
+        err.contains(
+            "the linux/arm64 binary is Elf X86_64 little-endian, but linux/arm64 needs Elf Aarch64 little-endian"
+        ),
         "{err}"
     );
     assert!(snapshot(&p.out()) == before, "dist/ changed");
@@ -290,7 +295,8 @@ fn smoke_runs_what_this_machine_can_and_says_what_it_cannot() {
     }
     let foreign = if host == "linux/amd64" { "linux/arm64" } else { "linux/amd64" };
     let qemu = if foreign == "linux/arm64" { "qemu-aarch64" } else { "qemu-x86_64" };
-    let registered = fs::read_to_string(Path::new("/proc/sys/fs/binfmt_misc").join(qemu)).is_ok_and(|s| s.starts_with("enabled"));
+    let registered =
+        fs::read_to_string(Path::new("/proc/sys/fs/binfmt_misc").join(qemu)).is_ok_and(|s| s.starts_with("enabled"));
     if registered {
         assert!(stderr.contains(&format!("smoke {foreign}: ran through {qemu}")), "{stderr}");
     } else {

@@ -20,7 +20,11 @@ pub struct Entry {
 }
 
 pub fn mode(executable: bool) -> u32 {
-    if executable { 0o755 } else { 0o644 }
+    if executable {
+        0o755
+    } else {
+        0o644
+    }
 }
 
 pub fn write_tar_gz(path: &Path, folder: &str, mut entries: Vec<Entry>, mtime: i64) -> anyhow::Result<()> {
@@ -60,8 +64,9 @@ pub fn write_zip(path: &Path, folder: &str, mut entries: Vec<Entry>, mtime: i64)
     let mut zip = zip::ZipWriter::new(file);
     let (y, mo, d, h, mi, s) = civil(mtime);
     // DOS time starts in 1980 and has 2-second steps.
-    let time = zip::DateTime::from_date_and_time(y.clamp(1980, 2107) as u16, mo as u8, d as u8, h as u8, mi as u8, s as u8)
-        .unwrap_or_default();
+    let time =
+        zip::DateTime::from_date_and_time(y.clamp(1980, 2107) as u16, mo as u8, d as u8, h as u8, mi as u8, s as u8)
+            .unwrap_or_default();
     let options = |unix_mode: u32| {
         zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)

@@ -37,7 +37,10 @@ pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
         let bytes = fs::read(dir.join(&build.output))
             .with_context(|| format!("the build for {} produced no {}", build.target, build.output))?;
         if !verify::check(&build.target, &bytes)? {
-            eprintln!("warning: cannot check the header of {} binaries; {} is unverified", build.target.os, build.output);
+            eprintln!(
+                "warning: cannot check the header of {} binaries; {} is unverified",
+                build.target.os, build.output
+            );
         }
         artifacts.push(artifact(build, Kind::Binary, build.output.clone(), &bytes));
 
@@ -153,7 +156,8 @@ fn normalize(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
 #[cfg(unix)]
 fn set_mode(path: &Path, mode: u32) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(mode)).with_context(|| format!("cannot chmod {}", path.display()))
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        .with_context(|| format!("cannot chmod {}", path.display()))
 }
 
 #[cfg(not(unix))]

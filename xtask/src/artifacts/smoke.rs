@@ -36,9 +36,12 @@ pub fn runner_for(target: &Target, host: &Target) -> Runner {
         }
         other => return Runner::Unavailable(format!("no qemu-user emulator is known for {other}")),
     };
-    let entry = Path::new("/proc/sys/fs/binfmt_misc").join(format!("qemu-{}", qemu.replace("mips64le", "mips64el").replace("mipsle", "mipsel")));
+    let entry = Path::new("/proc/sys/fs/binfmt_misc")
+        .join(format!("qemu-{}", qemu.replace("mips64le", "mips64el").replace("mipsle", "mipsel")));
     match std::fs::read_to_string(&entry) {
-        Ok(state) if state.starts_with("enabled") => Runner::Binfmt(entry.file_name().unwrap().to_string_lossy().into_owned()),
+        Ok(state) if state.starts_with("enabled") => {
+            Runner::Binfmt(entry.file_name().unwrap().to_string_lossy().into_owned())
+        }
         _ => Runner::Unavailable(format!(
             "no qemu-user binfmt entry {} (install qemu-user-binfmt to run it)",
             entry.display()
@@ -94,9 +97,12 @@ mod tests {
         let host = Target::new("linux", "amd64");
         assert_eq!(runner_for(&Target::new("linux", "amd64"), &host), Runner::Native);
         assert_eq!(runner_for(&Target::new("linux", "386"), &host), Runner::Native);
-        assert!(matches!(runner_for(&Target::new("darwin", "amd64"), &host), Runner::Unavailable(w) if w.contains("darwin binary cannot run on linux")));
+        assert!(
+            matches!(runner_for(&Target::new("darwin", "amd64"), &host), Runner::Unavailable(w) if w.contains("darwin binary cannot run on linux"))
+        );
         let arm = runner_for(&Target::new("linux", "arm64"), &host);
-        let registered = std::fs::read_to_string("/proc/sys/fs/binfmt_misc/qemu-aarch64").is_ok_and(|s| s.starts_with("enabled"));
+        let registered =
+            std::fs::read_to_string("/proc/sys/fs/binfmt_misc/qemu-aarch64").is_ok_and(|s| s.starts_with("enabled"));
         assert_eq!(matches!(arm, Runner::Binfmt(_)), registered, "{arm:?}");
     }
 

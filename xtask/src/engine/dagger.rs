@@ -74,9 +74,10 @@ pub fn build(plan: &Plan, out: &Path) -> anyhow::Result<Built> {
 /// The pipeline proper, on any client: a real session, or a test double.
 pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
     let plan = &job.plan;
-    let source = client
-        .host()
-        .directory_opts(plan.app_dir.to_string_lossy(), HostDirectoryOptsBuilder::default().exclude(EXCLUDE.to_vec()).build()?);
+    let source = client.host().directory_opts(
+        plan.app_dir.to_string_lossy(),
+        HostDirectoryOptsBuilder::default().exclude(EXCLUDE.to_vec()).build()?,
+    );
     // Per Go version: caches of one toolchain are no use to another.
     let shared = || ContainerWithMountedCacheOptsBuilder::default().sharing(CacheSharingMode::Shared).build();
     let go = client
@@ -105,7 +106,8 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
             let ctr = b.target.go_env().into_iter().fold(go.clone(), |c, (k, v)| c.with_env_variable(k, v));
             let mut args = vec!["go".to_owned()];
             args.extend(plan.go_build_args(&format!("{OUT}/{}", b.output)));
-            let exec = ContainerWithExecOptsBuilder::default().expect(ReturnType::Any).build().expect("all fields optional");
+            let exec =
+                ContainerWithExecOptsBuilder::default().expect(ReturnType::Any).build().expect("all fields optional");
             (b, ctr.with_exec_opts(args, exec))
         })
         .collect();

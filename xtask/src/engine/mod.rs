@@ -46,7 +46,8 @@ pub struct Built {
 }
 
 /// Environment variables through which an already running Dagger is found.
-pub const DAGGER_ENV: [&str; 3] = ["DAGGER_SESSION_PORT", "_EXPERIMENTAL_DAGGER_RUNNER_HOST", "_EXPERIMENTAL_DAGGER_CLI_BIN"];
+pub const DAGGER_ENV: [&str; 3] =
+    ["DAGGER_SESSION_PORT", "_EXPERIMENTAL_DAGGER_RUNNER_HOST", "_EXPERIMENTAL_DAGGER_CLI_BIN"];
 
 /// Picks the engine and says why, in one line.
 pub fn choose(sh: &Shell, choice: EngineChoice, go_version: &str) -> anyhow::Result<(Engine, String)> {
@@ -59,7 +60,11 @@ pub fn choose(sh: &Shell, choice: EngineChoice, go_version: &str) -> anyhow::Res
         return Ok((Engine::Dagger, why));
     }
     if host::go_on_path(sh) {
-        return Ok((Engine::Host, "no Dagger session and no container runtime answered (`docker info`, `podman info`); using the host's Go".into()));
+        return Ok((
+            Engine::Host,
+            "no Dagger session and no container runtime answered (`docker info`, `podman info`); using the host's Go"
+                .into(),
+        ));
     }
     bail!(
         "no container runtime and no Go toolchain found: install Docker (to build in Dagger with golang:{go_version}) \

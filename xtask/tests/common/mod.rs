@@ -80,7 +80,12 @@ pub fn xtask() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
     // Reproducible regardless of the caller's environment.
     cmd.env_remove("SOURCE_DATE_EPOCH");
-    for var in ["DAGGER_SESSION_PORT", "DAGGER_SESSION_TOKEN", "_EXPERIMENTAL_DAGGER_RUNNER_HOST", "_EXPERIMENTAL_DAGGER_CLI_BIN"] {
+    for var in [
+        "DAGGER_SESSION_PORT",
+        "DAGGER_SESSION_TOKEN",
+        "_EXPERIMENTAL_DAGGER_RUNNER_HOST",
+        "_EXPERIMENTAL_DAGGER_CLI_BIN",
+    ] {
         cmd.env_remove(var);
     }
     cmd

@@ -83,10 +83,13 @@ impl GraphQLClient for FakeEngine {
                 other => panic!("unexpected stdout of {other}"),
             },
             "exitCode" => {
-                let fails = self.failing_goos.is_some_and(|os| env_of(&chain).get("GOOS").map(String::as_str) == Some(os));
+                let fails =
+                    self.failing_goos.is_some_and(|os| env_of(&chain).get("GOOS").map(String::as_str) == Some(os));
                 json!(if fails { 1 } else { 0 })
             }
-            "stderr" => json!("# example.com/hello\n./main.go:3:1: syntax error: non-declaration statement outside function body\n"),
+            "stderr" => json!(
+                "# example.com/hello\n./main.go:3:1: syntax error: non-declaration statement outside function body\n"
+            ),
             "export" => json!(leaf.str("path")),
             other => panic!("the fake engine cannot answer `{other}`: {query}"),
         };
@@ -187,7 +190,8 @@ fn job(targets: &[&str]) -> Job {
     Job { plan: Plan::new(&settings, &targets, stamp).unwrap(), export_to: "/tmp/x/.dist.staging-1".into() }
 }
 
-const DIST_LIST: &str = "darwin/amd64\ndarwin/arm64\nlinux/amd64\nlinux/arm\nlinux/arm64\nwindows/amd64\nwindows/arm64\n";
+const DIST_LIST: &str =
+    "darwin/amd64\ndarwin/arm64\nlinux/amd64\nlinux/arm\nlinux/arm64\nwindows/amd64\nwindows/arm64\n";
 
 fn run_fake(engine: FakeEngine, job: &Job) -> (eyre::Result<crate::engine::Built>, Vec<Vec<Call>>) {
     let engine = Arc::new(engine);
@@ -262,7 +266,8 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
         assert_eq!(env["CGO_ENABLED"], "0");
         assert_eq!(env["GOMODCACHE"], GOMODCACHE);
         // The fan-out comes after the one module download.
-        let download = ctr.iter().position(|c| c.args.get("args") == Some(&Arg::Value(json!(["go", "mod", "download"]))));
+        let download =
+            ctr.iter().position(|c| c.args.get("args") == Some(&Arg::Value(json!(["go", "mod", "download"]))));
         let goos = ctr.iter().position(|c| c.field == "withEnvVariable" && c.str("name") == "GOOS");
         assert!(download < goos);
         let cgo = ctr.iter().position(|c| c.field == "withEnvVariable" && c.str("name") == "CGO_ENABLED");
@@ -292,7 +297,10 @@ fn compile_errors_name_each_failing_target_and_export_nothing() {
     let engine = FakeEngine { dist_list: DIST_LIST.into(), failing_goos: Some("windows"), ..Default::default() };
     let (outcome, log) = run_fake(engine, &job);
     let err = format!("{:#}", outcome.unwrap_err());
-    assert!(err.contains("go build failed for windows/amd64 (exit 1):\n# example.com/hello\n./main.go:3:1: syntax error"), "{err}");
+    assert!(
+        err.contains("go build failed for windows/amd64 (exit 1):\n# example.com/hello\n./main.go:3:1: syntax error"),
+        "{err}"
+    );
     assert!(err.contains("go build failed for windows/arm64"), "{err}");
     assert!(!err.contains("linux"), "{err}");
     assert!(log.iter().all(|q| q.last().unwrap().field != "export"));
