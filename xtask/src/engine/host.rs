@@ -71,8 +71,10 @@ fn run_parallel(jobs: Vec<(&TargetBuild, Command)>) -> anyhow::Result<()> {
                 }
                 let Some((build, mut command)) = queue.lock().unwrap().next() else { return };
                 eprintln!("  building {}", build.target);
-                if let Err(e) = run_one(&mut command) {
-                    failures.lock().unwrap().push(format!("go build failed for {}: {e:#}", build.target));
+                let started = std::time::Instant::now();
+                match run_one(&mut command) {
+                    Ok(()) => eprintln!("  built {} in {:.1} s", build.target, started.elapsed().as_secs_f64()),
+                    Err(e) => failures.lock().unwrap().push(format!("go build failed for {}: {e:#}", build.target)),
                 }
             });
         }
