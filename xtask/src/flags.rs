@@ -72,6 +72,21 @@ mod tests {
     }
 
     #[test]
+    fn readme_documents_every_option() {
+        let readme = std::fs::read_to_string(crate::project::root().join("README.md")).unwrap();
+        let cli = Xtask::command();
+        let dist = cli.find_subcommand("dist").unwrap();
+        for arg in dist.get_arguments() {
+            if let Some(long) = arg.get_long().filter(|l| *l != "help") {
+                assert!(readme.contains(&format!("--{long}")), "README.md does not mention dist --{long}");
+            }
+        }
+        for engine in ["auto", "dagger", "host"] {
+            assert!(readme.contains(&format!("**{engine}**")) || readme.contains(&format!("--engine {engine}")));
+        }
+    }
+
+    #[test]
     fn targets_repeat_and_split_on_commas() {
         let Command::Dist(d) =
             Xtask::parse_from(["x", "dist", "--target", "linux/amd64,darwin/arm64", "--target", "linux/arm/v7"])

@@ -1,0 +1,39 @@
+//! Repository rules that review would otherwise have to catch.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Every module says what it holds in a `//!` header.
+#[test]
+fn every_rust_file_starts_with_a_module_doc() {
+    let mut files = Vec::new();
+    rust_files(&common::workspace().join("xtask"), &mut files);
+    assert!(files.len() > 10);
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        assert!(text.starts_with("//!"), "{} does not start with a //! doc comment", file.display());
+    }
+}
+
+/// The GitHub workflow's Go matches the pinned Go.
+#[test]
+fn workflow_go_version_matches_dist_toml() {
+    let root = common::workspace();
+    let settings: toml::Value = toml::from_str(&fs::read_to_string(root.join("dist.toml")).unwrap()).unwrap();
+    let go = settings["app"]["go"].as_str().unwrap();
+    let workflow = fs::read_to_string(root.join(".github/workflows/dist.yml")).unwrap();
+    assert!(workflow.contains(&format!("go-version: \"{go}\"")), "dist.yml does not set up Go {go}");
+}
