@@ -14,7 +14,7 @@ use crate::plan::Plan;
 use crate::project;
 use crate::settings::Settings;
 use crate::stamp::Stamp;
-use crate::target::Target;
+use crate::target::{valid_targets, Target};
 
 impl Dist {
     pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
@@ -81,10 +81,7 @@ fn parse_targets(sh: &Shell, raw: &[String]) -> anyhow::Result<Vec<Target>> {
         .map(|t| {
             t.trim().parse::<Target>().map_err(|e| {
                 let valid = match xshell::cmd!(sh, "go tool dist list").quiet().ignore_stderr().read() {
-                    Ok(list) => format!(
-                        "valid targets (`go tool dist list`):\n  {}",
-                        list.split_whitespace().collect::<Vec<_>>().join(" ")
-                    ),
+                    Ok(list) => valid_targets(&list),
                     Err(_) => "`go tool dist list` prints the valid targets".to_owned(),
                 };
                 anyhow::format_err!("{e}\n{valid}")

@@ -78,9 +78,9 @@ impl Plan {
         })
     }
 
-    /// `go build …` arguments (after `go`) writing the binary to `output`.
-    pub fn go_build_args(&self, output: &str) -> Vec<String> {
-        let mut args = vec!["build".to_owned()];
+    /// The whole `go build …` command line writing the binary to `output`.
+    pub fn go_build_argv(&self, output: &str) -> Vec<String> {
+        let mut args = vec!["go".to_owned(), "build".to_owned()];
         args.extend(self.flags.iter().cloned());
         args.extend(["-o".to_owned(), output.to_owned(), self.main_package.clone()]);
         args
@@ -142,8 +142,9 @@ mod tests {
             ]
         );
         assert_eq!(
-            plan.go_build_args("/out/linux/amd64/hello"),
+            plan.go_build_argv("/out/linux/amd64/hello"),
             [
+                "go",
                 "build",
                 "-trimpath",
                 "-buildvcs=false",

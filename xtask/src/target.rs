@@ -123,6 +123,11 @@ pub fn parse_goarm(s: &str) -> Option<u8> {
     }
 }
 
+/// The valid targets as a message: the words of `go tool dist list` on one line.
+pub fn valid_targets(dist_list: &str) -> String {
+    format!("valid targets (`go tool dist list`):\n  {}", dist_list.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
 /// Checks every target against the pairs a toolchain supports (the lines of
 /// `go tool dist list`); on failure names the bad ones and lists the valid ones.
 pub fn check_supported(targets: &[Target], dist_list: &str, toolchain: &str) -> anyhow::Result<()> {
@@ -133,13 +138,13 @@ pub fn check_supported(targets: &[Target], dist_list: &str, toolchain: &str) -> 
         return Ok(());
     }
     bail!(
-        "{} not supported by {toolchain}; valid targets (`go tool dist list`):\n  {}",
+        "{} not supported by {toolchain}; {}",
         if unknown.len() == 1 {
             format!("target {} is", unknown[0])
         } else {
             format!("targets {} are", unknown.join(", "))
         },
-        supported.join(" ")
+        valid_targets(dist_list)
     )
 }
 

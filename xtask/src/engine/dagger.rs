@@ -104,11 +104,10 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
         .iter()
         .map(|b| {
             let ctr = b.target.go_env().into_iter().fold(go.clone(), |c, (k, v)| c.with_env_variable(k, v));
-            let mut args = vec!["go".to_owned()];
-            args.extend(plan.go_build_args(&format!("{OUT}/{}", b.output)));
+            let argv = plan.go_build_argv(&format!("{OUT}/{}", b.output));
             let exec =
                 ContainerWithExecOptsBuilder::default().expect(ReturnType::Any).build().expect("all fields optional");
-            (b, ctr.with_exec_opts(args, exec))
+            (b, ctr.with_exec_opts(argv, exec))
         })
         .collect();
 

@@ -47,8 +47,9 @@ pub fn build(sh: &Shell, plan: &Plan, out: &Path) -> anyhow::Result<Built> {
         .iter()
         .map(|b| {
             let output = out.join(&b.output);
-            let args = plan.go_build_args(&output.to_string_lossy());
-            let mut command: Command = cmd!(sh, "go {args...}").into();
+            let argv = plan.go_build_argv(&output.to_string_lossy());
+            let (program, args) = argv.split_first().expect("argv starts with go");
+            let mut command: Command = cmd!(sh, "{program} {args...}").into();
             command.envs(plan.env_for(&b.target));
             (b, command)
         })

@@ -254,8 +254,7 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
             })
             .collect();
         let out = format!("{OUT}/{}", build.output);
-        let mut go_build = vec!["go".to_owned()];
-        go_build.extend(plan.go_build_args(&out));
+        let go_build = plan.go_build_argv(&out);
         assert_eq!(execs, [json!(["go", "mod", "download"]), json!(go_build)]);
         assert_eq!(&go_build[..4], ["go", "build", "-trimpath", "-buildvcs=false"]);
         assert_eq!(&go_build[go_build.len() - 3..], ["-o", out.as_str(), "./cmd/hello"]);
