@@ -3,6 +3,13 @@
 use std::path::{Path, PathBuf};
 
 /// The workspace root: the parent of this crate's directory.
+///
+/// `cargo run`/`cargo test` set CARGO_MANIFEST_DIR for the process; that wins
+/// over the compile-time value, because one target directory may serve several
+/// checkouts (CARGO_TARGET_DIR), and cargo then reuses a binary built in another.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives inside the workspace").to_path_buf()
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir.parent().map(Path::to_path_buf).expect("xtask lives inside the workspace")
 }

@@ -37,3 +37,21 @@ fn workflow_go_version_matches_dist_toml() {
     let workflow = fs::read_to_string(root.join(".github/workflows/dist.yml")).unwrap();
     assert!(workflow.contains(&format!("go-version: \"{go}\"")), "dist.yml does not set up Go {go}");
 }
+
+/// One target directory shared by two checkouts: cargo reuses the binary built
+/// in the first, which must still work on the checkout it is run from.
+#[test]
+fn the_workspace_comes_from_the_running_cargo_not_the_build() {
+    let other = tempfile::tempdir().unwrap();
+    let xtask_dir = other.path().join("xtask");
+    fs::create_dir(&xtask_dir).unwrap();
+    fs::write(other.path().join("dist.toml"), "[app]\ndir = \"nowhere\"\n").unwrap();
+    let out = common::xtask()
+        .args(["dist", "--engine", "host", "--host"])
+        .env("CARGO_MANIFEST_DIR", &xtask_dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("no go.mod in {}", other.path().join("nowhere").display())), "{stderr}");
+}
