@@ -1,18 +1,21 @@
-//! `cargo xtask dist`: settings → plan → engine → verified release → swap into place.
+//! `cargo xtask dist`: settings → engine toolchain → plan → build → verified
+//! release → swap into place.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use xshell::Shell;
 
 use crate::artifacts::{self, smoke, Release};
-use crate::engine;
+use crate::engine::{self, Session};
 use crate::flags::Dist;
 use crate::interrupt;
 use crate::output::Output;
 use crate::plan::Plan;
 use crate::project;
 use crate::settings::Settings;
+use crate::source::{Outputs, Source};
 use crate::stamp::Stamp;
 use crate::target::{valid_targets, Target};
 
@@ -29,26 +32,47 @@ impl Dist {
             );
         }
         let stamp = Stamp::read(sh, &settings.app_dir)?;
-        let plan = Plan::new(&settings, &selected, stamp)?;
         let out: PathBuf = self.out.clone().unwrap_or_else(|| project::root().join("dist"));
+        let goflags = settings.build.env.get("GOFLAGS").cloned().unwrap_or_default();
+        let source = Source::find(&settings.app_dir, &settings.build.flags, &goflags, &Outputs::of_this_xtask(&out))?;
 
         // Before choosing an engine: a refused or locked output costs nothing.
         let output = Output::prepare(&out)?;
-        let (engine, why) = engine::choose(sh, self.engine, &plan.go_version)?;
+        let (engine, why) = engine::choose(sh, self.engine, &settings.go_version)?;
         eprintln!("engine: {engine} ({why})");
-        eprintln!(
-            "building {} {} for {} target(s): {}",
-            plan.binary,
-            plan.stamp.version,
-            plan.builds.len(),
-            plan.targets().iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ")
-        );
         // Until `commit`, every failure drops the staging directory and leaves `out` as it was.
         let unchanged = || format!("{} is unchanged", output.path().display());
-        let built = match engine::build(engine, sh, &plan, output.staging()) {
-            Err(_) if interrupt::requested() => bail!("interrupted; {}", unchanged()),
-            built => built.with_context(|| format!("the {engine} engine failed; {}", unchanged()))?,
+        let failed = |e: anyhow::Error| {
+            if interrupt::requested() {
+                anyhow::format_err!("interrupted; {}", unchanged())
+            } else {
+                e.context(format!("the {engine} engine failed; {}", unchanged()))
+            }
         };
+
+        let mut session = Session::open(engine, sh).map_err(failed)?;
+        let toolchain =
+            session.toolchain(&settings.image, &settings.go_version, &source.module_dir()).map_err(failed)?;
+        let caller_env: BTreeMap<String, String> = std::env::vars().collect();
+        let plan = Plan::new(&settings, &selected, stamp, source, &toolchain, &caller_env)?;
+        if !plan.dropped.is_empty() {
+            eprintln!(
+                "skipping {} target(s) {} lacks: {}",
+                plan.dropped.len(),
+                toolchain.label,
+                plan.dropped.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ")
+            );
+        }
+        eprintln!(
+            "building {} {} for {} target(s): {}{}",
+            plan.project,
+            plan.stamp.version,
+            plan.builds.len(),
+            plan.targets().iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" "),
+            if plan.source.vendored { " (vendored modules: no download)" } else { "" }
+        );
+        let built = session.build(&plan, output.staging()).map_err(failed)?;
+        drop(session);
 
         let release = Release { plan: &plan, built: &built, engine, settings: serde_json::to_value(&settings.raw)? };
         let manifest = artifacts::finish(output.staging(), &release)

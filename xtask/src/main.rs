@@ -14,8 +14,10 @@ mod output;
 mod plan;
 mod project;
 mod settings;
+mod source;
 mod stamp;
 mod target;
+mod template;
 
 use clap::Parser;
 use xshell::Shell;

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use crate::artifacts::{checksums, manifest, walk};
+use crate::artifacts::{manifest, walk};
 
 pub struct Output {
     out: PathBuf,
@@ -115,7 +115,7 @@ pub fn check_replaceable(out: &Path) -> anyhow::Result<()> {
         .artifacts
         .iter()
         .map(|a| out.join(&a.path))
-        .chain([out.join(manifest::FILE_NAME), out.join(checksums::FILE_NAME)])
+        .chain([out.join(manifest::FILE_NAME), out.join(&manifest.checksums)])
         .collect();
     let foreign: Vec<String> = contents
         .iter()
@@ -193,6 +193,7 @@ mod tests {
             go_version: "go".into(),
             engine: "host".into(),
             image: None,
+            checksums: "SHA256SUMS".into(),
             settings: serde_json::Value::Null,
             artifacts: vec![],
         };

@@ -1,88 +1,209 @@
-//! The build plan: exactly what to build and where, computed from the settings,
-//! the command line and the version stamp, before any engine runs.
+//! The build plan: exactly what every engine runs and what the release holds,
+//! computed from the settings, the command line, the version stamp and the
+//! building toolchain, before any build starts.
 //!
-//! Both engines execute the same plan with the same `go build` arguments and
-//! environment, which is what makes their outputs byte-identical.
+//! The plan owns the whole build: the upload, the environment (no variable
+//! of the caller's shell reaches a build), the module download and every `go
+//! build` argv. Engines only execute it, which is what makes their outputs
+//! byte-identical.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use serde::Serialize;
 
-use crate::settings::Resolved;
+use crate::settings::{Format, Resolved};
+use crate::source::Source;
 use crate::stamp::Stamp;
-use crate::target::Target;
+use crate::target::{select, Target};
+use crate::template::Data;
+
+/// What an engine reports about its Go before anything is planned.
+#[derive(Debug, Clone)]
+pub struct Toolchain {
+    /// `go env GOVERSION`, e.g. `go1.26.8`.
+    pub go_version: String,
+    /// `go tool dist list`.
+    pub dist_list: String,
+    /// How to name it in messages, e.g. `go1.26.8 in golang:1.26.8`.
+    pub label: String,
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
-    /// Absolute path of the Go module on the host.
-    pub app_dir: PathBuf,
-    pub main_package: String,
-    pub binary: String,
+    /// `.ProjectName`: names the release.
+    pub project: String,
+    pub source: Source,
     pub go_version: String,
     pub image: String,
     pub stamp: Stamp,
-    /// Environment common to every target (GOOS/GOARCH come per target).
+    /// The whole environment of every Go command (GOOS/GOARCH/GOARM come per target).
     pub env: BTreeMap<String, String>,
+    /// The one module download before the fan-out; `None` for vendored modules.
+    pub download: Option<Vec<String>>,
+    pub binaries: Vec<BinaryPlan>,
+    pub builds: Vec<TargetBuild>,
+    /// Candidates the toolchain cannot build, dropped from the matrix.
+    pub dropped: Vec<Target>,
+    /// Files shipped in every archive: (path on the host, name in the archive).
+    pub extra_files: Vec<(PathBuf, String)>,
+    /// Wrap archive contents in a folder named like the archive.
+    pub wrap: bool,
+    pub checksum_file: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BinaryPlan {
+    pub name: String,
+    /// The main package, relative to the module.
+    pub main: String,
     /// `go build` flags, without `-o` and the package.
     pub flags: Vec<String>,
-    pub builds: Vec<TargetBuild>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TargetBuild {
     pub target: Target,
-    /// Path of the binary relative to the output directory: `<os>/<arch>[/vN]/<bin>[.exe]`.
-    pub output: String,
+    /// Per binary (same order as `Plan::binaries`): path relative to the output
+    /// directory, `<os>/<arch>[/vN]/<bin>[.exe]`.
+    pub outputs: Vec<String>,
+    pub package: Package,
 }
 
+/// How a target is published.
+#[derive(Debug, Clone, Serialize)]
+pub enum Package {
+    /// One archive with every binary: its file name, format and folder (when wrapped).
+    Archive { file: String, format: Format, folder: String },
+    /// Each binary on its own, under these file names.
+    Bare(Vec<String>),
+}
+
+/// Variables of the caller's environment that may reach the module download
+/// (where to fetch from, and how to authenticate), never a build.
+pub const DOWNLOAD_ENV_ALLOWED: [&str; 15] = [
+    "GOPROXY",
+    "GONOPROXY",
+    "GOPRIVATE",
+    "GONOSUMDB",
+    "GONOSUMCHECK",
+    "GOSUMDB",
+    "GOINSECURE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+];
+
 impl Plan {
-    /// `selected` narrows the build to those targets; empty means the settings' matrix.
-    pub fn new(settings: &Resolved, selected: &[Target], stamp: Stamp) -> anyhow::Result<Plan> {
-        let mut targets = if selected.is_empty() { settings.targets.clone() } else { selected.to_vec() };
-        targets.sort();
-        targets.dedup();
-        if targets.is_empty() {
-            bail!("no targets selected");
-        }
-        let builds = targets
-            .into_iter()
-            .map(|target| {
-                let dir = target.to_string();
-                let output = format!("{dir}/{}", target.exe_name(&settings.binary));
-                TargetBuild { target, output }
+    /// `selected` narrows the build to those targets (they must be supported); empty means the settings' matrix.
+    pub fn new(
+        settings: &Resolved,
+        selected: &[Target],
+        stamp: Stamp,
+        source: Source,
+        toolchain: &Toolchain,
+        caller_env: &BTreeMap<String, String>,
+    ) -> anyhow::Result<Plan> {
+        let (candidates, explicit) = if selected.is_empty() {
+            (settings.matrix.targets.clone(), settings.matrix.explicit)
+        } else {
+            (selected.to_vec(), true)
+        };
+        let mut candidates = candidates;
+        candidates.sort();
+        candidates.dedup();
+        let selection = select(&candidates, explicit, &toolchain.dist_list, &toolchain.label)?;
+
+        let env = build_env(settings, &source);
+        let download = (!source.vendored).then(|| vec!["go".to_owned(), "mod".to_owned(), "download".to_owned()]);
+
+        let binaries: Vec<BinaryPlan> = settings
+            .binaries
+            .iter()
+            .map(|b| {
+                let mut flags = vec!["-trimpath".to_owned(), "-buildvcs=false".to_owned()];
+                flags.push(format!("-ldflags={}", ldflags(&b.ldflags, settings, &stamp)));
+                if !settings.build.tags.is_empty() {
+                    flags.push(format!("-tags={}", settings.build.tags.join(",")));
+                }
+                flags.extend(settings.build.flags.iter().cloned());
+                flags.extend(b.flags.iter().cloned());
+                BinaryPlan { name: b.name.clone(), main: b.main.clone(), flags }
             })
             .collect();
 
-        let mut env = BTreeMap::from([("CGO_ENABLED".to_owned(), "0".to_owned())]);
-        env.extend(settings.build.env.clone());
-
-        let mut flags = vec!["-trimpath".to_owned(), "-buildvcs=false".to_owned()];
-        flags.push(format!("-ldflags={}", ldflags(settings, &stamp)));
-        if !settings.build.tags.is_empty() {
-            flags.push(format!("-tags={}", settings.build.tags.join(",")));
+        let mut builds = Vec::new();
+        let mut names: BTreeMap<String, Target> = BTreeMap::new();
+        for target in selection.targets {
+            let outputs = binaries.iter().map(|b| format!("{target}/{}", target.exe_name(&b.name))).collect();
+            let format = settings.archive.formats.get(&target.os).copied().unwrap_or(settings.archive.format);
+            let package = match format {
+                Format::Binary => Package::Bare(
+                    binaries
+                        .iter()
+                        .map(|b| {
+                            let name = archive_name(settings, &stamp, &target, &b.name, caller_env)?;
+                            Ok(target.exe_name(&name))
+                        })
+                        .collect::<anyhow::Result<_>>()?,
+                ),
+                Format::TarGz | Format::Zip => {
+                    let folder = archive_name(settings, &stamp, &target, &binaries[0].name, caller_env)?;
+                    Package::Archive { file: format!("{folder}{}", format.extension()), format, folder }
+                }
+            };
+            let files = match &package {
+                Package::Archive { file, .. } => vec![file.clone()],
+                Package::Bare(files) => files.clone(),
+            };
+            for file in files {
+                if let Some(other) = names.insert(file.clone(), target.clone()) {
+                    bail!(
+                        "`archive.name` gives {file} for both {other} and {target}: use .Os, .Arch and .Arm (and .Binary for bare binaries) in it"
+                    );
+                }
+            }
+            builds.push(TargetBuild { target, outputs, package });
         }
-        flags.extend(settings.build.flags.iter().cloned());
+
+        let checksum_file = settings
+            .checksum_name
+            .render(&template_data(settings, &stamp, None, &binaries[0].name, caller_env))
+            .context("cannot render `checksum.name`")?;
+        check_name("checksum.name", &checksum_file)?;
+        if names.contains_key(&checksum_file) {
+            bail!("`checksum.name` gives {checksum_file}, which is also an archive's name");
+        }
 
         Ok(Plan {
-            app_dir: std::path::absolute(&settings.app_dir)?,
-            main_package: settings.main_package.clone(),
-            binary: settings.binary.clone(),
+            project: settings.project.clone(),
+            extra_files: extra_files(settings)?,
+            source,
             go_version: settings.go_version.clone(),
             image: settings.image.clone(),
             stamp,
             env,
-            flags,
+            download,
+            binaries,
             builds,
+            dropped: selection.dropped,
+            wrap: settings.archive.wrap,
+            checksum_file,
         })
     }
 
-    /// The whole `go build …` command line writing the binary to `output`.
-    pub fn go_build_argv(&self, output: &str) -> Vec<String> {
+    /// The whole `go build …` command line writing binary `index` to `output`.
+    pub fn go_build_argv(&self, index: usize, output: &str) -> Vec<String> {
+        let binary = &self.binaries[index];
         let mut args = vec!["go".to_owned(), "build".to_owned()];
-        args.extend(self.flags.iter().cloned());
-        args.extend(["-o".to_owned(), output.to_owned(), self.main_package.clone()]);
+        args.extend(binary.flags.iter().cloned());
+        args.extend(["-o".to_owned(), output.to_owned(), binary.main.clone()]);
         args
     }
 
@@ -98,8 +219,25 @@ impl Plan {
     }
 }
 
-fn ldflags(settings: &Resolved, stamp: &Stamp) -> String {
-    let mut parts = settings.build.ldflags.clone();
+/// Only what the settings say, plus what makes Go ignore its surroundings:
+/// the caller's GOFLAGS, GOWORK, GOENV file, GOTOOLCHAIN… never apply.
+fn build_env(settings: &Resolved, source: &Source) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::from([
+        ("CGO_ENABLED".to_owned(), "0".to_owned()),
+        ("GOFLAGS".to_owned(), String::new()),
+        ("GOTOOLCHAIN".to_owned(), "local".to_owned()),
+        ("GOENV".to_owned(), "off".to_owned()),
+    ]);
+    if source.workspace.is_none() {
+        // A go.work above the upload would apply on the host and not in a container.
+        env.insert("GOWORK".to_owned(), "off".to_owned());
+    }
+    env.extend(settings.build.env.clone());
+    env
+}
+
+fn ldflags(flags: &[String], settings: &Resolved, stamp: &Stamp) -> String {
+    let mut parts = flags.to_vec();
     let s = &settings.build.stamp;
     for (var, value) in [(&s.version, &stamp.version), (&s.commit, &stamp.commit), (&s.date, &stamp.date)] {
         if !var.is_empty() {
@@ -112,24 +250,125 @@ fn ldflags(settings: &Resolved, stamp: &Stamp) -> String {
     parts.join(" ")
 }
 
+/// GoReleaser's template fields for one target (or none, for the checksum name).
+pub fn template_data(
+    settings: &Resolved,
+    stamp: &Stamp,
+    target: Option<&Target>,
+    binary: &str,
+    caller_env: &BTreeMap<String, String>,
+) -> Data {
+    let replace = |v: &str| settings.archive.replacements.get(v).cloned().unwrap_or_else(|| v.to_owned());
+    let short: String = stamp.commit.chars().take(7).collect();
+    let mut fields = BTreeMap::from([
+        ("ProjectName", settings.project.clone()),
+        ("Binary", binary.to_owned()),
+        ("Version", stamp.version.clone()),
+        ("Tag", stamp.tag.clone()),
+        ("Commit", stamp.commit.clone()),
+        ("FullCommit", stamp.commit.clone()),
+        ("ShortCommit", short),
+        ("Date", stamp.date.clone()),
+        ("CommitDate", stamp.date.clone()),
+        ("CommitTimestamp", stamp.epoch.to_string()),
+        ("Os", String::new()),
+        ("Arch", String::new()),
+        ("Arm", String::new()),
+        ("Amd64", String::new()),
+        ("Mips", String::new()),
+    ]);
+    if let Some(t) = target {
+        fields.insert("Os", replace(&t.os));
+        fields.insert("Arch", replace(&t.arch));
+        fields.insert("Arm", t.arm.map(|v| replace(&v.to_string())).unwrap_or_default());
+        if t.arch == "amd64" {
+            fields.insert("Amd64", "v1".to_owned());
+        }
+    }
+    Data { fields: fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(), env: caller_env.clone() }
+}
+
+fn archive_name(
+    settings: &Resolved,
+    stamp: &Stamp,
+    target: &Target,
+    binary: &str,
+    caller_env: &BTreeMap<String, String>,
+) -> anyhow::Result<String> {
+    let data = template_data(settings, stamp, Some(target), binary, caller_env);
+    let name = settings
+        .archive_name
+        .render(&data)
+        .with_context(|| format!("cannot render `archive.name` for {target}"))?
+        .replace('/', "-");
+    check_name("archive.name", &name)?;
+    Ok(name)
+}
+
+fn check_name(key: &str, name: &str) -> anyhow::Result<()> {
+    if name.trim().is_empty() || name.starts_with('.') || name.contains(['\\', '\n']) {
+        bail!("`{key}` gives {name:?}, which is not a file name");
+    }
+    Ok(())
+}
+
+/// `archive.files` globs, relative to the module; defaults match without regard to case.
+fn extra_files(settings: &Resolved) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    let defaults = settings.archive.files == crate::settings::DEFAULT_ARCHIVE_FILES.map(String::from);
+    let options = glob::MatchOptions { case_sensitive: !defaults, ..Default::default() };
+    let base = std::path::absolute(&settings.app_dir)?;
+    let mut files = Vec::new();
+    for pattern in &settings.archive.files {
+        if pattern.starts_with('/') || pattern.split('/').any(|p| p == "..") {
+            bail!("`archive.files` has {pattern:?}: give a glob inside the module, e.g. \"docs/*.md\"");
+        }
+        let full = format!("{}/{pattern}", glob::Pattern::escape(&base.to_string_lossy()));
+        let paths =
+            glob::glob_with(&full, options).with_context(|| format!("`archive.files` has a bad glob {pattern:?}"))?;
+        for path in paths {
+            let path = path?;
+            if path.is_file() {
+                let rel = path.strip_prefix(&base).unwrap_or(&path);
+                let name = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+                if !files.iter().any(|(_, n)| *n == name) {
+                    files.push((path.clone(), name));
+                }
+            }
+        }
+    }
+    files.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(files)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::settings::Settings;
-    use std::path::Path;
+    use crate::source::Outputs;
 
     fn settings(text: &str) -> Resolved {
-        toml::from_str::<Settings>(text).unwrap().resolve(Path::new("/proj/dist.toml")).unwrap()
+        toml::from_str::<Settings>(text).unwrap().resolve(&crate::project::root().join("dist.toml")).unwrap()
     }
 
     fn stamp() -> Stamp {
-        Stamp::from_parts(Some("v1.2.3".into()), Some("c0ffee".into()), Some(1_700_000_000), None)
+        Stamp::from_parts(Some("v1.2.3".into()), Some("c0ffee1234".into()), Some(1_700_000_000), None)
+    }
+
+    const DIST_LIST: &str = "darwin/amd64\ndarwin/arm64\nlinux/386\nlinux/amd64\nlinux/arm\nlinux/arm64\nwindows/386\nwindows/amd64\nwindows/arm64\n";
+
+    fn toolchain() -> Toolchain {
+        Toolchain { go_version: "go1.26.8".into(), dist_list: DIST_LIST.into(), label: "go1.26.8".into() }
+    }
+
+    fn plan_of(s: &Resolved, selected: &[Target]) -> anyhow::Result<Plan> {
+        let source = Source::find(&s.app_dir, &[], "", &Outputs { out: "/nowhere/dist".into(), ours: vec![] }).unwrap();
+        Plan::new(s, selected, stamp(), source, &toolchain(), &BTreeMap::from([("TEAM".to_owned(), "core".to_owned())]))
     }
 
     #[test]
     fn default_plan_builds_six_static_stamped_targets() {
-        let plan = Plan::new(&settings("[app]\nmain = \"./cmd/hello\""), &[], stamp()).unwrap();
-        let outputs: Vec<&str> = plan.builds.iter().map(|b| b.output.as_str()).collect();
+        let plan = plan_of(&settings("[app]\ndir = \"app\"\nmain = \"./cmd/hello\""), &[]).unwrap();
+        let outputs: Vec<&str> = plan.builds.iter().map(|b| b.outputs[0].as_str()).collect();
         assert_eq!(
             outputs,
             [
@@ -142,13 +381,13 @@ mod tests {
             ]
         );
         assert_eq!(
-            plan.go_build_argv("/out/linux/amd64/hello"),
+            plan.go_build_argv(0, "/out/linux/amd64/hello"),
             [
                 "go",
                 "build",
                 "-trimpath",
                 "-buildvcs=false",
-                "-ldflags=-s -w -X main.version=1.2.3 -X main.commit=c0ffee -X main.date=2023-11-14T22:13:20Z",
+                "-ldflags=-s -w -X main.version=1.2.3 -X main.commit=c0ffee1234 -X main.date=2023-11-14T22:13:20Z",
                 "-o",
                 "/out/linux/amd64/hello",
                 "./cmd/hello"
@@ -156,7 +395,32 @@ mod tests {
         );
         let env = plan.env_for(&"linux/arm/v7".parse().unwrap());
         let env: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        assert_eq!(env, ["CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm", "GOARM=7"]);
+        assert_eq!(
+            env,
+            [
+                "CGO_ENABLED=0",
+                "GOENV=off",
+                "GOFLAGS=",
+                "GOTOOLCHAIN=local",
+                "GOWORK=off",
+                "GOOS=linux",
+                "GOARCH=arm",
+                "GOARM=7"
+            ]
+        );
+        assert_eq!(plan.download, Some(vec!["go".to_owned(), "mod".to_owned(), "download".to_owned()]));
+        let archives: Vec<String> = plan
+            .builds
+            .iter()
+            .map(|b| match &b.package {
+                Package::Archive { file, .. } => file.clone(),
+                Package::Bare(_) => panic!("archive expected"),
+            })
+            .collect();
+        assert_eq!(archives[2], "hello_1.2.3_linux_amd64.tar.gz");
+        assert_eq!(archives[4], "hello_1.2.3_windows_amd64.zip");
+        assert_eq!(plan.checksum_file, "SHA256SUMS");
+        assert_eq!(plan.extra_files.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(), ["README.md"]);
     }
 
     #[test]
@@ -172,14 +436,13 @@ mod tests {
             commit = ""
             date = "main.built""#,
         );
-        let stamp = Stamp { date: "a date".into(), ..stamp() };
-        let plan = Plan::new(&s, &[], stamp).unwrap();
+        let plan = plan_of(&s, &[]).unwrap();
         assert_eq!(
-            plan.flags,
+            plan.binaries[0].flags,
             [
                 "-trimpath",
                 "-buildvcs=false",
-                "-ldflags=-X example.com/x/internal/v.Version=1.2.3 -X 'main.built=a date'",
+                "-ldflags=-X example.com/x/internal/v.Version=1.2.3 -X main.built=2023-11-14T22:13:20Z",
                 "-tags=netgo,osusergo",
                 "-mod=readonly"
             ]
@@ -189,10 +452,78 @@ mod tests {
     }
 
     #[test]
-    fn command_line_targets_replace_the_matrix() {
+    fn command_line_targets_replace_the_matrix_and_must_be_supported() {
         let wanted: Vec<Target> = ["linux/arm/v6", "linux/amd64", "linux/amd64"].map(|t| t.parse().unwrap()).to_vec();
-        let plan = Plan::new(&settings(""), &wanted, stamp()).unwrap();
-        let outputs: Vec<&str> = plan.builds.iter().map(|b| b.output.as_str()).collect();
+        let plan = plan_of(&settings(""), &wanted).unwrap();
+        let outputs: Vec<&str> = plan.builds.iter().map(|b| b.outputs[0].as_str()).collect();
         assert_eq!(outputs, ["linux/amd64/app", "linux/arm/v6/app"]);
+        let err = plan_of(&settings(""), &["darwin/386".parse().unwrap()]).unwrap_err().to_string();
+        assert!(err.starts_with("target darwin/386 is not supported by go1.26.8"), "{err}");
+    }
+
+    #[test]
+    fn a_cross_product_drops_unsupported_pairs() {
+        let s = settings(
+            "[targets]\nos = [\"linux\", \"darwin\", \"windows\"]\narch = [\"386\", \"arm\"]\narm = [\"6\", \"7\"]",
+        );
+        let plan = plan_of(&s, &[]).unwrap();
+        let names = |ts: Vec<Target>| ts.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+        assert_eq!(names(plan.targets()), ["linux/386", "linux/arm/v6", "linux/arm/v7", "windows/386"]);
+        assert_eq!(
+            names(plan.dropped.clone()),
+            ["darwin/386", "darwin/arm/v6", "darwin/arm/v7", "windows/arm/v6", "windows/arm/v7"]
+        );
+    }
+
+    #[test]
+    fn names_follow_templates_replacements_and_formats() {
+        let s = settings(
+            r#"[app]
+            name = "tool"
+            [[binaries]]
+            main = "./cmd/hello"
+            [[binaries]]
+            main = "./cmd/hello"
+            name = "hello2"
+            [targets]
+            list = ["linux/amd64", "darwin/arm64", "linux/arm/v6", "windows/386"]
+            [archive]
+            name = "{{ .Binary }}_{{ .Env.TEAM }}_{{ title .Os }}_{{ .Arch }}{{ if .Arm }}v{{ .Arm }}{{ end }}"
+            replacements = { amd64 = "x86_64", "386" = "i386" }
+            formats = { darwin = "binary", windows = "zip" }
+            [checksum]
+            name = "{{ .ProjectName }}_{{ .Version }}_checksums.txt""#,
+        );
+        let plan = plan_of(&s, &[]).unwrap();
+        let packages: Vec<String> = plan
+            .builds
+            .iter()
+            .map(|b| match &b.package {
+                Package::Archive { file, folder, .. } => format!("{file} in {folder}/"),
+                Package::Bare(files) => files.join(" "),
+            })
+            .collect();
+        assert_eq!(
+            packages,
+            [
+                "hello_core_Darwin_arm64 hello2_core_Darwin_arm64",
+                "hello_core_Linux_x86_64.tar.gz in hello_core_Linux_x86_64/",
+                "hello_core_Linux_armv6.tar.gz in hello_core_Linux_armv6/",
+                "hello_core_Windows_i386.zip in hello_core_Windows_i386/"
+            ]
+            .map(String::from)
+        );
+        assert_eq!(plan.checksum_file, "tool_1.2.3_checksums.txt");
+        assert_eq!(plan.builds[3].outputs, ["windows/386/hello.exe", "windows/386/hello2.exe"]);
+        let err = format!("{:#}", plan_of(&settings("[archive]\nname = \"{{ .ProjectName }}\""), &[]).unwrap_err());
+        assert!(err.contains("`archive.name` gives app.tar.gz for both darwin/amd64 and darwin/arm64"), "{err}");
+    }
+
+    #[test]
+    fn stamp_values_with_spaces_are_quoted_for_the_linker() {
+        let s = settings("[build.stamp]\ndate = \"main.built\"\ncommit = \"\"\nversion = \"\"");
+        let mut stamp = stamp();
+        stamp.date = "a date".into();
+        assert_eq!(ldflags(&[], &s, &stamp), "-X 'main.built=a date'");
     }
 }

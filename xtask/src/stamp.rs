@@ -17,6 +17,8 @@ pub const FALLBACK_EPOCH: i64 = 315_532_800;
 pub struct Stamp {
     /// `git describe --tags --always --dirty` without a leading `v`.
     pub version: String,
+    /// The tag `version` comes from (`git describe --tags --abbrev=0`), or empty.
+    pub tag: String,
     /// Full commit hash, or `unknown`.
     pub commit: String,
     /// RFC 3339 UTC date of `epoch`, or `unknown` when there is neither commit nor SOURCE_DATE_EPOCH.
@@ -36,7 +38,11 @@ impl Stamp {
             Some(_) => git(cmd!(sh, "git describe --tags --always --dirty")),
             None => None,
         };
-        let has_tag = commit.is_some() && git(cmd!(sh, "git describe --tags --abbrev=0")).is_some();
+        let tag = match &commit {
+            Some(_) => git(cmd!(sh, "git describe --tags --abbrev=0")),
+            None => None,
+        };
+        let has_tag = tag.is_some();
         let commit_time = match &commit {
             Some(_) => git(cmd!(sh, "git log -1 --format=%ct")).and_then(|s| s.parse::<i64>().ok()),
             None => None,
@@ -49,7 +55,10 @@ impl Stamp {
                 })?),
                 _ => None,
             };
-        Ok(Stamp::from_parts(has_tag.then_some(described).flatten(), commit, commit_time, source_date_epoch))
+        let mut stamp =
+            Stamp::from_parts(has_tag.then_some(described).flatten(), commit, commit_time, source_date_epoch);
+        stamp.tag = tag.unwrap_or_default();
+        Ok(stamp)
     }
 
     /// The pure part of [`Stamp::read`]: picks values and fallbacks.
@@ -68,6 +77,7 @@ impl Stamp {
         let time = source_date_epoch.or(commit_time);
         Stamp {
             version,
+            tag: String::new(),
             commit: commit.unwrap_or_else(|| UNKNOWN.to_owned()),
             date: time.map(rfc3339).unwrap_or_else(|| UNKNOWN.to_owned()),
             epoch: time.unwrap_or(FALLBACK_EPOCH),
@@ -123,6 +133,7 @@ mod tests {
             s,
             Stamp {
                 version: "0.0.0-dev".into(),
+                tag: String::new(),
                 commit: "unknown".into(),
                 date: "unknown".into(),
                 epoch: FALLBACK_EPOCH
@@ -158,7 +169,8 @@ mod tests {
         assert_eq!((untagged.epoch, untagged.date.as_str()), (1_700_000_000, "2023-11-14T22:13:20Z"));
 
         cmd!(sh, "git tag v1.4.0").run().unwrap();
-        assert_eq!(Stamp::read(&sh, dir.path()).unwrap().version, "1.4.0");
+        let tagged = Stamp::read(&sh, dir.path()).unwrap();
+        assert_eq!((tagged.version.as_str(), tagged.tag.as_str()), ("1.4.0", "v1.4.0"));
         std::fs::write(dir.path().join("f"), "y").unwrap();
         assert_eq!(Stamp::read(&sh, dir.path()).unwrap().version, "1.4.0-dirty");
     }

@@ -56,14 +56,6 @@ impl Target {
         }
     }
 
-    /// `arch` with the variant folded in (`armv7`), for flat names such as archives.
-    pub fn arch_label(&self) -> String {
-        match self.arm {
-            Some(v) => format!("{}v{v}", self.arch),
-            None => self.arch.clone(),
-        }
-    }
-
     /// GOOS, GOARCH and (for arm variants) GOARM.
     pub fn go_env(&self) -> Vec<(&'static str, String)> {
         let mut env = vec![("GOOS", self.os.clone()), ("GOARCH", self.arch.clone())];
@@ -128,24 +120,37 @@ pub fn valid_targets(dist_list: &str) -> String {
     format!("valid targets (`go tool dist list`):\n  {}", dist_list.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
-/// Checks every target against the pairs a toolchain supports (the lines of
-/// `go tool dist list`); on failure names the bad ones and lists the valid ones.
-pub fn check_supported(targets: &[Target], dist_list: &str, toolchain: &str) -> anyhow::Result<()> {
+/// The targets a toolchain will build, and the candidates it cannot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selection {
+    pub targets: Vec<Target>,
+    /// Dropped from the cross product because the toolchain lacks them.
+    pub dropped: Vec<Target>,
+}
+
+/// Matches candidates against the pairs a toolchain supports (the lines of `go
+/// tool dist list`). From a cross product, unsupported ones are dropped (as
+/// GoReleaser does); named ones (`explicit`) must all be supported.
+pub fn select(candidates: &[Target], explicit: bool, dist_list: &str, toolchain: &str) -> anyhow::Result<Selection> {
     let supported: Vec<&str> = dist_list.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let unknown: Vec<String> =
-        targets.iter().filter(|t| !supported.contains(&t.os_arch().as_str())).map(|t| t.to_string()).collect();
-    if unknown.is_empty() {
-        return Ok(());
+    let (targets, dropped): (Vec<Target>, Vec<Target>) =
+        candidates.iter().cloned().partition(|t| supported.contains(&t.os_arch().as_str()));
+    let list = |ts: &[Target]| ts.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ");
+    if explicit && !dropped.is_empty() {
+        bail!(
+            "{} not supported by {toolchain}; {}",
+            if dropped.len() == 1 {
+                format!("target {} is", dropped[0])
+            } else {
+                format!("targets {} are", list(&dropped))
+            },
+            valid_targets(dist_list)
+        );
     }
-    bail!(
-        "{} not supported by {toolchain}; {}",
-        if unknown.len() == 1 {
-            format!("target {} is", unknown[0])
-        } else {
-            format!("targets {} are", unknown.join(", "))
-        },
-        valid_targets(dist_list)
-    )
+    if targets.is_empty() {
+        bail!("none of the targets ({}) is supported by {toolchain}; {}", list(&dropped), valid_targets(dist_list));
+    }
+    Ok(Selection { targets, dropped })
 }
 
 #[cfg(test)]
@@ -158,7 +163,6 @@ mod tests {
         let arm: Target = "linux/arm/v6".parse().unwrap();
         assert_eq!(arm.arm, Some(6));
         assert_eq!(arm.to_string(), "linux/arm/v6");
-        assert_eq!(arm.arch_label(), "armv6");
         assert_eq!(arm.go_env().last().unwrap(), &("GOARM", "6".to_owned()));
         assert_eq!("linux/arm/7".parse::<Target>().unwrap().to_string(), "linux/arm/v7");
     }
@@ -182,12 +186,27 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_targets_are_named_and_valid_ones_listed() {
+    fn named_targets_must_be_supported_and_the_valid_ones_are_listed() {
         let list = "darwin/arm64\nlinux/amd64\nlinux/arm\n";
         let targets = ["linux/amd64", "linux/arm/v7", "plan9/sparc"].map(|t| t.parse().unwrap());
-        let err = check_supported(&targets, list, "go1.26.8").unwrap_err().to_string();
+        let err = select(&targets, true, list, "go1.26.8").unwrap_err().to_string();
         assert!(err.starts_with("target plan9/sparc is not supported by go1.26.8"), "{err}");
         assert!(err.contains("darwin/arm64 linux/amd64 linux/arm"), "{err}");
-        check_supported(&targets[..2], list, "go1.26.8").unwrap();
+        let s = select(&targets[..2], true, list, "go1.26.8").unwrap();
+        assert_eq!((s.targets.len(), s.dropped.len()), (2, 0));
+    }
+
+    #[test]
+    fn a_cross_product_drops_what_the_toolchain_lacks_arm_variants_too() {
+        let list = "darwin/arm64\nlinux/amd64\nlinux/arm\nwindows/amd64\n";
+        let targets: Vec<Target> = ["darwin/arm/v6", "darwin/arm64", "linux/arm/v6", "windows/arm/v6", "windows/amd64"]
+            .map(|t| t.parse().unwrap())
+            .to_vec();
+        let s = select(&targets, false, list, "go1.26.8").unwrap();
+        let names = |ts: &[Target]| ts.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+        assert_eq!(names(&s.targets), ["darwin/arm64", "linux/arm/v6", "windows/amd64"]);
+        assert_eq!(names(&s.dropped), ["darwin/arm/v6", "windows/arm/v6"]);
+        let err = select(&targets[..1], false, list, "go1.26.8").unwrap_err().to_string();
+        assert!(err.starts_with("none of the targets (darwin/arm/v6) is supported by go1.26.8"), "{err}");
     }
 }

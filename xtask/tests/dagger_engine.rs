@@ -1,55 +1,117 @@
 //! The Dagger engine end to end, on a real Dagger engine.
 //!
 //! Ignored by plain `cargo test`: it needs an engine, which `.ci/dagger-engine up`
-//! provisions offline (CI runs this test on every run):
+//! provisions offline (CI runs these tests on every run):
 //!
 //!     eval "$(.ci/dagger-engine up)"
 //!     cargo test -p xtask --test dagger_engine -- --ignored --nocapture
 //!
-//! Run without an engine in the environment it fails; it never skips.
+//! Run without an engine in the environment they fail; they never skip.
+//!
+//! Caching is proved from the engine's own log, which records every container
+//! it starts (`msg="starting container" args="[/.init go build …]"`), not from
+//! the CLI's progress, which collapses cached spans differently from run to run.
 
 mod common;
 
+use std::fs;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 use common::*;
 
+const ENGINE_ENV: [&str; 5] = [
+    "_EXPERIMENTAL_DAGGER_CLI_BIN",
+    "_EXPERIMENTAL_DAGGER_RUNNER_HOST",
+    "DO_NOT_TRACK",
+    "DAGGER_NO_UPDATE_CHECK",
+    "DAGGER_PROGRESS",
+];
+
+/// The engine's log, read from an offset: what the engine did during one run.
+/// The tests take turns (the guard), so one test's containers are not counted for another.
+struct EngineLog(PathBuf, #[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
+
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+impl EngineLog {
+    fn from_env() -> EngineLog {
+        let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        for var in ["_EXPERIMENTAL_DAGGER_CLI_BIN", "_EXPERIMENTAL_DAGGER_RUNNER_HOST", "DAGGER_ENGINE_LOG"] {
+            assert!(
+                std::env::var_os(var).is_some(),
+                "{var} is not set: provision an engine with `eval \"$(.ci/dagger-engine up)\"`"
+            );
+        }
+        EngineLog(PathBuf::from(std::env::var_os("DAGGER_ENGINE_LOG").unwrap()), guard)
+    }
+
+    fn end(&self) -> u64 {
+        fs::metadata(&self.0).unwrap().len()
+    }
+
+    /// Argument lists of the containers the engine started since `offset`.
+    fn started_since(&self, offset: u64) -> Vec<String> {
+        let mut file = fs::File::open(&self.0).unwrap();
+        file.seek(SeekFrom::Start(offset)).unwrap();
+        let mut text = String::new();
+        file.read_to_string(&mut text).unwrap();
+        text.lines()
+            .filter(|l| l.contains("msg=\"starting container\""))
+            .filter_map(|l| l.split("args=\"[").nth(1).and_then(|rest| rest.split("]\"").next()).map(str::to_owned))
+            .collect()
+    }
+
+    /// Runs `cmd`, returning its output and the `go build`s and `go mod download`s the engine ran for it.
+    fn run(&self, cmd: &mut Command) -> (std::process::Output, usize, usize) {
+        let offset = self.end();
+        let out = run_ok(cmd);
+        let started = self.started_since(offset);
+        let builds = started.iter().filter(|a| a.starts_with("/.init go build ")).count();
+        let downloads = started.iter().filter(|a| a.starts_with("/.init go mod download")).count();
+        (out, builds, downloads)
+    }
+}
+
+fn with_engine<'a>(cmd: &'a mut Command, cwd: &Path) -> &'a mut Command {
+    for var in ENGINE_ENV {
+        if let Some(v) = std::env::var_os(var) {
+            cmd.env(var, v);
+        }
+    }
+    // The engine looks for dagger.toml/dagger.lock from the working directory up.
+    cmd.current_dir(cwd)
+}
+
+/// Bytes of every file but the manifest (which names the engine).
+fn release(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = snapshot(dir);
+    files.remove("manifest.json");
+    files
+}
+
 #[test]
 #[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
-fn dagger_builds_the_same_bytes_as_the_host() {
-    for var in ["_EXPERIMENTAL_DAGGER_CLI_BIN", "_EXPERIMENTAL_DAGGER_RUNNER_HOST"] {
-        assert!(
-            std::env::var_os(var).is_some(),
-            "{var} is not set: provision an engine with `eval \"$(.ci/dagger-engine up)\"`"
-        );
-    }
+fn dagger_builds_the_same_bytes_as_the_host_and_caches_every_build() {
+    let log = EngineLog::from_env();
     let p = Project::template();
+    // A fresh input, so the first run is cold whatever the engine's cache holds.
+    fs::write(p.path().join("app/NONCE"), format!("{:?}", std::time::SystemTime::now())).unwrap();
     let dagger_out = p.path().join("dagger");
     let dagger = |p: &Project| {
         let mut cmd = p.dist_to(&dagger_out, &["--engine", "dagger"]);
-        for var in [
-            "_EXPERIMENTAL_DAGGER_CLI_BIN",
-            "_EXPERIMENTAL_DAGGER_RUNNER_HOST",
-            "DO_NOT_TRACK",
-            "DAGGER_NO_UPDATE_CHECK",
-        ] {
-            if let Some(v) = std::env::var_os(var) {
-                cmd.env(var, v);
-            }
-        }
-        // Plain progress lines, to see what the engine took from its cache.
-        cmd.env("DAGGER_PROGRESS", "plain").env("NO_COLOR", "1");
-        // The engine looks for dagger.toml/dagger.lock from the working directory up.
-        cmd.current_dir(p.path());
+        with_engine(&mut cmd, p.path());
         cmd
     };
 
     let started = Instant::now();
-    let first = run_ok(&mut dagger(&p));
+    let (first, builds, downloads) = log.run(&mut dagger(&p));
     let cold = started.elapsed();
     let stderr = String::from_utf8_lossy(&first.stderr);
     assert!(stderr.contains("engine: dagger (--engine dagger)"), "{stderr}");
+    assert_eq!((builds, downloads), (6, 1), "a fresh input runs every go build and the download once:\n{stderr}");
 
     let files = snapshot(&dagger_out);
     for t in DEFAULT_TARGETS {
@@ -70,38 +132,86 @@ fn dagger_builds_the_same_bytes_as_the_host() {
     let check = run_ok(Command::new("sha256sum").args(["-c", "SHA256SUMS"]).current_dir(&dagger_out));
     assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK").count(), 12);
 
-    // No source change: the engine's cache answers.
+    // No source change: the engine starts no go build at all.
     let started = Instant::now();
-    let second = run_ok(&mut dagger(&p));
+    let (second, builds, downloads) = log.run(&mut dagger(&p));
     let warm = started.elapsed();
-    let progress = String::from_utf8_lossy(&second.stderr);
-    let (shown, cached) = cached_builds(&progress);
-    // The CLI's progress collapses some cached spans, so not every build is listed.
-    assert!(shown > 0 && cached == shown, "{cached} of {shown} go builds cached on the second run:\n{progress}");
+    assert_eq!(
+        (builds, downloads),
+        (0, 0),
+        "the second run is served from the engine's cache:\n{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
     assert!(snapshot(&dagger_out) == files, "a second dagger run changed the bytes");
     eprintln!("dagger engine: cold run {:.1} s, warm run {:.1} s", cold.as_secs_f64(), warm.as_secs_f64());
 
     // Same Go, same plan: the host engine must produce the very same bytes.
     let host_out = p.path().join("host");
     run_ok(&mut p.dist_to(&host_out, &["--engine", "host"]));
-    let host_files = snapshot(&host_out);
-    assert_eq!(host_files["SHA256SUMS"], files["SHA256SUMS"], "SHA256SUMS differ between the engines");
-    for (name, bytes) in &files {
-        if name != "manifest.json" {
-            assert!(host_files[name] == *bytes, "{name} differs between the dagger and host engines");
-        }
-    }
+    assert!(release(&host_out) == release(&dagger_out), "the dagger and host engines built different bytes");
 }
 
-/// (go build execs shown, of which answered from the cache) in the CLI's plain
-/// progress, where a span's lines share a number: `34  : withExec go build …`
-/// then `34  : Container.withExec CACHED [0.0s]` (or `DONE` if it ran).
-fn cached_builds(progress: &str) -> (usize, usize) {
-    let span = |line: &str| line.split(':').next().unwrap_or("").trim().to_owned();
-    let builds: Vec<String> = progress.lines().filter(|l| l.contains(" withExec go build ")).map(span).collect();
-    let cached = builds
-        .iter()
-        .filter(|id| progress.lines().any(|l| span(l) == **id && l.contains("Container.withExec CACHED")))
-        .count();
-    (builds.len(), cached)
+/// The README's way in: a real-looking repository with the module at its root.
+#[test]
+#[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
+fn a_root_module_repository_is_cached_on_the_engine_and_matches_the_host() {
+    let log = EngineLog::from_env();
+    let repo = Repo::new();
+    repo.copy_template(REPO_SETTINGS);
+    repo.write("NONCE", &format!("{:?}", std::time::SystemTime::now()));
+    repo.commit_all("add the cargo xtask template");
+    repo.git(&["tag", "v1.4.2"]);
+    let dagger = || {
+        let mut cmd = repo.xtask(&["dist", "--engine", "dagger"]);
+        with_engine(&mut cmd, repo.path());
+        cmd
+    };
+
+    let (first, builds, downloads) = log.run(&mut dagger());
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    // 9 targets × 2 commands; the vendored module needs no download, which would fail offline.
+    assert_eq!((builds, downloads), (18, 0), "{stderr}");
+    assert!(stderr.contains("skipping 3 target(s) go1.26.8 in golang:1.26.8 lacks"), "{stderr}");
+    let files = release(&repo.out());
+
+    // What git ignores, our lock and staging paths, target/ and the output are not
+    // uploaded: changing them must not invalidate a single build.
+    repo.write("junk/cache.bin", "changed");
+    repo.write("debug.log", "more noise\n");
+    repo.write("target/debug/other", "cargo output");
+    let (second, builds, _) = log.run(&mut dagger());
+    assert_eq!(
+        builds,
+        0,
+        "the second run is served from the engine's cache:\n{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert!(release(&repo.out()) == files, "a second dagger run changed the bytes");
+
+    let host = repo.path().join("host-release");
+    run_ok(&mut repo.xtask(&["dist", "--engine", "host", "--out", host.to_str().unwrap()]));
+    assert!(release(&host) == files, "the dagger and host engines built different bytes");
+    let version = run_ok(Command::new(repo.out().join(host_target()).join("tool")).arg("version"));
+    assert!(String::from_utf8(version.stdout).unwrap().starts_with("tool 1.4.2 (commit "));
+}
+
+/// A module whose go.mod replaces a sibling directory: the upload must hold both.
+#[test]
+#[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
+fn a_module_that_replaces_a_sibling_builds_in_dagger() {
+    let log = EngineLog::from_env();
+    let repo = Repo::new();
+    repo.write("lib/go.mod", "module example.com/lib\n\ngo 1.22\n");
+    repo.write("lib/lib.go", "package lib\n\nfunc Name() string { return \"from lib\" }\n");
+    repo.write(
+        "svc/go.mod",
+        "module example.com/svc\n\ngo 1.22\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n",
+    );
+    repo.write("svc/main.go", "package main\n\nimport \"example.com/lib\"\n\nfunc main() { println(lib.Name()) }\n");
+    repo.copy_template("[app]\ndir = \"svc\"\n[targets]\nlist = [\"linux/amd64\"]\n");
+    let mut cmd = repo.xtask(&["dist", "--engine", "dagger"]);
+    let (_, builds, _) = log.run(with_engine(&mut cmd, repo.path()));
+    assert!(builds <= 1);
+    let out = run_ok(&mut Command::new(repo.out().join("linux/amd64/svc")));
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), "from lib\n");
 }

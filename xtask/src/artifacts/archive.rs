@@ -1,5 +1,5 @@
-//! Reproducible release archives: `.tar.gz`, or `.zip` for windows, holding one
-//! top-level folder with the binary and the app's README/LICENSE.
+//! Reproducible release archives: `.tar.gz` or `.zip`, holding the binaries and
+//! the app's README/LICENSE, in one top-level folder unless told otherwise.
 //!
 //! Entries are sorted, owned by 0:0, with modes 0755 (binary) / 0644 (the rest)
 //! and the stamp's mtime, so the same input always gives the same bytes.
@@ -27,25 +27,34 @@ pub fn mode(executable: bool) -> u32 {
     }
 }
 
-pub fn write_tar_gz(path: &Path, folder: &str, mut entries: Vec<Entry>, mtime: i64) -> anyhow::Result<()> {
+pub fn write_tar_gz(path: &Path, folder: Option<&str>, mut entries: Vec<Entry>, mtime: i64) -> anyhow::Result<()> {
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     // No file name and mtime 0 in the gzip header.
     let gz = flate2::GzBuilder::new().mtime(0).write(file, flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
     tar.mode(tar::HeaderMode::Deterministic);
-    let mut dir = tar::Header::new_ustar();
-    dir.set_entry_type(tar::EntryType::Directory);
-    set_common(&mut dir, 0o755, mtime, 0);
-    tar.append_data(&mut dir, format!("{folder}/"), std::io::empty())?;
+    if let Some(folder) = folder {
+        let mut dir = tar::Header::new_ustar();
+        dir.set_entry_type(tar::EntryType::Directory);
+        set_common(&mut dir, 0o755, mtime, 0);
+        tar.append_data(&mut dir, format!("{folder}/"), std::io::empty())?;
+    }
     for e in &entries {
         let mut header = tar::Header::new_ustar();
         header.set_entry_type(tar::EntryType::Regular);
         set_common(&mut header, mode(e.executable), mtime, e.bytes.len() as u64);
-        tar.append_data(&mut header, format!("{folder}/{}", e.name), e.bytes.as_slice())?;
+        tar.append_data(&mut header, in_folder(folder, &e.name), e.bytes.as_slice())?;
     }
     tar.into_inner()?.finish()?.sync_all()?;
     Ok(())
+}
+
+fn in_folder(folder: Option<&str>, name: &str) -> String {
+    match folder {
+        Some(f) => format!("{f}/{name}"),
+        None => name.to_owned(),
+    }
 }
 
 fn set_common(h: &mut tar::Header, mode: u32, mtime: i64, size: u64) {
@@ -58,7 +67,7 @@ fn set_common(h: &mut tar::Header, mode: u32, mtime: i64, size: u64) {
     let _ = h.set_groupname("");
 }
 
-pub fn write_zip(path: &Path, folder: &str, mut entries: Vec<Entry>, mtime: i64) -> anyhow::Result<()> {
+pub fn write_zip(path: &Path, folder: Option<&str>, mut entries: Vec<Entry>, mtime: i64) -> anyhow::Result<()> {
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut zip = zip::ZipWriter::new(file);
@@ -74,9 +83,11 @@ pub fn write_zip(path: &Path, folder: &str, mut entries: Vec<Entry>, mtime: i64)
             .last_modified_time(time)
             .unix_permissions(unix_mode)
     };
-    zip.add_directory(format!("{folder}/"), options(0o755))?;
+    if let Some(folder) = folder {
+        zip.add_directory(format!("{folder}/"), options(0o755))?;
+    }
     for e in &entries {
-        zip.start_file(format!("{folder}/{}", e.name), options(mode(e.executable)))?;
+        zip.start_file(in_folder(folder, &e.name), options(mode(e.executable)))?;
         zip.write_all(&e.bytes)?;
     }
     zip.finish()?.sync_all()?;

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 pub const FILE_NAME: &str = "manifest.json";
 /// Identifies directories this tool wrote.
 pub const GENERATOR: &str = "cargo xtask dist";
+/// 2: artifacts name their binary, bare binaries, a named checksum file.
+pub const SCHEMA: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
@@ -27,6 +29,9 @@ pub struct Manifest {
     pub go_version: String,
     pub engine: String,
     pub image: Option<String>,
+    /// The checksum file's name (`SHA256SUMS` unless the settings say otherwise).
+    #[serde(default = "default_checksums")]
+    pub checksums: String,
     pub settings: serde_json::Value,
     pub artifacts: Vec<Artifact>,
 }
@@ -36,6 +41,9 @@ pub struct Artifact {
     /// `os/arch[/vN]`.
     pub target: String,
     pub kind: Kind,
+    /// The binary's name, for binaries and bare binaries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binary: Option<String>,
     /// Relative to the output directory, with `/` separators.
     pub path: String,
     pub size: u64,
@@ -47,6 +55,12 @@ pub struct Artifact {
 pub enum Kind {
     Binary,
     Archive,
+    /// A binary published on its own (`archive.format = "binary"`).
+    Bare,
+}
+
+fn default_checksums() -> String {
+    super::checksums::FILE_NAME.to_owned()
 }
 
 impl Manifest {

@@ -1,6 +1,7 @@
 //! Turns the binaries an engine wrote into a release directory: verified
-//! headers, archives, `SHA256SUMS` and `manifest.json`, with fixed modes and
-//! mtimes. The same for both engines, so their outputs can match byte for byte.
+//! headers, archives (or bare binaries), the checksum file and
+//! `manifest.json`, with fixed modes and mtimes. The same for both engines, so
+//! their outputs can match byte for byte.
 
 pub mod archive;
 pub mod checksums;
@@ -15,7 +16,8 @@ use std::time::{Duration, SystemTime};
 use anyhow::{bail, Context};
 
 use crate::engine::{Built, Engine};
-use crate::plan::{Plan, TargetBuild};
+use crate::plan::{Package, Plan, TargetBuild};
+use crate::settings::Format;
 use archive::Entry;
 use manifest::{Artifact, Kind, Manifest};
 
@@ -31,29 +33,36 @@ pub struct Release<'a> {
 pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
     let plan = release.plan;
     check_only_planned_files(dir, plan)?;
-    let extras = extra_files(&plan.app_dir)?;
+    let extras = plan
+        .extra_files
+        .iter()
+        .map(|(path, name)| {
+            let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            Ok(Entry { name: name.clone(), bytes, executable: false })
+        })
+        .collect::<anyhow::Result<Vec<Entry>>>()?;
     let mut artifacts = Vec::new();
     for build in &plan.builds {
-        let bytes = fs::read(dir.join(&build.output))
-            .with_context(|| format!("the build for {} produced no {}", build.target, build.output))?;
-        if !verify::check(&build.target, &bytes)? {
-            eprintln!(
-                "warning: cannot check the header of {} binaries; {} is unverified",
-                build.target.os, build.output
-            );
+        let mut binaries = Vec::new();
+        for (binary, output) in plan.binaries.iter().zip(&build.outputs) {
+            let bytes = fs::read(dir.join(output))
+                .with_context(|| format!("the build for {} produced no {output}", build.target))?;
+            if !verify::check(&build.target, &bytes)? {
+                eprintln!("warning: cannot check the header of {} binaries; {output} is unverified", build.target.os);
+            }
+            artifacts.push(artifact(build, Kind::Binary, output.clone(), &bytes, Some(&binary.name)));
+            binaries.push((binary.name.as_str(), bytes));
         }
-        artifacts.push(artifact(build, Kind::Binary, build.output.clone(), &bytes));
-
-        let (name, archive) = write_archive(dir, plan, build, &bytes, &extras)?;
-        artifacts.push(artifact(build, Kind::Archive, name, &archive));
+        artifacts.extend(package(dir, plan, build, binaries, &extras)?);
     }
 
     let sums: Vec<(String, String)> = artifacts.iter().map(|a| (a.path.clone(), a.sha256.clone())).collect();
-    fs::write(dir.join(checksums::FILE_NAME), checksums::sums_file(&sums))?;
+    fs::write(dir.join(&plan.checksum_file), checksums::sums_file(&sums))
+        .with_context(|| format!("cannot write {}", plan.checksum_file))?;
     let manifest = Manifest {
         generator: manifest::GENERATOR.into(),
-        schema: 1,
-        name: plan.binary.clone(),
+        schema: manifest::SCHEMA,
+        name: plan.project.clone(),
         version: plan.stamp.version.clone(),
         commit: plan.stamp.commit.clone(),
         date: plan.stamp.date.clone(),
@@ -61,6 +70,7 @@ pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
         go_version: release.built.go_version.clone(),
         engine: release.engine.to_string(),
         image: (release.engine == Engine::Dagger).then(|| plan.image.clone()),
+        checksums: plan.checksum_file.clone(),
         settings: release.settings.clone(),
         artifacts,
     };
@@ -71,7 +81,7 @@ pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
 
 /// An engine must write what the plan asked and nothing else.
 fn check_only_planned_files(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
-    let planned: Vec<PathBuf> = plan.builds.iter().map(|b| dir.join(&b.output)).collect();
+    let planned: Vec<PathBuf> = plan.builds.iter().flat_map(|b| b.outputs.iter().map(|o| dir.join(o))).collect();
     let stray: Vec<String> = walk(dir)?
         .into_iter()
         .filter(|p| p.is_file() && !planned.contains(p))
@@ -83,48 +93,52 @@ fn check_only_planned_files(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// README, LICENSE and CHANGELOG files at the top of the app, shipped in every archive.
-fn extra_files(app_dir: &Path) -> anyhow::Result<Vec<Entry>> {
-    let mut extras = Vec::new();
-    for entry in fs::read_dir(app_dir).with_context(|| format!("cannot list {}", app_dir.display()))? {
-        let path = entry?.path();
-        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        let upper = name.to_uppercase();
-        let wanted = ["README", "LICENSE", "LICENCE", "CHANGELOG"].iter().any(|p| upper.starts_with(p));
-        if wanted && path.is_file() {
-            extras.push(Entry { name, bytes: fs::read(&path)?, executable: false });
-        }
-    }
-    Ok(extras)
-}
-
-/// `<bin>_<version>_<os>_<arch>.tar.gz` (`.zip` on windows); returns its name and bytes.
-fn write_archive(
+/// The target's archive, or its bare binaries; returns their artifacts.
+fn package(
     dir: &Path,
     plan: &Plan,
     build: &TargetBuild,
-    binary: &[u8],
+    binaries: Vec<(&str, Vec<u8>)>,
     extras: &[Entry],
-) -> anyhow::Result<(String, Vec<u8>)> {
+) -> anyhow::Result<Vec<Artifact>> {
     let t = &build.target;
-    let folder = format!("{}_{}_{}_{}", plan.binary, plan.stamp.version.replace('/', "-"), t.os, t.arch_label());
-    let mut entries = vec![Entry { name: t.exe_name(&plan.binary), bytes: binary.to_vec(), executable: true }];
-    entries.extend(extras.iter().map(|e| Entry { name: e.name.clone(), bytes: e.bytes.clone(), executable: false }));
-    let name = if t.os == "windows" { format!("{folder}.zip") } else { format!("{folder}.tar.gz") };
-    let path = dir.join(&name);
-    if t.os == "windows" {
-        archive::write_zip(&path, &folder, entries, plan.stamp.epoch)?;
-    } else {
-        archive::write_tar_gz(&path, &folder, entries, plan.stamp.epoch)?;
+    match &build.package {
+        Package::Bare(names) => {
+            let mut out = Vec::new();
+            for ((binary, bytes), name) in binaries.iter().zip(names) {
+                let path = dir.join(name);
+                fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+                out.push(artifact(build, Kind::Bare, name.clone(), bytes, Some(binary)));
+            }
+            Ok(out)
+        }
+        Package::Archive { file, format, folder } => {
+            let mut entries: Vec<Entry> = binaries
+                .into_iter()
+                .map(|(name, bytes)| Entry { name: t.exe_name(name), bytes, executable: true })
+                .collect();
+            entries.extend(extras.iter().map(|e| Entry {
+                name: e.name.clone(),
+                bytes: e.bytes.clone(),
+                executable: false,
+            }));
+            let path = dir.join(file);
+            let folder = plan.wrap.then_some(folder.as_str());
+            match format {
+                Format::Zip => archive::write_zip(&path, folder, entries, plan.stamp.epoch)?,
+                _ => archive::write_tar_gz(&path, folder, entries, plan.stamp.epoch)?,
+            }
+            let bytes = fs::read(&path)?;
+            Ok(vec![artifact(build, Kind::Archive, file.clone(), &bytes, None)])
+        }
     }
-    let bytes = fs::read(&path)?;
-    Ok((name, bytes))
 }
 
-fn artifact(build: &TargetBuild, kind: Kind, path: String, bytes: &[u8]) -> Artifact {
+fn artifact(build: &TargetBuild, kind: Kind, path: String, bytes: &[u8], binary: Option<&str>) -> Artifact {
     Artifact {
         target: build.target.to_string(),
         kind,
+        binary: binary.map(str::to_owned),
         path,
         size: bytes.len() as u64,
         sha256: checksums::sha256_hex(bytes),
@@ -134,7 +148,12 @@ fn artifact(build: &TargetBuild, kind: Kind, path: String, bytes: &[u8]) -> Arti
 /// Binaries 0755, other files 0644, directories 0755 (Dagger exports new
 /// directories as 0700), every mtime the stamp's epoch.
 fn normalize(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
-    let binaries: Vec<PathBuf> = plan.builds.iter().map(|b| dir.join(&b.output)).collect();
+    let mut binaries: Vec<PathBuf> = plan.builds.iter().flat_map(|b| b.outputs.iter().map(|o| dir.join(o))).collect();
+    for b in &plan.builds {
+        if let Package::Bare(names) = &b.package {
+            binaries.extend(names.iter().map(|n| dir.join(n)));
+        }
+    }
     let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(plan.stamp.epoch.max(0) as u64);
     let mut paths = walk(dir)?;
     // Children before parents, so setting a file's time does not move its directory's.

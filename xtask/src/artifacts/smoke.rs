@@ -64,7 +64,8 @@ pub fn run(sh: &Shell, dir: &Path, plan: &Plan) -> anyhow::Result<Vec<String>> {
                 continue;
             }
         };
-        let binary = dir.join(&build.output);
+        // The first binary: the one `--smoke` knows answers `version`.
+        let binary = dir.join(&build.outputs[0]);
         match cmd!(sh, "{binary} version").quiet().ignore_stderr().read() {
             Ok(out) => match check_version_output(&out, &plan.stamp.version, &build.target) {
                 Ok(()) => report.push(format!("{}: ran {how}: {out}", build.target)),

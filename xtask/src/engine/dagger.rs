@@ -1,13 +1,15 @@
 //! The Dagger engine: Dagger's multi-build pattern with a pinned toolchain.
 //!
-//! The pinned golang image gets the app directory (without `dist/`, `target/`,
-//! `.git`) at a workdir and shared cache volumes for the module and build caches;
-//! `go mod download` runs once, then one branch per target runs `go build` with
-//! its GOOS/GOARCH. Every binary is gathered into one directory, stamped with the
-//! commit time, and exported once. Async and the SDK stay inside this module.
+//! One session serves the whole run. The pinned golang image reports its Go
+//! and targets; then the plan's upload is mounted with shared cache volumes
+//! for the module and build caches, modules are downloaded once (unless
+//! vendored), and one branch per target runs `go build` for each binary.
+//! Every binary is gathered into one directory, stamped with the commit time,
+//! and exported once. Async and the SDK stay inside this module.
 
+use std::cell::RefCell;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::rc::Rc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -16,68 +18,191 @@ use dagger_sdk::{
     DirectoryExportOptsBuilder, HostDirectoryOptsBuilder, Query, ReturnType,
 };
 use eyre::eyre;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::engine::Built;
 use crate::interrupt;
-use crate::plan::Plan;
-use crate::target::check_supported;
+use crate::plan::{Plan, Toolchain, DOWNLOAD_ENV_ALLOWED};
 
-/// Where the app source is mounted in the container.
+/// Where the upload is mounted in the container.
 pub const WORKDIR: &str = "/src";
 /// Where binaries are written in the container.
 pub const OUT: &str = "/out";
 pub const GOMODCACHE: &str = "/go/pkg/mod";
 pub const GOCACHE: &str = "/root/.cache/go-build";
-/// Left out of the upload: outputs and VCS data never influence a build.
-pub const EXCLUDE: [&str; 3] = ["dist/", "target/", ".git"];
 
-/// Owned inputs: the `connect` closure must be `'static`.
+/// What the session is asked to do; owned, since the `connect` closure is `'static`.
+#[derive(Debug, Clone)]
+pub enum Request {
+    Toolchain { image: String },
+    Build(Job),
+}
+
 #[derive(Debug, Clone)]
 pub struct Job {
     pub plan: Plan,
     /// Absolute host directory to export the binaries into.
     pub export_to: String,
+    /// The caller's download settings (GOPROXY…), for `go mod download` only.
+    pub download_env: Vec<(String, String)>,
 }
 
-pub fn build(plan: &Plan, out: &Path) -> anyhow::Result<Built> {
-    let job = Job { plan: plan.clone(), export_to: std::path::absolute(out)?.to_string_lossy().into_owned() };
-    let result: Arc<Mutex<Option<eyre::Result<Built>>>> = Arc::default();
-    let slot = Arc::clone(&result);
-    let config = dagger_sdk::Config::builder().logger(Arc::new(StderrLogger)).timeout_ms(60_000).build();
+pub enum Answer {
+    Toolchain(Toolchain),
+    Built(Built),
+}
 
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let connected = runtime.block_on(async move {
-        tokio::select! {
-            connected = dagger_sdk::connect_opts(config, move |client| async move {
-                // Keep our own error: the SDK would bury it under "an error occurred
-                // from the dagger context call", and the session still shuts down cleanly.
-                let outcome = run(&client, &job).await;
-                *slot.lock().unwrap() = Some(outcome);
+type Call = (Request, oneshot::Sender<eyre::Result<Answer>>);
+
+pub struct Session {
+    runtime: tokio::runtime::Runtime,
+    local: tokio::task::LocalSet,
+    requests: Option<mpsc::UnboundedSender<Call>>,
+    /// The connect task: its error is the one to report when the session dies.
+    connected: Rc<RefCell<Option<anyhow::Result<()>>>>,
+}
+
+impl Session {
+    /// Starts the Dagger CLI (or joins a running session) in the background.
+    pub fn open() -> anyhow::Result<Session> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let local = tokio::task::LocalSet::new();
+        let (tx, mut rx) = mpsc::unbounded_channel::<Call>();
+        let connected: Rc<RefCell<Option<anyhow::Result<()>>>> = Rc::default();
+        let slot = Rc::clone(&connected);
+        let config = dagger_sdk::Config::builder().logger(std::sync::Arc::new(StderrLogger)).timeout_ms(60_000).build();
+        local.spawn_local(async move {
+            let result = dagger_sdk::connect_opts(config, move |client| async move {
+                while let Some((request, reply)) = rx.recv().await {
+                    let answer = match request {
+                        Request::Toolchain { image } => toolchain(&client, &image).await.map(Answer::Toolchain),
+                        Request::Build(job) => run(&client, &job).await.map(Answer::Built),
+                    };
+                    let _ = reply.send(answer);
+                }
                 Ok(())
-            }) => connected.map_err(anyhow::Error::from),
-            () = interrupted() => Err(anyhow::format_err!("interrupted")),
-        }
-    });
-    interrupt::check()?;
-    let outcome = result.lock().unwrap().take();
-    match (connected, outcome) {
-        (_, Some(Ok(built))) => Ok(built),
-        (_, Some(Err(e))) => Err(anyhow::Error::msg(eyre_chain(&e))),
-        (Err(e), None) => Err(e).context(
-            "cannot start Dagger: it needs Docker running (or a Dagger engine named by \
-             _EXPERIMENTAL_DAGGER_RUNNER_HOST); to build without it, use --engine host",
-        ),
-        (Ok(()), None) => unreachable!("connect returned without running the pipeline"),
+            })
+            .await;
+            *slot.borrow_mut() = Some(result.map_err(anyhow::Error::from));
+        });
+        Ok(Session { runtime, local, requests: Some(tx), connected })
     }
+
+    fn ask(&mut self, request: Request) -> anyhow::Result<Answer> {
+        let (reply, answer) = oneshot::channel();
+        let sent = self.requests.as_ref().expect("open session").send((request, reply));
+        let outcome = self.local.block_on(&self.runtime, async move {
+            if sent.is_err() {
+                return None;
+            }
+            tokio::select! {
+                answer = answer => answer.ok(),
+                () = interrupted() => None,
+            }
+        });
+        interrupt::check()?;
+        match outcome {
+            Some(Ok(answer)) => Ok(answer),
+            Some(Err(e)) => Err(anyhow::Error::msg(eyre_chain(&e))),
+            // The session ended: the connect task holds why.
+            None => {
+                self.close();
+                match self.connected.borrow_mut().take() {
+                    Some(Err(e)) => Err(e).context(
+                        "cannot start Dagger: it needs Docker running (or a Dagger engine named by \
+                         _EXPERIMENTAL_DAGGER_RUNNER_HOST); to build without it, use --engine host",
+                    ),
+                    _ => anyhow::bail!("the Dagger session ended unexpectedly"),
+                }
+            }
+        }
+    }
+
+    pub fn toolchain(&mut self, image: &str) -> anyhow::Result<Toolchain> {
+        match self.ask(Request::Toolchain { image: image.to_owned() })? {
+            Answer::Toolchain(t) => Ok(t),
+            Answer::Built(_) => unreachable!("asked for the toolchain"),
+        }
+    }
+
+    pub fn build(&mut self, plan: &Plan, out: &Path) -> anyhow::Result<Built> {
+        let download_env = DOWNLOAD_ENV_ALLOWED
+            .iter()
+            .filter(|k| !plan.env.contains_key(**k))
+            .filter_map(|k| std::env::var(k).ok().map(|v| ((*k).to_owned(), v)))
+            .collect();
+        let job = Job {
+            plan: plan.clone(),
+            export_to: std::path::absolute(out)?.to_string_lossy().into_owned(),
+            download_env,
+        };
+        match self.ask(Request::Build(job))? {
+            Answer::Built(b) => Ok(b),
+            Answer::Toolchain(_) => unreachable!("asked for a build"),
+        }
+    }
+
+    /// Ends the session: the CLI shuts down once the request channel closes.
+    fn close(&mut self) {
+        self.requests = None;
+        let connected = Rc::clone(&self.connected);
+        // Bounded: a stuck CLI must not hang the run.
+        self.local.block_on(&self.runtime, async move {
+            let _ = tokio::time::timeout(Duration::from_secs(30), async {
+                while connected.borrow().is_none() {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            })
+            .await;
+        });
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if self.requests.is_some() && !interrupt::requested() {
+            self.close();
+        }
+    }
+}
+
+/// The image's Go and the targets it supports; independent of the source, so cached by the engine.
+pub async fn toolchain(client: &Query, image: &str) -> eyre::Result<Toolchain> {
+    let go = client.container().from(image).with_env_variable("GOTOOLCHAIN", "local");
+    let go_version = step(&go, vec!["go", "env", "GOVERSION"], &format!("`go env GOVERSION` in {image}")).await?;
+    let dist_list = step(&go, vec!["go", "tool", "dist", "list"], &format!("`go tool dist list` in {image}")).await?;
+    let go_version = go_version.trim().to_owned();
+    Ok(Toolchain { label: format!("{go_version} in {image}"), go_version, dist_list })
+}
+
+/// Runs one command; a failure names the step and keeps its stderr.
+async fn step(ctr: &Container, argv: Vec<&str>, what: &str) -> eyre::Result<String> {
+    let exec = ctr.with_exec_opts(argv, any_exit());
+    let code = exec.exit_code().await?;
+    if code != 0 {
+        let stderr = exec.stderr().await.unwrap_or_default();
+        return Err(eyre!("{what} failed (exit {code}):\n{}", stderr.trim_end()));
+    }
+    Ok(exec.stdout().await?)
+}
+
+fn any_exit() -> dagger_sdk::ContainerWithExecOpts<'static> {
+    ContainerWithExecOptsBuilder::default().expect(ReturnType::Any).build().expect("all fields optional")
 }
 
 /// The pipeline proper, on any client: a real session, or a test double.
 pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
     let plan = &job.plan;
     let source = client.host().directory_opts(
-        plan.app_dir.to_string_lossy(),
-        HostDirectoryOptsBuilder::default().exclude(EXCLUDE.to_vec()).build()?,
+        plan.source.root.to_string_lossy(),
+        HostDirectoryOptsBuilder::default()
+            .exclude(plan.source.exclude.iter().map(String::as_str).collect::<Vec<_>>())
+            .build()?,
     );
+    let workdir = match plan.source.module.as_str() {
+        "" => WORKDIR.to_owned(),
+        module => format!("{WORKDIR}/{module}"),
+    };
     // Per Go version: caches of one toolchain are no use to another.
     let shared = || ContainerWithMountedCacheOptsBuilder::default().sharing(CacheSharingMode::Shared).build();
     let go = client
@@ -87,38 +212,44 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
         .with_mounted_cache_opts(GOCACHE, client.cache_volume(format!("go-build-{}", plan.go_version)), shared()?)
         .with_env_variable("GOMODCACHE", GOMODCACHE)
         .with_env_variable("GOCACHE", GOCACHE)
-        .with_env_variable("GOTOOLCHAIN", "local")
         .with_mounted_directory(WORKDIR, source)
-        .with_workdir(WORKDIR);
-
-    let go_version = go.with_exec(vec!["go", "env", "GOVERSION"]).stdout().await?.trim().to_owned();
-    let dist_list = go.with_exec(vec!["go", "tool", "dist", "list"]).stdout().await?;
-    check_supported(&plan.targets(), &dist_list, &format!("{go_version} in {}", plan.image))
-        .map_err(|e| eyre!("{e}"))?;
-
-    // The app's environment (GOPROXY, GOFLAGS, CGO_ENABLED…) applies to the download too.
+        .with_workdir(&workdir);
     let go = plan.env.iter().fold(go, |c, (k, v)| c.with_env_variable(k, v));
-    let go = go.with_exec(vec!["go", "mod", "download"]);
-    let branches: Vec<(&crate::plan::TargetBuild, Container)> = plan
-        .builds
-        .iter()
-        .map(|b| {
-            let ctr = b.target.go_env().into_iter().fold(go.clone(), |c, (k, v)| c.with_env_variable(k, v));
-            let argv = plan.go_build_argv(&format!("{OUT}/{}", b.output));
-            let exec =
-                ContainerWithExecOptsBuilder::default().expect(ReturnType::Any).build().expect("all fields optional");
-            (b, ctr.with_exec_opts(argv, exec))
-        })
-        .collect();
+    let go_version = step(&go, vec!["go", "env", "GOVERSION"], "`go env GOVERSION`").await?.trim().to_owned();
+
+    let go = match &plan.download {
+        Some(argv) => {
+            let with = job.download_env.iter().fold(go, |c, (k, v)| c.with_env_variable(k, v));
+            let downloaded = with.with_exec_opts(argv.iter().map(String::as_str).collect(), any_exit());
+            let code = downloaded.exit_code().await?;
+            if code != 0 {
+                let stderr = downloaded.stderr().await.unwrap_or_default();
+                return Err(eyre!("`{}` failed (exit {code}):\n{}", argv.join(" "), stderr.trim_end()));
+            }
+            // The download settings do not reach the builds (nor their cache keys).
+            job.download_env.iter().fold(downloaded, |c, (k, _)| c.without_env_variable(k))
+        }
+        None => go,
+    };
+
+    let mut branches: Vec<(String, String, Container)> = Vec::new();
+    for b in &plan.builds {
+        let ctr = b.target.go_env().into_iter().fold(go.clone(), |c, (k, v)| c.with_env_variable(k, v));
+        for (index, output) in b.outputs.iter().enumerate() {
+            let argv = plan.go_build_argv(index, &format!("{OUT}/{output}"));
+            let exec = ctr.with_exec_opts(argv.iter().map(String::as_str).collect(), any_exit());
+            branches.push((b.target.to_string(), output.clone(), exec));
+        }
+    }
 
     // Asked together, so the engine runs the branches concurrently.
-    let codes = futures::future::join_all(branches.iter().map(|(_, c)| c.exit_code())).await;
+    let codes = futures::future::join_all(branches.iter().map(|(_, _, c)| c.exit_code())).await;
     let mut failures = Vec::new();
-    for ((b, ctr), code) in branches.iter().zip(codes) {
+    for ((target, _, ctr), code) in branches.iter().zip(codes) {
         let code = code?;
         if code != 0 {
             let stderr = ctr.stderr().await.unwrap_or_default();
-            failures.push(format!("go build failed for {} (exit {code}):\n{}", b.target, stderr.trim_end()));
+            failures.push(format!("go build failed for {target} (exit {code}):\n{}", stderr.trim_end()));
         }
     }
     if !failures.is_empty() {
@@ -127,7 +258,7 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
 
     let gathered = branches
         .iter()
-        .fold(client.directory(), |dir, (b, ctr)| dir.with_file(&b.output, ctr.file(format!("{OUT}/{}", b.output))));
+        .fold(client.directory(), |dir, (_, output, ctr)| dir.with_file(output, ctr.file(format!("{OUT}/{output}"))));
     gathered
         .with_timestamps(plan.stamp.epoch as isize)
         .export_opts(&job.export_to, DirectoryExportOptsBuilder::default().wipe(true).build()?)

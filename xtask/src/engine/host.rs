@@ -1,7 +1,12 @@
 //! The host engine: the plan on the host's Go toolchain, targets built in
 //! parallel up to the number of cores. For machines without a container runtime.
+//!
+//! Every Go command gets an environment built from scratch — the plan's, plus
+//! PATH and the caller's cache locations — so what the caller's shell exports
+//! (GOFLAGS, GOAMD64, GOWORK…) cannot make these bytes differ from Dagger's.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -11,57 +16,125 @@ use xshell::{cmd, Shell};
 
 use crate::engine::Built;
 use crate::interrupt;
-use crate::plan::{Plan, TargetBuild};
-use crate::target::check_supported;
+use crate::plan::{Plan, TargetBuild, Toolchain, DOWNLOAD_ENV_ALLOWED};
 
 pub fn go_on_path(sh: &Shell) -> bool {
     cmd!(sh, "go version").quiet().ignore_stdout().ignore_stderr().run().is_ok()
 }
 
-pub fn build(sh: &Shell, plan: &Plan, out: &Path) -> anyhow::Result<Built> {
-    let _cd = sh.push_dir(&plan.app_dir);
-    let go_version = cmd!(sh, "go env GOVERSION").quiet().read().map_err(|_| {
-        anyhow::format_err!(
-            "no Go toolchain on PATH: install Go {} (https://go.dev/dl/) or build in Dagger with --engine dagger",
-            plan.go_version
-        )
-    })?;
-    let wanted = format!("go{}", plan.go_version);
-    if go_version != wanted {
-        eprintln!(
-            "warning: the host has {go_version} but dist.toml pins {wanted}: binaries will differ from the Dagger build"
-        );
+pub struct Session {
+    /// `go`, as found on PATH.
+    go: PathBuf,
+    /// PATH and the caller's Go cache locations: all a build takes from the caller.
+    base_env: BTreeMap<String, String>,
+    /// The caller's variables allowed into the module download.
+    download_env: BTreeMap<String, String>,
+}
+
+impl Session {
+    pub fn open(sh: &Shell) -> anyhow::Result<Session> {
+        let path = sh.var("PATH").unwrap_or_default();
+        let go = std::env::split_paths(&path)
+            .map(|d| d.join(if cfg!(windows) { "go.exe" } else { "go" }))
+            .find(|p| p.is_file())
+            .ok_or_else(|| {
+                anyhow::format_err!(
+                    "no Go toolchain on PATH: install Go {} (https://go.dev/dl/) or build in Dagger with --engine dagger",
+                    crate::settings::DEFAULT_GO
+                )
+            })?;
+        // The caller's caches are reused (that is what makes a warm build fast); nothing else of theirs is.
+        // Only what locates the caches: a stray GOEXPERIMENT or GOFLAGS of the caller must not fail this.
+        let mut probe = Command::new(&go);
+        probe.args(["env", "GOCACHE", "GOMODCACHE", "GOPATH"]).current_dir(std::env::temp_dir()).env_clear();
+        for key in ["PATH", "HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "GOCACHE", "GOMODCACHE", "GOPATH", "GOENV"] {
+            if let Ok(v) = sh.var(key) {
+                probe.env(key, v);
+            }
+        }
+        let out = probe.env("GOTOOLCHAIN", "local").output().with_context(|| format!("cannot run {}", go.display()))?;
+        if !out.status.success() {
+            bail!("`go env GOCACHE GOMODCACHE GOPATH` failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut lines = text.lines();
+        let mut base_env = BTreeMap::from([("PATH".to_owned(), path)]);
+        for key in ["GOCACHE", "GOMODCACHE", "GOPATH"] {
+            base_env.insert(key.to_owned(), lines.next().unwrap_or("").to_owned());
+        }
+        if let Ok(tmp) = sh.var("TMPDIR") {
+            base_env.insert("TMPDIR".to_owned(), tmp);
+        }
+        let mut download_env = BTreeMap::new();
+        for key in DOWNLOAD_ENV_ALLOWED.iter().chain(&["HOME"]) {
+            if let Ok(v) = sh.var(key) {
+                download_env.insert((*key).to_owned(), v);
+            }
+        }
+        Ok(Session { go, base_env, download_env })
     }
-    let dist_list = cmd!(sh, "go tool dist list").quiet().read().context("cannot run `go tool dist list`")?;
-    check_supported(&plan.targets(), &dist_list, &format!("the host's {go_version}"))?;
 
-    // Once before the fan-out: parallel builds that each download modules race.
-    cmd!(sh, "go mod download")
-        .envs(&plan.env)
-        .quiet()
-        .run()
-        .with_context(|| format!("`go mod download` failed in {}", plan.app_dir.display()))?;
+    /// A `go` command with only `env` on top of the base environment.
+    fn go<'a>(&self, dir: &Path, args: impl IntoIterator<Item = &'a str>, env: &[(String, String)]) -> Command {
+        let mut c = Command::new(&self.go);
+        c.args(args).current_dir(dir).env_clear().envs(&self.base_env).envs(env.iter().map(|(k, v)| (k, v)));
+        c
+    }
 
-    let jobs: Vec<(&TargetBuild, Command)> = plan
-        .builds
-        .iter()
-        .map(|b| {
-            let output = out.join(&b.output);
-            let argv = plan.go_build_argv(&output.to_string_lossy());
-            let (program, args) = argv.split_first().expect("argv starts with go");
-            let mut command: Command = cmd!(sh, "{program} {args...}").into();
-            command.envs(plan.env_for(&b.target));
-            (b, command)
-        })
-        .collect();
-    run_parallel(jobs)?;
-    Ok(Built { go_version })
+    pub fn toolchain(&mut self, pinned: &str, module_dir: &Path) -> anyhow::Result<Toolchain> {
+        let env = [("GOTOOLCHAIN", "local"), ("GOENV", "off"), ("GOFLAGS", ""), ("GOWORK", "off")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let go_version = read(self.go(module_dir, ["env", "GOVERSION"], &env), "go env GOVERSION")?.trim().to_owned();
+        let wanted = format!("go{pinned}");
+        if go_version != wanted {
+            eprintln!(
+                "warning: the host has {go_version} but the settings pin {wanted}: binaries will differ from the Dagger build"
+            );
+        }
+        let dist_list = read(self.go(module_dir, ["tool", "dist", "list"], &env), "go tool dist list")?;
+        Ok(Toolchain { label: format!("the host's {go_version}"), go_version, dist_list })
+    }
+
+    pub fn build(&mut self, plan: &Plan, out: &Path) -> anyhow::Result<Built> {
+        let dir = plan.source.module_dir();
+        let env: Vec<(String, String)> = plan.env.clone().into_iter().collect();
+        let go_version = read(self.go(&dir, ["env", "GOVERSION"], &env), "go env GOVERSION")?.trim().to_owned();
+
+        // Once before the fan-out: parallel builds that each download modules race.
+        if let Some(argv) = &plan.download {
+            let mut download_env: Vec<(String, String)> = self.download_env.clone().into_iter().collect();
+            download_env.extend(env.iter().cloned());
+            eprintln!("  downloading modules ({})", argv.join(" "));
+            read(self.go(&dir, argv[1..].iter().map(String::as_str), &download_env), &argv.join(" "))
+                .with_context(|| format!("cannot download the modules of {}", dir.display()))?;
+        }
+
+        let mut jobs: Vec<(&TargetBuild, Command)> = Vec::new();
+        for b in &plan.builds {
+            for (index, output) in b.outputs.iter().enumerate() {
+                let output = out.join(output);
+                let argv = plan.go_build_argv(index, &output.to_string_lossy());
+                jobs.push((b, self.go(&dir, argv[1..].iter().map(String::as_str), &plan.env_for(&b.target))));
+            }
+        }
+        run_parallel(jobs)?;
+        Ok(Built { go_version })
+    }
+}
+
+/// Runs a quick Go command; on failure the error names the step and keeps its stderr.
+fn read(mut command: Command, step: &str) -> anyhow::Result<String> {
+    let out = command.output().with_context(|| format!("cannot run `{step}`"))?;
+    if !out.status.success() {
+        bail!("`{step}` failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr).trim_end());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Runs every build, at most one per core; stops starting new ones after a
 /// failure or Ctrl-C and reports every failure with the compiler's output.
 fn run_parallel(jobs: Vec<(&TargetBuild, Command)>) -> anyhow::Result<()> {
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(jobs.len());
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(jobs.len().max(1));
     let queue = Mutex::new(jobs.into_iter());
     let failures = Mutex::new(Vec::<String>::new());
     std::thread::scope(|scope| {

@@ -1,6 +1,7 @@
 //! The engines that execute a [`Plan`]: Dagger (the pinned golang image, run by a
-//! Dagger engine) or the host's Go toolchain. Both write `<out>/<plan output>`
-//! for every target and report the Go version that built them.
+//! Dagger engine) or the host's Go toolchain. A session first reports its
+//! toolchain (the plan is made from it), then builds: every target's binaries
+//! land at `<out>/<plan output>`.
 
 pub mod dagger;
 pub mod host;
@@ -10,7 +11,7 @@ use std::path::Path;
 use anyhow::bail;
 use xshell::{cmd, Shell};
 
-use crate::plan::Plan;
+use crate::plan::{Plan, Toolchain};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineChoice {
@@ -85,10 +86,33 @@ fn dagger_available(sh: &Shell) -> Option<String> {
     None
 }
 
-/// Runs `plan` on `engine`, writing the binaries below `out`.
-pub fn build(engine: Engine, sh: &Shell, plan: &Plan, out: &Path) -> anyhow::Result<Built> {
-    match engine {
-        Engine::Dagger => dagger::build(plan, out),
-        Engine::Host => host::build(sh, plan, out),
+/// One engine, open for the whole run (a Dagger session is started once).
+pub enum Session {
+    Dagger(dagger::Session),
+    Host(host::Session),
+}
+
+impl Session {
+    pub fn open(engine: Engine, sh: &Shell) -> anyhow::Result<Session> {
+        Ok(match engine {
+            Engine::Dagger => Session::Dagger(dagger::Session::open()?),
+            Engine::Host => Session::Host(host::Session::open(sh)?),
+        })
+    }
+
+    /// The Go that will build, with the targets it supports.
+    pub fn toolchain(&mut self, image: &str, pinned: &str, module_dir: &Path) -> anyhow::Result<Toolchain> {
+        match self {
+            Session::Dagger(s) => s.toolchain(image),
+            Session::Host(s) => s.toolchain(pinned, module_dir),
+        }
+    }
+
+    /// Runs `plan`, writing the binaries below `out`.
+    pub fn build(&mut self, plan: &Plan, out: &Path) -> anyhow::Result<Built> {
+        match self {
+            Session::Dagger(s) => s.build(plan, out),
+            Session::Host(s) => s.build(plan, out),
+        }
     }
 }

@@ -179,3 +179,201 @@ pub fn expected_header(target: &str) -> (object::BinaryFormat, object::Architect
 pub fn manifest(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&fs::read(dir.join("manifest.json")).unwrap()).unwrap()
 }
+
+/// A Go repository shaped like a real project — module at the root, mains
+/// under `cmd/`, a vendored dependency that cannot be fetched, ignored junk,
+/// an existing `.goreleaser.yml`, git history with a tag — into which the
+/// template is copied the way the README says.
+pub struct Repo {
+    pub dir: tempfile::TempDir,
+}
+
+/// `.goreleaser.yml` of the fixture, in the style `goreleaser init` writes.
+pub const GORELEASER_YML: &str = r#"version: 2
+project_name: tool
+before:
+  hooks:
+    - go mod tidy
+builds:
+  - id: tool
+    main: ./cmd/tool
+    binary: tool
+    env:
+      - CGO_ENABLED=0
+    goos: [linux, darwin, windows]
+    goarch: [amd64, arm64, arm, "386"]
+    ldflags:
+      - -s -w -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.Date}}
+  - id: toolctl
+    main: ./cmd/toolctl
+    binary: toolctl
+    env:
+      - CGO_ENABLED=0
+    goos: [linux, darwin, windows]
+    goarch: [amd64, arm64, arm, "386"]
+    ldflags:
+      - -s -w -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.Date}}
+archives:
+  - formats: [tar.gz]
+    name_template: >-
+      {{ .ProjectName }}_
+      {{- title .Os }}_
+      {{- if eq .Arch "amd64" }}x86_64
+      {{- else if eq .Arch "386" }}i386
+      {{- else }}{{ .Arch }}{{ end }}
+      {{- if .Arm }}v{{ .Arm }}{{ end }}
+    format_overrides:
+      - goos: windows
+        formats: [zip]
+checksum:
+  name_template: checksums.txt
+changelog:
+  sort: asc
+"#;
+
+const MAIN_GO: &str = r#"package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+
+	"example.invalid/greet"
+)
+
+var (
+	version = "dev"
+	commit  = "none"
+	date    = "unknown"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "version" {
+		fmt.Printf("NAME %s (commit %s, built %s, %s, %s/%s)\n", version, commit, date, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return
+	}
+	fmt.Println(greet.Hello())
+}
+"#;
+
+impl Repo {
+    pub fn new() -> Repo {
+        let dir = tempfile::tempdir().unwrap();
+        let r = Repo { dir };
+        r.write("go.mod", "module example.com/tool\n\ngo 1.22\n\nrequire example.invalid/greet v1.0.0\n");
+        r.write("vendor/modules.txt", "# example.invalid/greet v1.0.0\n## explicit; go 1.22\nexample.invalid/greet\n");
+        r.write("vendor/example.invalid/greet/greet.go", "package greet\n\nfunc Hello() string { return \"hello\" }\n");
+        for name in ["tool", "toolctl"] {
+            r.write(&format!("cmd/{name}/main.go"), &MAIN_GO.replace("NAME", name));
+        }
+        r.write("internal/util/util.go", "package util\n\nfunc Twice(s string) string { return s + s }\n");
+        r.write("README.md", "# tool\n");
+        r.write("LICENSE", "MIT\n");
+        r.write(".goreleaser.yml", GORELEASER_YML);
+        r.write(".gitignore", "/junk/\n*.log\n/bin/\n");
+        // Large ignored files: uploading them would be slow, and they change all the time.
+        r.write("junk/cache.bin", &"x".repeat(8 << 20));
+        r.write("debug.log", "noise\n");
+        r.git(&["init", "-q"]);
+        r.commit_all("tool");
+        r
+    }
+
+    pub fn commit_all(&self, message: &str) {
+        self.git(&["add", "."]);
+        self.git(&["commit", "-qm", message]);
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let path = self.path().join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    pub fn git(&self, args: &[&str]) -> Output {
+        run_ok(
+            Command::new("git")
+                .args(args)
+                .current_dir(self.path())
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@example.com")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@example.com")
+                .env("GIT_AUTHOR_DATE", "@1700000000 +0000")
+                .env("GIT_COMMITTER_DATE", "@1700000000 +0000"),
+        )
+    }
+
+    /// README "Use it for your app", steps 1 and 3: copy the template's files in
+    /// and ignore its outputs; `settings` is step 2's dist.toml. The xtask
+    /// binary goes where `cargo xtask` would build it (`target/debug/`).
+    pub fn copy_template(&self, settings: &str) {
+        let ws = workspace();
+        for file in ["Cargo.toml", "Cargo.lock"] {
+            fs::copy(ws.join(file), self.path().join(file)).unwrap();
+        }
+        for dir in [".cargo", ".ci", "xtask/src", "xtask/tests"] {
+            copy_dir(&ws.join(dir), &self.path().join(dir));
+        }
+        fs::copy(ws.join("xtask/Cargo.toml"), self.path().join("xtask/Cargo.toml")).unwrap();
+        fs::write(self.path().join("dist.toml"), settings).unwrap();
+        let mut ignore = fs::read_to_string(self.path().join(".gitignore")).unwrap();
+        ignore.push_str("/dist/\n/target/\n/.dist.*\n");
+        fs::write(self.path().join(".gitignore"), ignore).unwrap();
+        let debug = self.path().join("target/debug");
+        fs::create_dir_all(&debug).unwrap();
+        fs::write(self.path().join("target/CACHEDIR.TAG"), "Signature: 8a477f597d28d172789f06886806bc55\n").unwrap();
+        let exe = debug.join("xtask");
+        if fs::hard_link(env!("CARGO_BIN_EXE_xtask"), &exe).is_err() {
+            fs::copy(env!("CARGO_BIN_EXE_xtask"), &exe).unwrap();
+        }
+    }
+
+    /// `cargo xtask ARGS` in the repository, as `cargo run` would start it.
+    pub fn xtask(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(self.path().join("target/debug/xtask"));
+        cmd.args(args).current_dir(self.path()).env("CARGO_MANIFEST_DIR", self.path().join("xtask"));
+        cmd.env_remove("SOURCE_DATE_EPOCH");
+        for var in [
+            "DAGGER_SESSION_PORT",
+            "DAGGER_SESSION_TOKEN",
+            "_EXPERIMENTAL_DAGGER_RUNNER_HOST",
+            "_EXPERIMENTAL_DAGGER_CLI_BIN",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd
+    }
+
+    pub fn out(&self) -> PathBuf {
+        self.path().join("dist")
+    }
+}
+
+/// The fixture's dist.toml: what its `.goreleaser.yml` says, by hand.
+pub const REPO_SETTINGS: &str = r#"[app]
+dir = "."
+name = "tool"
+
+[[binaries]]
+main = "./cmd/tool"
+
+[[binaries]]
+main = "./cmd/toolctl"
+
+[targets]
+os = ["linux", "darwin", "windows"]
+arch = ["amd64", "arm64", "arm", "386"]
+arm = ["6"]
+
+[archive]
+name = """{{ .ProjectName }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}"""
+replacements = { darwin = "Darwin", linux = "Linux", windows = "Windows", amd64 = "x86_64", "386" = "i386" }
+
+[checksum]
+name = "checksums.txt"
+"#;

@@ -11,9 +11,10 @@ use dagger_sdk::core::graphql_client::{GraphQLClient, GraphQLError};
 use dagger_sdk::{Query, Selection};
 use serde_json::{json, Value};
 
-use super::{run, Job, EXCLUDE, GOCACHE, GOMODCACHE, OUT, WORKDIR};
-use crate::plan::Plan;
+use super::{run, toolchain, Job, GOCACHE, GOMODCACHE, OUT, WORKDIR};
+use crate::plan::{Plan, Toolchain};
 use crate::settings::Settings;
+use crate::source::{Outputs, Source};
 use crate::stamp::Stamp;
 
 /// One step of a query: `withExec(args: [...])`.
@@ -175,23 +176,40 @@ fn split_outside(text: &str, sep: char) -> Vec<&str> {
     parts
 }
 
+/// The environment at the end of a chain: variables set, less those removed later.
 fn env_of(chain: &[Call]) -> BTreeMap<String, String> {
-    chain
-        .iter()
-        .filter(|c| c.field == "withEnvVariable")
-        .map(|c| (c.str("name").to_owned(), c.str("value").to_owned()))
-        .collect()
+    let mut env = BTreeMap::new();
+    for c in chain {
+        match c.field.as_str() {
+            "withEnvVariable" => {
+                env.insert(c.str("name").to_owned(), c.str("value").to_owned());
+            }
+            "withoutEnvVariable" => {
+                env.remove(c.str("name"));
+            }
+            _ => {}
+        }
+    }
+    env
 }
+
+const DIST_LIST: &str =
+    "darwin/amd64\ndarwin/arm64\nlinux/amd64\nlinux/arm\nlinux/arm64\nwindows/amd64\nwindows/arm64\n";
 
 fn job(targets: &[&str]) -> Job {
     let settings = Settings::load(&crate::project::root().join("dist.toml")).unwrap();
     let targets: Vec<_> = targets.iter().map(|t| t.parse().unwrap()).collect();
     let stamp = Stamp::from_parts(Some("v2.0.1".into()), Some("c0ffee".into()), Some(1_700_000_000), None);
-    Job { plan: Plan::new(&settings, &targets, stamp).unwrap(), export_to: "/tmp/x/.dist.staging-1".into() }
+    let outputs = Outputs { out: "/tmp/x/dist".into(), ours: vec![] };
+    let source = Source::find(&settings.app_dir, &[], "", &outputs).unwrap();
+    let toolchain = Toolchain { go_version: "go1.26.8".into(), dist_list: DIST_LIST.into(), label: "go1.26.8".into() };
+    let plan = Plan::new(&settings, &targets, stamp, source, &toolchain, &Default::default()).unwrap();
+    Job {
+        plan,
+        export_to: "/tmp/x/.dist.staging-1".into(),
+        download_env: vec![("GOPROXY".into(), "https://proxy.example".into())],
+    }
 }
-
-const DIST_LIST: &str =
-    "darwin/amd64\ndarwin/arm64\nlinux/amd64\nlinux/arm\nlinux/arm64\nwindows/amd64\nwindows/arm64\n";
 
 fn run_fake(engine: FakeEngine, job: &Job) -> (eyre::Result<crate::engine::Built>, Vec<Vec<Call>>) {
     let engine = Arc::new(engine);
@@ -206,6 +224,7 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
     let plan = &job.plan;
     let (outcome, log) = run_fake(FakeEngine { dist_list: DIST_LIST.into(), ..Default::default() }, &job);
     assert_eq!(outcome.unwrap().go_version, "go1.26.8");
+    assert!(log.iter().all(|q| q.iter().all(|c| c.field != "withoutEnvVariable" || c.str("name") == "GOPROXY")));
 
     let exports: Vec<&Vec<Call>> = log.iter().filter(|q| q.last().unwrap().field == "export").collect();
     assert_eq!(exports.len(), 1, "one export for all targets");
@@ -220,10 +239,10 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
     let files: Vec<&Call> = rest.iter().filter(|c| c.field == "withFile").collect();
     assert_eq!(files.len(), plan.builds.len());
     for (file, build) in files.iter().zip(&plan.builds) {
-        assert_eq!(file.str("path"), build.output);
+        assert_eq!(file.str("path"), build.outputs[0]);
         let source = file.object("source");
         let (file_call, ctr) = source.split_last().unwrap();
-        assert_eq!(file_call.str("path"), format!("{OUT}/{}", build.output));
+        assert_eq!(file_call.str("path"), format!("{OUT}/{}", build.outputs[0]));
         let fields: Vec<&str> = ctr.iter().map(|c| c.field.as_str()).collect();
         assert_eq!(&fields[..2], ["container", "from"]);
         assert_eq!(ctr[1].str("address"), "golang:1.26.8");
@@ -240,8 +259,9 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
         assert_eq!(mount.str("path"), WORKDIR);
         let host_dir = mount.object("source");
         assert_eq!(host_dir[0].field, "host");
-        assert_eq!(host_dir[1].str("path"), plan.app_dir.to_str().unwrap());
-        assert_eq!(host_dir[1].args["exclude"], Arg::Value(json!(EXCLUDE)));
+        // The template's module is app/, alone: nothing of ours lies inside it.
+        assert_eq!(host_dir[1].str("path"), crate::project::root().join("app").to_str().unwrap());
+        assert_eq!(host_dir[1].args["exclude"], Arg::Value(json!([".git", "**/.git"])));
         assert!(Path::new(host_dir[1].str("path")).join("go.mod").is_file());
         assert_eq!(ctr.iter().find(|c| c.field == "withWorkdir").unwrap().str("path"), WORKDIR);
 
@@ -253,28 +273,44 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
                 other => panic!("{other:?}"),
             })
             .collect();
-        let out = format!("{OUT}/{}", build.output);
-        let go_build = plan.go_build_argv(&out);
-        assert_eq!(execs, [json!(["go", "mod", "download"]), json!(go_build)]);
-        assert_eq!(&go_build[..4], ["go", "build", "-trimpath", "-buildvcs=false"]);
-        assert_eq!(&go_build[go_build.len() - 3..], ["-o", out.as_str(), "./cmd/hello"]);
+        let out = format!("{OUT}/{}", build.outputs[0]);
+        let go_build = json!([
+            "go",
+            "build",
+            "-trimpath",
+            "-buildvcs=false",
+            "-ldflags=-s -w -X example.com/hello/internal/buildinfo.Version=2.0.1 -X example.com/hello/internal/buildinfo.Commit=c0ffee -X example.com/hello/internal/buildinfo.Date=2023-11-14T22:13:20Z",
+            "-o",
+            out,
+            "./cmd/hello"
+        ]);
+        assert_eq!(execs, [json!(["go", "mod", "download"]), go_build]);
 
+        let download =
+            ctr.iter().position(|c| c.args.get("args") == Some(&Arg::Value(json!(["go", "mod", "download"]))));
         let env = env_of(ctr);
+        assert!(!env.contains_key("GOPROXY"), "the proxy setting does not reach the build");
         assert_eq!(env["GOOS"], build.target.os);
         assert_eq!(env["GOARCH"], build.target.arch);
         assert_eq!(env["CGO_ENABLED"], "0");
         assert_eq!(env["GOMODCACHE"], GOMODCACHE);
+        assert_eq!(
+            (env["GOFLAGS"].as_str(), env["GOWORK"].as_str(), env["GOTOOLCHAIN"].as_str()),
+            ("", "off", "local")
+        );
+        // The download's proxy setting was set for the download and removed after it.
+        let proxy_set = ctr.iter().position(|c| c.field == "withEnvVariable" && c.str("name") == "GOPROXY");
+        let proxy_unset = ctr.iter().position(|c| c.field == "withoutEnvVariable" && c.str("name") == "GOPROXY");
+        assert!(proxy_set < download && download < proxy_unset, "{proxy_set:?} {download:?} {proxy_unset:?}");
         // The fan-out comes after the one module download.
-        let download =
-            ctr.iter().position(|c| c.args.get("args") == Some(&Arg::Value(json!(["go", "mod", "download"]))));
         let goos = ctr.iter().position(|c| c.field == "withEnvVariable" && c.str("name") == "GOOS");
         assert!(download < goos);
         let cgo = ctr.iter().position(|c| c.field == "withEnvVariable" && c.str("name") == "CGO_ENABLED");
         assert!(cgo < download, "the app's environment applies to `go mod download` too");
     }
-    // Every branch was evaluated (concurrently) before the export.
+    // Every branch was evaluated (concurrently) before the export, after `go env` and the download.
     let exit_codes = log.iter().filter(|q| q.last().unwrap().field == "exitCode").count();
-    assert_eq!(exit_codes, plan.builds.len());
+    assert_eq!(exit_codes, 2 + plan.builds.len());
     assert_eq!(log.last().unwrap().last().unwrap().field, "export");
 }
 
@@ -306,11 +342,30 @@ fn compile_errors_name_each_failing_target_and_export_nothing() {
 }
 
 #[test]
-fn targets_unknown_to_the_image_toolchain_are_refused_before_building() {
-    let job = job(&["plan9/sparc", "linux/amd64"]);
+fn the_toolchain_comes_from_the_pinned_image_alone() {
+    let engine = Arc::new(FakeEngine { dist_list: DIST_LIST.into(), ..Default::default() });
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let t = runtime.block_on(toolchain(&engine.client(), "golang:1.26.8")).unwrap();
+    assert_eq!(
+        (t.go_version.as_str(), t.dist_list.as_str(), t.label.as_str()),
+        ("go1.26.8", DIST_LIST, "go1.26.8 in golang:1.26.8")
+    );
+    for query in engine.log() {
+        let fields: Vec<&str> = query.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(&fields[..2], ["container", "from"], "{fields:?}");
+        assert!(!fields.contains(&"withMountedDirectory"), "no source needed: {fields:?}");
+    }
+}
+
+#[test]
+fn a_vendored_module_downloads_nothing() {
+    let mut job = job(&["linux/amd64"]);
+    job.plan.download = None;
     let (outcome, log) = run_fake(FakeEngine { dist_list: DIST_LIST.into(), ..Default::default() }, &job);
-    let err = format!("{:#}", outcome.unwrap_err());
-    assert!(err.starts_with("target plan9/sparc is not supported by go1.26.8 in golang:1.26.8"), "{err}");
-    assert!(err.contains("linux/amd64 linux/arm"), "{err}");
-    assert!(log.iter().all(|q| !matches!(q.last().unwrap().field.as_str(), "exitCode" | "export")));
+    outcome.unwrap();
+    let execs: Vec<String> = log
+        .iter()
+        .flat_map(|q| q.iter().filter(|c| c.field == "withExec").map(|c| format!("{:?}", c.args["args"])))
+        .collect();
+    assert!(!execs.iter().any(|e| e.contains("\"mod\"")), "{execs:?}");
 }

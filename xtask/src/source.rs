@@ -1,0 +1,290 @@
+//! What the Go build reads: the directory uploaded to an engine and how
+//! modules are resolved (vendored or downloaded).
+//!
+//! The upload is the smallest directory holding the module, its `go.work` and
+//! every local `replace` target, less what never feeds a build: `.git`, what
+//! `.gitignore` ignores (as git itself reports it), and our own outputs —
+//! the output directory, its lock and staging siblings, Cargo's target
+//! directory and the xtask crate — located from their real paths. A path that
+//! changes on every run (the lock) in the upload would change the engine's
+//! cache key and rebuild every target.
+
+use std::path::{Component, Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Context;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Source {
+    /// Uploaded directory (absolute, on the host).
+    pub root: PathBuf,
+    /// The Go module relative to `root`, with `/` separators; empty when it is `root`.
+    pub module: String,
+    /// Patterns relative to `root` (Dagger's dockerignore syntax) left out of the upload.
+    pub exclude: Vec<String>,
+    /// The `go.work` that applies, if any.
+    pub workspace: Option<PathBuf>,
+    /// Modules come from `vendor/`: nothing to download, no network needed.
+    pub vendored: bool,
+}
+
+/// Paths of this run's own outputs, left out of the upload.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    /// The output directory; its `.NAME.lock`, `.NAME.staging-*` and `.NAME.old-*` siblings go too.
+    pub out: PathBuf,
+    /// Directories of ours that hold no Go code: Cargo's target directory, the xtask crate.
+    pub ours: Vec<PathBuf>,
+}
+
+impl Outputs {
+    /// The running xtask's own directories: the target directory it was built
+    /// into (found from the executable, so CARGO_TARGET_DIR is honoured) and its crate.
+    pub fn of_this_xtask(out: &Path) -> Outputs {
+        let mut ours = vec![crate::project::root().join("xtask")];
+        if let Ok(exe) = std::env::current_exe() {
+            // <target>/<profile>/xtask, or <target>/<profile>/deps/xtask-<hash> under `cargo test`.
+            if let Some(target) = exe.ancestors().skip(1).find(|d| d.join("CACHEDIR.TAG").is_file()) {
+                ours.push(target.to_path_buf());
+            }
+        }
+        Outputs { out: out.to_path_buf(), ours }
+    }
+}
+
+impl Source {
+    /// Looks at the module in `module_dir` with the build's `go build` flags and environment.
+    pub fn find(module_dir: &Path, flags: &[String], goflags: &str, outputs: &Outputs) -> anyhow::Result<Source> {
+        let module_dir = normalize(&std::path::absolute(module_dir)?);
+        let go_mod = std::fs::read_to_string(module_dir.join("go.mod"))
+            .with_context(|| format!("cannot read {}", module_dir.join("go.mod").display()))?;
+
+        let mut dirs = vec![module_dir.clone()];
+        dirs.extend(local_replaces(&go_mod).into_iter().map(|p| normalize(&module_dir.join(p))));
+        let workspace = find_go_work(&module_dir);
+        if let Some(work) = &workspace {
+            let work_dir = work.parent().expect("a file has a parent").to_path_buf();
+            let text = std::fs::read_to_string(work).with_context(|| format!("cannot read {}", work.display()))?;
+            dirs.push(work_dir.clone());
+            dirs.extend(work_uses(&text).into_iter().map(|p| normalize(&work_dir.join(p))));
+            dirs.extend(local_replaces(&text).into_iter().map(|p| normalize(&work_dir.join(p))));
+        }
+        let root = common_ancestor(&dirs);
+        let module = relative(&module_dir, &root).expect("the root holds the module");
+
+        let mut exclude = vec![".git".to_owned(), "**/.git".to_owned()];
+        let out = normalize(&std::path::absolute(&outputs.out)?);
+        if let (Some(parent), Some(name)) = (out.parent(), out.file_name()) {
+            let name = name.to_string_lossy();
+            if let Some(rel) = relative(&out, &root).filter(|r| !r.is_empty()) {
+                exclude.push(escape(&rel));
+            }
+            if let Some(rel) = relative(parent, &root) {
+                let prefix = if rel.is_empty() { String::new() } else { format!("{}/", escape(&rel)) };
+                let name = escape(&name);
+                exclude.extend([".lock", ".staging-*", ".old-*"].map(|s| format!("{prefix}.{name}{s}")));
+            }
+        }
+        for dir in &outputs.ours {
+            if let Some(rel) = relative(&normalize(&std::path::absolute(dir)?), &root).filter(|r| !r.is_empty()) {
+                exclude.push(escape(&rel));
+            }
+        }
+        exclude.extend(git_ignored(&root)?.iter().map(|p| escape(p.trim_end_matches('/'))));
+        exclude.dedup();
+
+        let vendored = uses_vendor(&module_dir, &go_mod, workspace.as_deref(), flags, goflags);
+        Ok(Source { root, module, exclude, workspace, vendored })
+    }
+
+    /// The module directory on the host.
+    pub fn module_dir(&self) -> PathBuf {
+        if self.module.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(&self.module)
+        }
+    }
+}
+
+/// Go's rule: `vendor/modules.txt` with `go` ≥ 1.14 in go.mod means `-mod=vendor`
+/// unless `-mod` is given (as a flag or in GOFLAGS); in a workspace, the
+/// workspace's own `vendor/`.
+fn uses_vendor(module_dir: &Path, go_mod: &str, workspace: Option<&Path>, flags: &[String], goflags: &str) -> bool {
+    let mode = flags
+        .iter()
+        .map(String::as_str)
+        .chain(goflags.split_whitespace())
+        .filter_map(|f| f.strip_prefix("-mod=").or_else(|| f.strip_prefix("--mod=")))
+        .last();
+    if let Some(mode) = mode {
+        return mode == "vendor";
+    }
+    let (dir, version) = match workspace {
+        Some(work) => (
+            work.parent().unwrap_or(module_dir).to_path_buf(),
+            go_directive(&std::fs::read_to_string(work).unwrap_or_default()),
+        ),
+        None => (module_dir.to_path_buf(), go_directive(go_mod)),
+    };
+    let at_least_1_14 = version.is_some_and(|v| {
+        let mut parts = v.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= (1, 14)
+    });
+    at_least_1_14 && dir.join("vendor/modules.txt").is_file()
+}
+
+fn go_directive(text: &str) -> Option<String> {
+    text.lines().find_map(|l| l.trim().strip_prefix("go ").map(|v| v.trim().to_owned()))
+}
+
+/// Directories named by `replace … => ./dir` (single lines and blocks).
+fn local_replaces(text: &str) -> Vec<PathBuf> {
+    block_lines(text, "replace")
+        .filter_map(|line| line.split_once("=>").map(|(_, to)| to.split_whitespace().next().unwrap_or("").to_owned()))
+        .filter(|to| to.starts_with("./") || to.starts_with("../") || to.starts_with('/') || to == "." || to == "..")
+        .map(PathBuf::from)
+        .collect()
+}
+
+/// Directories named by `use` in a go.work.
+fn work_uses(text: &str) -> Vec<PathBuf> {
+    block_lines(text, "use")
+        .filter_map(|l| l.split_whitespace().next().map(|d| PathBuf::from(d.trim_matches('"'))))
+        .collect()
+}
+
+/// The lines of a go.mod/go.work directive, with the keyword removed, in either form.
+fn block_lines<'a>(text: &'a str, keyword: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    let mut in_block = false;
+    text.lines().filter_map(move |raw| {
+        let line = raw.split("//").next().unwrap_or("").trim();
+        if in_block {
+            if line == ")" {
+                in_block = false;
+                return None;
+            }
+            return (!line.is_empty()).then_some(line);
+        }
+        let rest = line.strip_prefix(keyword)?.trim_start();
+        if rest == "(" {
+            in_block = true;
+            return None;
+        }
+        (!rest.is_empty() && line.len() > keyword.len() && line.as_bytes()[keyword.len()].is_ascii_whitespace())
+            .then_some(rest)
+    })
+}
+
+/// The go.work Go would use: the first found walking up from the module.
+fn find_go_work(module_dir: &Path) -> Option<PathBuf> {
+    module_dir.ancestors().map(|d| d.join("go.work")).find(|f| f.is_file())
+}
+
+/// What git ignores below `root` (directories once, with a trailing `/`), relative to it.
+fn git_ignored(root: &Path) -> anyhow::Result<Vec<String>> {
+    let output = Command::new("git")
+        .args(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"])
+        .current_dir(root)
+        .output();
+    match output {
+        Ok(o) if o.status.success() => {
+            Ok(String::from_utf8_lossy(&o.stdout).split('\0').filter(|p| !p.is_empty()).map(str::to_owned).collect())
+        }
+        // Not a git checkout, or no git: nothing is ignored.
+        _ => Ok(vec![]),
+    }
+}
+
+/// Lexically resolves `.` and `..` (paths here are absolute).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn common_ancestor(dirs: &[PathBuf]) -> PathBuf {
+    let mut root = dirs[0].clone();
+    for d in &dirs[1..] {
+        while !d.starts_with(&root) {
+            if !root.pop() {
+                break;
+            }
+        }
+    }
+    root
+}
+
+/// `path` relative to `root` with `/` separators, if inside it.
+fn relative(path: &Path, root: &Path) -> Option<String> {
+    let rel = path.strip_prefix(root).ok()?;
+    Some(rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/"))
+}
+
+/// Escapes the pattern characters of a literal path.
+fn escape(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\' | '!') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replace_and_use_directives_in_both_forms() {
+        let go_mod = "module x\n\ngo 1.22\n\nreplace example.com/a => ../lib // local\nreplace (\n\texample.com/b v1.0.0 => ./third_party/b\n\texample.com/c => example.com/c2 v1.2.0\n)\nreplacement_typo\n";
+        assert_eq!(local_replaces(go_mod), [PathBuf::from("../lib"), PathBuf::from("./third_party/b")]);
+        assert_eq!(
+            work_uses("go 1.22\nuse ./app\nuse (\n\t./lib\n\t\"./tools\"\n)\n"),
+            ["./app", "./lib", "./tools"].map(PathBuf::from)
+        );
+    }
+
+    #[test]
+    fn vendor_mode_follows_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let go_mod = "module x\ngo 1.21\n";
+        assert!(!uses_vendor(dir.path(), go_mod, None, &[], ""), "no vendor/");
+        std::fs::create_dir(dir.path().join("vendor")).unwrap();
+        std::fs::write(dir.path().join("vendor/modules.txt"), "").unwrap();
+        assert!(uses_vendor(dir.path(), go_mod, None, &[], ""));
+        assert!(!uses_vendor(dir.path(), "module x\ngo 1.13\n", None, &[], ""), "before 1.14 vendor/ is opt-in");
+        assert!(!uses_vendor(dir.path(), go_mod, None, &["-mod=mod".into()], ""));
+        assert!(!uses_vendor(dir.path(), go_mod, None, &[], "-v -mod=readonly"));
+        assert!(uses_vendor(dir.path(), "module x\ngo 1.13\n", None, &[], "-mod=vendor"));
+    }
+
+    #[test]
+    fn the_upload_spans_local_replaces_and_leaves_out_outputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(repo.join("svc")).unwrap();
+        std::fs::create_dir_all(repo.join("lib")).unwrap();
+        std::fs::write(repo.join("svc/go.mod"), "module svc\ngo 1.22\nreplace lib => ../lib\n").unwrap();
+        let outputs =
+            Outputs { out: repo.join("svc/dist"), ours: vec![repo.join("target"), dir.path().join("elsewhere")] };
+        let s = Source::find(&repo.join("svc"), &[], "", &outputs).unwrap();
+        assert_eq!(s.root, normalize(&repo));
+        assert_eq!(s.module, "svc");
+        assert_eq!(
+            s.exclude,
+            [".git", "**/.git", "svc/dist", "svc/.dist.lock", "svc/.dist.staging-*", "svc/.dist.old-*", "target"]
+        );
+        assert!(!s.vendored);
+    }
+}

@@ -1,0 +1,210 @@
+//! The template copied into a Go repository shaped like a real project, as
+//! the README says, built with the host engine.
+
+mod common;
+
+use std::fs;
+use std::io::Read;
+use std::process::Command;
+
+use common::*;
+
+const BUILT: [&str; 9] = [
+    "darwin/amd64",
+    "darwin/arm64",
+    "linux/386",
+    "linux/amd64",
+    "linux/arm/v6",
+    "linux/arm64",
+    "windows/386",
+    "windows/amd64",
+    "windows/arm64",
+];
+
+/// Variables a developer's shell may export; none may change a byte.
+const HOSTILE_ENV: [(&str, &str); 7] = [
+    ("GOFLAGS", "-mod=mod -ldflags=-X=main.version=hijacked"),
+    ("GOPROXY", "off"),
+    ("GOWORK", "/nonexistent/go.work"),
+    ("GOAMD64", "v3"),
+    ("GOTOOLCHAIN", "go1.99.0"),
+    ("CGO_ENABLED", "1"),
+    ("GOEXPERIMENT", "nosuchexperiment"),
+];
+
+#[test]
+fn a_root_module_with_vendored_modules_and_two_commands() {
+    let repo = Repo::new();
+    repo.copy_template(REPO_SETTINGS);
+    repo.commit_all("add the cargo xtask template");
+    repo.git(&["tag", "v1.4.2"]);
+    let commit = String::from_utf8(repo.git(&["rev-parse", "HEAD"]).stdout).unwrap().trim().to_owned();
+
+    // A GOENV file with GOFLAGS too: Go would read it unless told not to.
+    let goenv = repo.path().join("junk/goenv");
+    fs::write(&goenv, "GOFLAGS=-mod=mod\n").unwrap();
+    let mut cmd = repo.xtask(&["dist", "--engine", "host"]);
+    cmd.envs(HOSTILE_ENV).env("GOENV", &goenv);
+    let out = run_ok(&mut cmd);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("skipping 3 target(s) the host's go1.26.8 lacks: darwin/386 darwin/arm/v6 windows/arm/v6"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("(vendored modules: no download)"), "{stderr}");
+    assert!(!stderr.contains("downloading modules"), "{stderr}");
+
+    let files = snapshot(&repo.out());
+    let mut expected = vec!["checksums.txt".to_owned(), "manifest.json".to_owned()];
+    for t in BUILT {
+        let (os, rest) = t.split_once('/').unwrap();
+        let exe = if os == "windows" { ".exe" } else { "" };
+        expected.push(format!("{t}/tool{exe}"));
+        expected.push(format!("{t}/toolctl{exe}"));
+        let os_name = match os {
+            "darwin" => "Darwin",
+            "linux" => "Linux",
+            _ => "Windows",
+        };
+        let arch = match rest {
+            "amd64" => "x86_64",
+            "386" => "i386",
+            "arm/v6" => "armv6",
+            other => other,
+        };
+        let ext = if os == "windows" { "zip" } else { "tar.gz" };
+        expected.push(format!("tool_1.4.2_{os_name}_{arch}.{ext}"));
+    }
+    expected.sort();
+    assert_eq!(files.keys().cloned().collect::<Vec<_>>(), expected);
+
+    // The vendored dependency is in the binary, and the stamp is the tag's.
+    let tool = repo.out().join("linux/amd64/tool");
+    assert_eq!(String::from_utf8(run_ok(&mut Command::new(&tool)).stdout).unwrap(), "hello\n");
+    let version = String::from_utf8(run_ok(Command::new(&tool).arg("version")).stdout).unwrap();
+    assert_eq!(version, format!("tool 1.4.2 (commit {commit}, built 2023-11-14T22:13:20Z, go1.26.8, linux/amd64)\n"));
+    let ctl =
+        String::from_utf8(run_ok(Command::new(repo.out().join("linux/amd64/toolctl")).arg("version")).stdout).unwrap();
+    assert!(ctl.starts_with("toolctl 1.4.2 (commit "), "{ctl}");
+
+    // One archive per target holds both commands and the docs, in one folder.
+    let tgz = fs::read(repo.out().join("tool_1.4.2_Linux_x86_64.tar.gz")).unwrap();
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(tgz.as_slice()));
+    let mut names = Vec::new();
+    for entry in tar.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().to_string_lossy().into_owned();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        if name.ends_with("/tool") {
+            assert!(bytes == fs::read(&tool).unwrap(), "the archived tool is the built one");
+        }
+        names.push(name);
+    }
+    assert_eq!(
+        names,
+        [
+            "tool_1.4.2_Linux_x86_64/",
+            "tool_1.4.2_Linux_x86_64/LICENSE",
+            "tool_1.4.2_Linux_x86_64/README.md",
+            "tool_1.4.2_Linux_x86_64/tool",
+            "tool_1.4.2_Linux_x86_64/toolctl"
+        ]
+    );
+    let check = run_ok(Command::new("sha256sum").args(["-c", "checksums.txt"]).current_dir(repo.out()));
+    assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK").count(), 9 * 3);
+    let m = manifest(&repo.out());
+    assert_eq!(
+        (m["name"].as_str(), m["checksums"].as_str(), m["schema"].as_u64()),
+        (Some("tool"), Some("checksums.txt"), Some(2))
+    );
+
+    // The same build from a clean environment gives the same bytes.
+    let clean = repo.path().join("clean");
+    run_ok(&mut repo.xtask(&["dist", "--engine", "host", "--out", clean.to_str().unwrap()]));
+    let again = snapshot(&clean);
+    for (name, bytes) in &files {
+        if name != "manifest.json" {
+            assert!(again[name] == *bytes, "{name} differs when the caller's shell exports GO* variables");
+        }
+    }
+}
+
+#[test]
+fn named_targets_the_toolchain_lacks_are_errors_and_an_empty_matrix_too() {
+    let repo = Repo::new();
+    repo.copy_template(REPO_SETTINGS);
+    let err = run_err(&mut repo.xtask(&["dist", "--engine", "host", "--target", "darwin/386,linux/amd64"]));
+    assert!(err.contains("target darwin/386 is not supported by the host's go1.26.8"), "{err}");
+
+    repo.write(
+        "dist.toml",
+        &REPO_SETTINGS.replace("arch = [\"amd64\", \"arm64\", \"arm\", \"386\"]", "arch = [\"sparc\"]"),
+    );
+    let err = run_err(&mut repo.xtask(&["dist", "--engine", "host"]));
+    assert!(err.contains("none of the targets (darwin/sparc, linux/sparc, windows/sparc) is supported"), "{err}");
+
+    repo.write("dist.toml", &REPO_SETTINGS.replace("[targets]", "[targets]\nlist = [\"windows/arm/v6\"]"));
+    let err = run_err(&mut repo.xtask(&["dist", "--engine", "host"]));
+    assert!(err.contains("target windows/arm/v6 is not supported"), "{err}");
+    assert!(!repo.out().exists());
+}
+
+#[test]
+fn an_unvendored_module_downloads_once_and_bare_binaries_need_no_archive() {
+    let repo = Repo::new();
+    fs::remove_dir_all(repo.path().join("vendor")).unwrap();
+    repo.write("go.mod", "module example.com/tool\n\ngo 1.22\n");
+    for name in ["tool", "toolctl"] {
+        repo.write(
+            &format!("cmd/{name}/main.go"),
+            &format!("package main\n\nvar version = \"dev\"\n\nfunc main() {{ println(\"{name}\", version) }}\n"),
+        );
+    }
+    let settings = REPO_SETTINGS.replace("arm = [\"6\"]", "list = [\"linux/amd64\", \"windows/arm64\"]")
+        + "\n[archive.formats]\nlinux = \"binary\"\nwindows = \"binary\"\n";
+    let settings = settings.replace(
+        "name = \"\"\"{{ .ProjectName }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}\"\"\"",
+        "name = \"{{ .Binary }}-{{ .Os }}-{{ .Arch }}\"",
+    );
+    repo.copy_template(&settings);
+    let out = run_ok(&mut repo.xtask(&["dist", "--engine", "host"]));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("downloading modules (go mod download)"), "{stderr}");
+    let files: Vec<String> = snapshot(&repo.out()).keys().cloned().collect();
+    assert_eq!(
+        files,
+        [
+            "checksums.txt",
+            "linux/amd64/tool",
+            "linux/amd64/toolctl",
+            "manifest.json",
+            "tool-Linux-x86_64",
+            "tool-Windows-arm64.exe",
+            "toolctl-Linux-x86_64",
+            "toolctl-Windows-arm64.exe",
+            "windows/arm64/tool.exe",
+            "windows/arm64/toolctl.exe"
+        ]
+    );
+    assert_eq!(
+        fs::read(repo.out().join("tool-Linux-x86_64")).unwrap(),
+        fs::read(repo.out().join("linux/amd64/tool")).unwrap()
+    );
+}
+
+#[test]
+fn a_module_that_replaces_a_sibling_directory_builds() {
+    let repo = Repo::new();
+    repo.write("lib/go.mod", "module example.com/lib\n\ngo 1.22\n");
+    repo.write("lib/lib.go", "package lib\n\nfunc Name() string { return \"from lib\" }\n");
+    repo.write(
+        "svc/go.mod",
+        "module example.com/svc\n\ngo 1.22\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n",
+    );
+    repo.write("svc/main.go", "package main\n\nimport \"example.com/lib\"\n\nfunc main() { println(lib.Name()) }\n");
+    repo.copy_template("[app]\ndir = \"svc\"\n[targets]\nlist = [\"linux/amd64\"]\n");
+    run_ok(&mut repo.xtask(&["dist", "--engine", "host"]));
+    let out = run_ok(&mut Command::new(repo.out().join("linux/amd64/svc")));
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), "from lib\n");
+}
