@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use xshell::Shell;
 
-use crate::artifacts::{self, smoke, Release};
+use crate::artifacts::{self, reuse::Previous, smoke, Release};
 use crate::engine::{self, Session};
 use crate::flags::Dist;
 use crate::interrupt;
 use crate::output::Output;
-use crate::plan::Plan;
+use crate::plan::{Inputs, Plan};
 use crate::project;
 use crate::settings::Settings;
 use crate::source::{Outputs, Source};
@@ -71,11 +71,61 @@ impl Dist {
             plan.targets().iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" "),
             if plan.source.vendored { " (vendored modules: no download)" } else { "" }
         );
-        let built = session.build(&plan, output.staging()).map_err(failed)?;
+
+        // Unchanged targets are carried over from the release being replaced.
+        let extras = artifacts::read_extras(&plan)?;
+        let settings_json = serde_json::to_value(&settings.raw)?;
+        let inputs = Inputs {
+            source_digest: plan.source.digest()?,
+            extras_digest: artifacts::checksums::sha256_hex(
+                &extras.iter().flat_map(|e| [e.name.as_bytes(), b"\0", &e.bytes, b"\0"].concat()).collect::<Vec<u8>>(),
+            ),
+            go_version: toolchain.go_version.clone(),
+            settings: settings_json.clone(),
+        };
+        let keys: Vec<String> = plan.builds.iter().map(|b| plan.target_key(b, &inputs)).collect();
+        let previous = Previous::read(output.path());
+        let reused: Vec<Option<Vec<artifacts::manifest::Artifact>>> = plan
+            .builds
+            .iter()
+            .zip(&keys)
+            .map(|(b, key)| previous.as_ref()?.take_target(&b.target.to_string(), key, &b.files(), output.staging()))
+            .collect();
+        let to_build: Vec<usize> = (0..plan.builds.len()).filter(|&i| reused[i].is_none()).collect();
+        if to_build.len() < plan.builds.len() {
+            let names: Vec<String> = plan
+                .builds
+                .iter()
+                .zip(&reused)
+                .filter(|(_, r)| r.is_some())
+                .map(|(b, _)| b.target.to_string())
+                .collect();
+            eprintln!("up to date, reused from {}: {}", output.path().display(), names.join(" "));
+        }
+        let built = if to_build.is_empty() {
+            engine::Built { go_version: toolchain.go_version.clone() }
+        } else {
+            if let (Session::Host(_), Some(previous)) = (&session, &previous) {
+                for &i in &to_build {
+                    for rel in &plan.builds[i].outputs {
+                        previous.seed(rel, output.staging())?;
+                    }
+                }
+            }
+            session.build(&plan.subset(&to_build), output.staging()).map_err(failed)?
+        };
         drop(session);
 
-        let release = Release { plan: &plan, built: &built, engine, settings: serde_json::to_value(&settings.raw)? };
-        let manifest = artifacts::finish(output.staging(), &release)
+        let release = Release {
+            plan: &plan,
+            built: &built,
+            engine,
+            settings: settings_json,
+            keys,
+            reused,
+            previous: previous.as_ref(),
+        };
+        let manifest = artifacts::finish(output.staging(), &release, &extras)
             .with_context(|| format!("cannot complete the release; {}", unchanged()))?;
         if self.smoke {
             let report = smoke::run(sh, output.staging(), &plan).with_context(unchanged)?;

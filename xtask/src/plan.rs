@@ -71,6 +71,18 @@ pub struct TargetBuild {
     pub package: Package,
 }
 
+impl TargetBuild {
+    /// Every file of this target in a release: binaries, then its archive or bare binaries.
+    pub fn files(&self) -> Vec<String> {
+        let mut files = self.outputs.clone();
+        match &self.package {
+            Package::Archive { file, .. } => files.push(file.clone()),
+            Package::Bare(names) => files.extend(names.iter().cloned()),
+        }
+        files
+    }
+}
+
 /// How a target is published.
 #[derive(Debug, Clone, Serialize)]
 pub enum Package {
@@ -217,6 +229,44 @@ impl Plan {
     pub fn targets(&self) -> Vec<Target> {
         self.builds.iter().map(|b| b.target.clone()).collect()
     }
+
+    /// A key of everything one target's files are made from: the uploaded
+    /// source, the Go that builds it, its whole argv and environment, the
+    /// stamp, how it is packed and the settings. Equal keys, equal bytes.
+    pub fn target_key(&self, build: &TargetBuild, inputs: &Inputs) -> String {
+        let argv: Vec<Vec<String>> =
+            build.outputs.iter().enumerate().map(|(i, output)| self.go_build_argv(i, output)).collect();
+        let key = serde_json::json!({
+            "key": 1,
+            "source": inputs.source_digest,
+            "extra_files": inputs.extras_digest,
+            "go": inputs.go_version,
+            "image": self.image,
+            "env": self.env_for(&build.target),
+            "download": self.download,
+            "argv": argv,
+            "stamp": self.stamp,
+            "package": build.package,
+            "wrap": self.wrap,
+            "settings": inputs.settings,
+        });
+        crate::artifacts::checksums::sha256_hex(key.to_string().as_bytes())
+    }
+
+    /// The same plan for some of its targets only.
+    pub fn subset(&self, keep: &[usize]) -> Plan {
+        let builds = keep.iter().map(|&i| self.builds[i].clone()).collect();
+        Plan { builds, ..self.clone() }
+    }
+}
+
+/// What a target key is made of besides the plan.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub source_digest: String,
+    pub extras_digest: String,
+    pub go_version: String,
+    pub settings: serde_json::Value,
 }
 
 /// Only what the settings say, plus what makes Go ignore its surroundings:

@@ -26,6 +26,9 @@ pub struct Source {
     pub workspace: Option<PathBuf>,
     /// Modules come from `vendor/`: nothing to download, no network needed.
     pub vendored: bool,
+    /// The part of `exclude` that is ours (outputs, target dir, xtask), as literal relative paths.
+    #[serde(skip)]
+    own: Vec<String>,
 }
 
 /// Paths of this run's own outputs, left out of the upload.
@@ -73,28 +76,89 @@ impl Source {
         let module = relative(&module_dir, &root).expect("the root holds the module");
 
         let mut exclude = vec![".git".to_owned(), "**/.git".to_owned()];
+        let mut own = Vec::new();
         let out = normalize(&std::path::absolute(&outputs.out)?);
         if let (Some(parent), Some(name)) = (out.parent(), out.file_name()) {
             let name = name.to_string_lossy();
             if let Some(rel) = relative(&out, &root).filter(|r| !r.is_empty()) {
                 exclude.push(escape(&rel));
+                own.push(rel);
             }
             if let Some(rel) = relative(parent, &root) {
-                let prefix = if rel.is_empty() { String::new() } else { format!("{}/", escape(&rel)) };
-                let name = escape(&name);
+                let prefix = if rel.is_empty() { String::new() } else { format!("{rel}/") };
+                own.push(format!("{prefix}.{name}."));
+                let (prefix, name) = (escape(&prefix), escape(&name));
                 exclude.extend([".lock", ".staging-*", ".old-*"].map(|s| format!("{prefix}.{name}{s}")));
             }
         }
         for dir in &outputs.ours {
             if let Some(rel) = relative(&normalize(&std::path::absolute(dir)?), &root).filter(|r| !r.is_empty()) {
                 exclude.push(escape(&rel));
+                own.push(rel);
             }
         }
         exclude.extend(git_ignored(&root)?.iter().map(|p| escape(p.trim_end_matches('/'))));
         exclude.dedup();
 
         let vendored = uses_vendor(&module_dir, &go_mod, workspace.as_deref(), flags, goflags);
-        Ok(Source { root, module, exclude, workspace, vendored })
+        Ok(Source { root, module, exclude, workspace, vendored, own })
+    }
+
+    /// A digest of every uploaded file (path and content): equal digests, equal build inputs.
+    pub fn digest(&self) -> anyhow::Result<String> {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        for rel in self.files()? {
+            let path = self.root.join(&rel);
+            let meta = match std::fs::symlink_metadata(&path) {
+                Ok(m) => m,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue, // deleted, still tracked
+                Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+            };
+            let content = if meta.is_symlink() {
+                std::fs::read_link(&path)?.to_string_lossy().into_owned().into_bytes()
+            } else if meta.is_file() {
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?
+            } else {
+                continue;
+            };
+            hash.update((rel.len() as u64).to_le_bytes());
+            hash.update(rel.as_bytes());
+            hash.update((content.len() as u64).to_le_bytes());
+            hash.update(&content);
+        }
+        Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// The uploaded files, relative to `root`, sorted: what git does not ignore (or
+    /// everything, outside git), less `.git` and our own outputs.
+    pub fn files(&self) -> anyhow::Result<Vec<String>> {
+        let listed = Command::new("git")
+            .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+            .current_dir(&self.root)
+            .output();
+        let mut files: Vec<String> = match listed {
+            Ok(o) if o.status.success() => {
+                String::from_utf8_lossy(&o.stdout).split('\0').filter(|p| !p.is_empty()).map(str::to_owned).collect()
+            }
+            _ => walk_files(&self.root, &self.root)?,
+        };
+        let own = |f: &str| {
+            f == ".git"
+                || f.starts_with(".git/")
+                || f.contains("/.git/")
+                || self.own.iter().any(|o| {
+                    if o.ends_with('.') {
+                        f.starts_with(o.as_str())
+                    } else {
+                        f == o || f.starts_with(&format!("{o}/"))
+                    }
+                })
+        };
+        files.retain(|f| !own(f));
+        files.sort();
+        files.dedup();
+        Ok(files)
     }
 
     /// The module directory on the host.
@@ -194,6 +258,20 @@ fn git_ignored(root: &Path) -> anyhow::Result<Vec<String>> {
         // Not a git checkout, or no git: nothing is ignored.
         _ => Ok(vec![]),
     }
+}
+
+fn walk_files(dir: &Path, root: &Path) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            out.extend(walk_files(&path, root)?);
+        } else if let Some(rel) = relative(&path, root) {
+            out.push(rel);
+        }
+    }
+    Ok(out)
 }
 
 /// Lexically resolves `.` and `..` (paths here are absolute).

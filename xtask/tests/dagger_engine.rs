@@ -132,7 +132,9 @@ fn dagger_builds_the_same_bytes_as_the_host_and_caches_every_build() {
     let check = run_ok(Command::new("sha256sum").args(["-c", "SHA256SUMS"]).current_dir(&dagger_out));
     assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK").count(), 12);
 
-    // No source change: the engine starts no go build at all.
+    // No source change, and no release to carry targets over from: the engine
+    // is asked for every build and starts none, its cache answers.
+    fs::remove_dir_all(&dagger_out).unwrap();
     let started = Instant::now();
     let (second, builds, downloads) = log.run(&mut dagger(&p));
     let warm = started.elapsed();
@@ -144,6 +146,13 @@ fn dagger_builds_the_same_bytes_as_the_host_and_caches_every_build() {
     );
     assert!(snapshot(&dagger_out) == files, "a second dagger run changed the bytes");
     eprintln!("dagger engine: cold run {:.1} s, warm run {:.1} s", cold.as_secs_f64(), warm.as_secs_f64());
+
+    // With the release in place, a third run carries every target over.
+    let (third, builds, _) = log.run(&mut dagger(&p));
+    let stderr = String::from_utf8_lossy(&third.stderr);
+    assert!(stderr.contains("up to date, reused from"), "{stderr}");
+    assert_eq!(builds, 0);
+    assert!(snapshot(&dagger_out) == files);
 
     // Same Go, same plan: the host engine must produce the very same bytes.
     let host_out = p.path().join("host");
@@ -179,6 +188,7 @@ fn a_root_module_repository_is_cached_on_the_engine_and_matches_the_host() {
     repo.write("junk/cache.bin", "changed");
     repo.write("debug.log", "more noise\n");
     repo.write("target/debug/other", "cargo output");
+    fs::remove_dir_all(repo.out()).unwrap(); // Nothing to carry over: the engine's cache must answer.
     let (second, builds, _) = log.run(&mut dagger());
     assert_eq!(
         builds,

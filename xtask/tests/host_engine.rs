@@ -303,3 +303,83 @@ fn smoke_runs_what_this_machine_can_and_says_what_it_cannot() {
         assert!(stderr.contains(&format!("smoke {foreign}: not run: no qemu-user binfmt entry")), "{stderr}");
     }
 }
+
+/// A `go` on PATH that records every command it is asked to run.
+fn recording_go(p: &Project) -> (String, std::path::PathBuf) {
+    let real_go = String::from_utf8(run_ok(Command::new("go").args(["env", "GOROOT"])).stdout).unwrap();
+    let bin = p.path().join("recorder");
+    fs::create_dir_all(&bin).unwrap();
+    let log = p.path().join("go-calls.txt");
+    let wrapper = bin.join("go");
+    fs::write(
+        &wrapper,
+        format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}/bin/go' \"$@\"\n", log.display(), real_go.trim()),
+    )
+    .unwrap();
+    run_ok(Command::new("chmod").arg("755").arg(&wrapper));
+    (format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()), log)
+}
+
+#[cfg(unix)]
+fn inode(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(path).unwrap().ino()
+}
+
+#[test]
+#[cfg(unix)]
+fn a_run_with_no_change_builds_and_packs_nothing() {
+    let p = Project::template();
+    let (path, calls) = recording_go(&p);
+    run_ok(p.dist(&["--engine", "host"]).env("PATH", &path));
+    let before = snapshot(&p.out());
+    let archive = p.out().join("hello_0.0.0-dev_linux_amd64.tar.gz");
+    let archive_inode = inode(&archive);
+    fs::remove_file(&calls).unwrap();
+
+    let out = run_ok(p.dist(&["--engine", "host"]).env("PATH", &path));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("up to date, reused from {}: {}", p.out().display(), DEFAULT_TARGETS.join(" "))),
+        "{stderr}"
+    );
+    let calls = fs::read_to_string(&calls).unwrap_or_default();
+    assert!(!calls.lines().any(|l| l.starts_with("build ") || l.starts_with("mod download")), "go ran: {calls}");
+    assert!(snapshot(&p.out()) == before, "the release changed");
+    assert_eq!(inode(&archive), archive_inode, "the archive was carried over, not written again");
+
+    // A damaged file in the previous release is rebuilt, never carried over.
+    fs::write(p.out().join("linux/arm64/hello"), "damaged").unwrap();
+    let out = run_ok(p.dist(&["--engine", "host"]).env("PATH", &path));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("  building linux/arm64") && !stderr.contains("  building linux/amd64"), "{stderr}");
+    assert!(snapshot(&p.out()) == before, "the rebuilt target has its real bytes again");
+}
+
+#[test]
+#[cfg(unix)]
+fn a_change_only_windows_reads_repacks_only_windows() {
+    let p = Project::template();
+    p.dir.path().join("app/cmd/hello").exists().then_some(()).unwrap();
+    run_ok(&mut p.dist(&["--engine", "host"]));
+    let before = snapshot(&p.out());
+    let linux_archive = p.out().join("hello_0.0.0-dev_linux_amd64.tar.gz");
+    let linux_inode = inode(&linux_archive);
+
+    fs::write(
+        p.path().join("app/cmd/hello/extra_windows.go"),
+        "package main\n\nvar windowsOnly = \"yes\"\n\nfunc init() { _ = windowsOnly }\n",
+    )
+    .unwrap();
+    let out = run_ok(&mut p.dist(&["--engine", "host"]));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let after = snapshot(&p.out());
+    for t in DEFAULT_TARGETS {
+        let (os, arch) = t.split_once('/').unwrap();
+        let ext = if os == "windows" { "zip" } else { "tar.gz" };
+        let name = format!("hello_0.0.0-dev_{os}_{arch}.{ext}");
+        assert_eq!(before[&name] == after[&name], os != "windows", "{name} changed: {}", os == "windows");
+    }
+    assert_eq!(inode(&linux_archive), linux_inode, "an unchanged archive is carried over, not packed again");
+    assert!(stderr.contains("building windows/amd64"), "{stderr}");
+}

@@ -48,6 +48,9 @@ pub struct Artifact {
     pub path: String,
     pub size: u64,
     pub sha256: String,
+    /// What the file was made from (a key over every input): the next run reuses it when that is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

@@ -6,6 +6,7 @@
 pub mod archive;
 pub mod checksums;
 pub mod manifest;
+pub mod reuse;
 pub mod smoke;
 pub mod verify;
 
@@ -27,33 +28,58 @@ pub struct Release<'a> {
     pub built: &'a Built,
     pub engine: Engine,
     pub settings: serde_json::Value,
+    /// Per target (as `plan.builds`): its key, and its artifacts if carried over from the previous release.
+    pub keys: Vec<String>,
+    pub reused: Vec<Option<Vec<Artifact>>>,
+    pub previous: Option<&'a reuse::Previous>,
 }
 
-/// Completes `dir`, which holds exactly the plan's binaries, into a release.
-pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
-    let plan = release.plan;
-    check_only_planned_files(dir, plan)?;
-    let extras = plan
-        .extra_files
+/// The files shipped beside the binaries, read once.
+pub fn read_extras(plan: &Plan) -> anyhow::Result<Vec<Entry>> {
+    plan.extra_files
         .iter()
         .map(|(path, name)| {
             let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
             Ok(Entry { name: name.clone(), bytes, executable: false })
         })
-        .collect::<anyhow::Result<Vec<Entry>>>()?;
-    let mut artifacts = Vec::new();
-    for build in &plan.builds {
-        let mut binaries = Vec::new();
-        for (binary, output) in plan.binaries.iter().zip(&build.outputs) {
-            let bytes = fs::read(dir.join(output))
-                .with_context(|| format!("the build for {} produced no {output}", build.target))?;
-            if !verify::check(&build.target, &bytes)? {
-                eprintln!("warning: cannot check the header of {} binaries; {output} is unverified", build.target.os);
-            }
-            artifacts.push(artifact(build, Kind::Binary, output.clone(), &bytes, Some(&binary.name)));
-            binaries.push((binary.name.as_str(), bytes));
+        .collect()
+}
+
+/// Completes `dir`, which holds exactly the plan's binaries (and what was
+/// carried over), into a release. Targets are verified and packed in parallel.
+pub fn finish(dir: &Path, release: &Release, extras: &[Entry]) -> anyhow::Result<Manifest> {
+    let plan = release.plan;
+    check_only_planned_files(dir, plan)?;
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let queue = std::sync::Mutex::new((0..plan.builds.len()).filter(|&i| release.reused[i].is_none()));
+    let done = std::sync::Mutex::new(Vec::<(usize, anyhow::Result<Vec<Artifact>>)>::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let Some(i) = queue.lock().unwrap().next() else { return };
+                let result = complete_target(dir, release, i, extras);
+                let failed = result.is_err();
+                done.lock().unwrap().push((i, result));
+                if failed {
+                    return;
+                }
+            });
         }
-        artifacts.extend(package(dir, plan, build, binaries, &extras)?);
+    });
+    let mut done = done.into_inner().unwrap();
+    done.sort_by_key(|(i, _)| *i);
+    let mut fresh = std::collections::BTreeMap::new();
+    for (i, result) in done {
+        fresh.insert(i, result?);
+    }
+    let mut artifacts = Vec::new();
+    for (i, reused) in release.reused.iter().enumerate() {
+        match reused {
+            Some(a) => artifacts.extend(a.iter().cloned()),
+            None => {
+                artifacts.extend(fresh.remove(&i).with_context(|| format!("{} was not packed", plan.builds[i].target))?)
+            }
+        }
     }
 
     let sums: Vec<(String, String)> = artifacts.iter().map(|a| (a.path.clone(), a.sha256.clone())).collect();
@@ -79,9 +105,58 @@ pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
     Ok(manifest)
 }
 
+/// Verifies one built target and packs it (or links its unchanged archive).
+fn complete_target(dir: &Path, release: &Release, i: usize, extras: &[Entry]) -> anyhow::Result<Vec<Artifact>> {
+    let (plan, build, key) = (release.plan, &release.plan.builds[i], &release.keys[i]);
+    let mut artifacts = Vec::new();
+    let mut binaries = Vec::new();
+    for (binary, output) in plan.binaries.iter().zip(&build.outputs) {
+        let bytes = fs::read(dir.join(output))
+            .with_context(|| format!("the build for {} produced no {output}", build.target))?;
+        if !verify::check(&build.target, &bytes)? {
+            eprintln!("warning: cannot check the header of {} binaries; {output} is unverified", build.target.os);
+        }
+        let mut a = artifact(build, Kind::Binary, output.clone(), &bytes, Some(&binary.name));
+        a.inputs = Some(key.clone());
+        artifacts.push(a);
+        binaries.push((binary.name.as_str(), bytes));
+    }
+    // An archive is made from its binaries, the extra files and its name: when
+    // none changed (a rebuild that gave the same bytes), the previous one serves.
+    if let Package::Archive { file, .. } = &build.package {
+        let archive_key = checksums::sha256_hex(
+            serde_json::json!({
+                "binaries": artifacts.iter().map(|a| &a.sha256).collect::<Vec<_>>(),
+                "extras": extras.iter().map(|e| (&e.name, checksums::sha256_hex(&e.bytes))).collect::<Vec<_>>(),
+                "package": build.package,
+                "wrap": plan.wrap,
+                "epoch": plan.stamp.epoch,
+            })
+            .to_string()
+            .as_bytes(),
+        );
+        if let Some(a) = release.previous.and_then(|p| p.take_archive(file, &archive_key, dir)) {
+            artifacts.push(a);
+            return Ok(artifacts);
+        }
+        let mut packed = package(dir, plan, build, binaries, extras)?;
+        for a in &mut packed {
+            a.inputs = Some(archive_key.clone());
+        }
+        artifacts.extend(packed);
+    } else {
+        let mut packed = package(dir, plan, build, binaries, extras)?;
+        for a in &mut packed {
+            a.inputs = Some(key.clone());
+        }
+        artifacts.extend(packed);
+    }
+    Ok(artifacts)
+}
+
 /// An engine must write what the plan asked and nothing else.
 fn check_only_planned_files(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
-    let planned: Vec<PathBuf> = plan.builds.iter().flat_map(|b| b.outputs.iter().map(|o| dir.join(o))).collect();
+    let planned: Vec<PathBuf> = plan.builds.iter().flat_map(|b| b.files().into_iter().map(|o| dir.join(o))).collect();
     let stray: Vec<String> = walk(dir)?
         .into_iter()
         .filter(|p| p.is_file() && !planned.contains(p))
@@ -142,6 +217,7 @@ fn artifact(build: &TargetBuild, kind: Kind, path: String, bytes: &[u8], binary:
         path,
         size: bytes.len() as u64,
         sha256: checksums::sha256_hex(bytes),
+        inputs: None,
     }
 }
 

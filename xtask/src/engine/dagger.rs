@@ -261,7 +261,8 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
         .fold(client.directory(), |dir, (_, output, ctr)| dir.with_file(output, ctr.file(format!("{OUT}/{output}"))));
     gathered
         .with_timestamps(plan.stamp.epoch as isize)
-        .export_opts(&job.export_to, DirectoryExportOptsBuilder::default().wipe(true).build()?)
+        // No wipe: the staging directory is ours and may already hold targets carried over.
+        .export_opts(&job.export_to, DirectoryExportOptsBuilder::default().wipe(false).build()?)
         .await?;
     Ok(Built { go_version })
 }

@@ -231,7 +231,7 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
     let export = exports[0];
     let (last, rest) = export.split_last().unwrap();
     assert_eq!(last.str("path"), "/tmp/x/.dist.staging-1");
-    assert_eq!(last.args["wipe"], Arg::Value(json!(true)));
+    assert_eq!(last.args["wipe"], Arg::Value(json!(false)), "merges into our staging directory");
     assert_eq!(rest[0].field, "directory", "gathered into one fresh directory");
     assert_eq!(rest.last().unwrap().field, "withTimestamps");
     assert_eq!(rest.last().unwrap().args["timestamp"], Arg::Value(json!(1_700_000_000)));
