@@ -1,45 +1,51 @@
-//! `cargo xtask dist`: settings → engine toolchain → plan → build → verified
-//! release → swap into place.
+//! `cargo xtask dist`: settings → engine toolchain → plan → (carry over what is
+//! unchanged) → build → verified release → swap into place.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use xshell::Shell;
 
-use crate::artifacts::{self, reuse::Previous, smoke, Release};
-use crate::engine::{self, Session};
-use crate::flags::Dist;
+use crate::artifacts::{self, manifest::Artifact, reuse::Previous, smoke, Release};
+use crate::engine::{self, Engine, Session};
+use crate::flags::{Dist, DistAction, Shard};
 use crate::interrupt;
-use crate::output::Output;
-use crate::plan::{Inputs, Plan};
+use crate::output::{check_replaceable, Output};
+use crate::plan::{Inputs, Package, Plan, Toolchain};
 use crate::project;
-use crate::settings::Settings;
+use crate::settings::{Resolved, Settings};
 use crate::source::{Outputs, Source};
 use crate::stamp::Stamp;
 use crate::target::{valid_targets, Target};
+use crate::ui;
 
 impl Dist {
     pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
-        let settings_file = self.settings.clone().unwrap_or_else(|| project::root().join("dist.toml"));
-        let settings = Settings::load(&std::path::absolute(&settings_file)?)?;
-        let selected: Vec<Target> = if self.host { vec![Target::host()?] } else { parse_targets(sh, &self.targets)? };
-        if !settings.app_dir.join("go.mod").is_file() {
-            bail!(
-                "no go.mod in {} (app.dir in {}): point app.dir at your Go module",
-                settings.app_dir.display(),
-                settings.file.display()
-            );
+        ui::set(self.output);
+        if let Some(DistAction::Merge(merge)) = self.action {
+            return crate::merge::run(merge);
         }
+        let settings = load_settings(self.settings.as_deref())?;
+        let selected: Vec<Target> = if self.host { vec![Target::host()?] } else { parse_targets(sh, &self.targets)? };
         let stamp = Stamp::read(sh, &settings.app_dir)?;
         let out: PathBuf = self.out.clone().unwrap_or_else(|| project::root().join("dist"));
         let goflags = settings.build.env.get("GOFLAGS").cloned().unwrap_or_default();
         let source = Source::find(&settings.app_dir, &settings.build.flags, &goflags, &Outputs::of_this_xtask(&out))?;
 
+        if self.dry_run {
+            let (engine, why) = engine::choose(sh, self.engine, &settings.go_version)?;
+            let mut session = Session::open(engine, sh)?;
+            let toolchain = session.toolchain(&settings.image, &settings.go_version, &source.module_dir())?;
+            let plan = make_plan(&settings, &selected, stamp, source, &toolchain, self.shard)?;
+            print!("{}", describe(&plan, &toolchain, engine, &why, &out));
+            return Ok(());
+        }
+
         // Before choosing an engine: a refused or locked output costs nothing.
         let output = Output::prepare(&out)?;
         let (engine, why) = engine::choose(sh, self.engine, &settings.go_version)?;
-        eprintln!("engine: {engine} ({why})");
+        ui::say(format!("engine: {engine} ({why})"));
         // Until `commit`, every failure drops the staging directory and leaves `out` as it was.
         let unchanged = || format!("{} is unchanged", output.path().display());
         let failed = |e: anyhow::Error| {
@@ -53,24 +59,23 @@ impl Dist {
         let mut session = Session::open(engine, sh).map_err(failed)?;
         let toolchain =
             session.toolchain(&settings.image, &settings.go_version, &source.module_dir()).map_err(failed)?;
-        let caller_env: BTreeMap<String, String> = std::env::vars().collect();
-        let plan = Plan::new(&settings, &selected, stamp, source, &toolchain, &caller_env)?;
+        let plan = make_plan(&settings, &selected, stamp, source, &toolchain, self.shard)?;
         if !plan.dropped.is_empty() {
-            eprintln!(
+            ui::say(format!(
                 "skipping {} target(s) {} lacks: {}",
                 plan.dropped.len(),
                 toolchain.label,
                 plan.dropped.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ")
-            );
+            ));
         }
-        eprintln!(
+        ui::say(format!(
             "building {} {} for {} target(s): {}{}",
             plan.project,
             plan.stamp.version,
             plan.builds.len(),
             plan.targets().iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" "),
             if plan.source.vendored { " (vendored modules: no download)" } else { "" }
-        );
+        ));
 
         // Unchanged targets are carried over from the release being replaced.
         let extras = artifacts::read_extras(&plan)?;
@@ -85,7 +90,7 @@ impl Dist {
         };
         let keys: Vec<String> = plan.builds.iter().map(|b| plan.target_key(b, &inputs)).collect();
         let previous = Previous::read(output.path());
-        let reused: Vec<Option<Vec<artifacts::manifest::Artifact>>> = plan
+        let reused: Vec<Option<Vec<Artifact>>> = plan
             .builds
             .iter()
             .zip(&keys)
@@ -100,7 +105,7 @@ impl Dist {
                 .filter(|(_, r)| r.is_some())
                 .map(|(b, _)| b.target.to_string())
                 .collect();
-            eprintln!("up to date, reused from {}: {}", output.path().display(), names.join(" "));
+            ui::say(format!("up to date, reused from {}: {}", output.path().display(), names.join(" ")));
         }
         let built = if to_build.is_empty() {
             engine::Built { go_version: toolchain.go_version.clone() }
@@ -130,23 +135,115 @@ impl Dist {
         if self.smoke {
             let report = smoke::run(sh, output.staging(), &plan).with_context(unchanged)?;
             for line in report {
-                eprintln!("  smoke {line}");
+                ui::say(format!("  smoke {line}"));
             }
         }
         if interrupt::requested() {
             bail!("interrupted; {}", unchanged());
         }
         output.commit()?;
-        eprintln!(
+        ui::say(format!(
             "wrote {} artifacts ({} {}, {}) to {}",
             manifest.artifacts.len(),
             manifest.name,
             manifest.version,
             manifest.go_version,
             out.display()
-        );
+        ));
         Ok(())
     }
+}
+
+/// The settings file, checked to name a Go module.
+pub fn load_settings(file: Option<&Path>) -> anyhow::Result<Resolved> {
+    let file = file.map(Path::to_path_buf).unwrap_or_else(|| project::root().join("dist.toml"));
+    let settings = Settings::load(&std::path::absolute(&file)?)?;
+    if !settings.app_dir.join("go.mod").is_file() {
+        bail!(
+            "no go.mod in {} (app.dir in {}): point app.dir at your Go module",
+            settings.app_dir.display(),
+            settings.file.display()
+        );
+    }
+    Ok(settings)
+}
+
+fn make_plan(
+    settings: &Resolved,
+    selected: &[Target],
+    stamp: Stamp,
+    source: Source,
+    toolchain: &Toolchain,
+    shard: Option<Shard>,
+) -> anyhow::Result<Plan> {
+    let caller_env: BTreeMap<String, String> = std::env::vars().collect();
+    let plan = Plan::new(settings, selected, stamp, source, toolchain, &caller_env)?;
+    Ok(match shard {
+        Some(s) => plan.shard(s.index, s.count),
+        None => plan,
+    })
+}
+
+/// `--dry-run`: everything the run would do, nothing done.
+fn describe(plan: &Plan, toolchain: &Toolchain, engine: Engine, why: &str, out: &Path) -> String {
+    let mut s = String::new();
+    let mut line = |l: String| {
+        s.push_str(&l);
+        s.push('\n');
+    };
+    line(format!("engine:    {engine} ({why})"));
+    if engine == Engine::Dagger {
+        line(format!("image:     {}", plan.image));
+    }
+    line(format!("toolchain: {}", toolchain.label));
+    line(format!(
+        "version:   {} {} (commit {}, {})",
+        plan.project, plan.stamp.version, plan.stamp.commit, plan.stamp.date
+    ));
+    if let Some(shard) = &plan.shard {
+        line(format!("shard:     {shard}"));
+    }
+    line(format!(
+        "targets:   {} ({})",
+        plan.targets().iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" "),
+        plan.builds.len()
+    ));
+    if !plan.dropped.is_empty() {
+        line(format!(
+            "dropped:   {} (not supported by {})",
+            plan.dropped.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" "),
+            toolchain.label
+        ));
+    }
+    for b in &plan.binaries {
+        line(format!("binary:    {} from {}: go build {}", b.name, b.main, b.flags.join(" ")));
+    }
+    line(format!(
+        "modules:   {}",
+        if plan.source.vendored { "vendored (no download)".to_owned() } else { "go mod download, once".to_owned() }
+    ));
+    let module = if plan.source.module.is_empty() { ".".to_owned() } else { plan.source.module.clone() };
+    line(format!(
+        "upload:    {} (module {module}), less {}",
+        plan.source.root.display(),
+        plan.source.exclude.join(" ")
+    ));
+    let state = match check_replaceable(out) {
+        Ok(()) if out.exists() => "replaces the release there".to_owned(),
+        Ok(()) => "new".to_owned(),
+        Err(e) => format!("REFUSED: {e:#}"),
+    };
+    line(format!("output:    {} ({state})", out.display()));
+    for b in &plan.builds {
+        let packed = match &b.package {
+            Package::Archive { file, .. } => file.clone(),
+            Package::Bare(names) => names.join(" "),
+        };
+        line(format!("  {:<16} {}  →  {packed}", b.target.to_string(), b.outputs.join(" ")));
+    }
+    line(format!("  {}", plan.checksum_file));
+    line("  manifest.json".to_owned());
+    s
 }
 
 /// Parses `--target` values; a malformed one is reported with the valid targets.

@@ -10,7 +10,7 @@ use crate::engine::EngineChoice;
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", bin_name = "cargo xtask", version)]
 #[command(
-    after_help = "Examples:\n  cargo xtask dist\n  cargo xtask dist --host\n  cargo xtask dist --engine host --target linux/arm64,windows/amd64 --out /tmp/release"
+    after_help = "Examples:\n  cargo xtask dist\n  cargo xtask dist --host\n  cargo xtask dist --engine host --target linux/arm64,windows/amd64 --out /tmp/release\n  cargo xtask init\n  cargo xtask ci"
 )]
 pub struct Xtask {
     #[command(subcommand)]
@@ -20,22 +20,30 @@ pub struct Xtask {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Dist(Dist),
+    Init(Init),
+    Test(Test),
+    Ci(Ci),
 }
 
-/// Build every target into dist/: binaries, archives, SHA256SUMS and manifest.json.
+/// Build every target into dist/: binaries, archives, checksums and manifest.json.
 ///
 /// Settings come from dist.toml at the workspace root. The previous dist/ is
 /// replaced only when the whole build succeeded and every binary's header
-/// matched its target.
+/// matched its target; its unchanged targets are carried over, not rebuilt.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 #[command(
-    after_help = "Examples:\n  cargo xtask dist                            # all targets in dist.toml, Dagger if available\n  cargo xtask dist --engine host --host       # only this machine's target, with the host's Go\n  cargo xtask dist --target linux/amd64 --target linux/arm/v7\n  cargo xtask dist --target darwin/arm64,windows/amd64 --out /tmp/release --smoke"
+    after_help = "Examples:\n  cargo xtask dist                            # all targets in dist.toml, Dagger if available\n  cargo xtask dist --engine host --host       # only this machine's target, with the host's Go\n  cargo xtask dist --target linux/amd64 --target linux/arm/v7\n  cargo xtask dist --dry-run                  # what would be built, and where\n  cargo xtask dist --shard 2/3 --out shard-2  # one CI runner's share\n  cargo xtask dist merge shard-1 shard-2 shard-3"
 )]
 pub struct Dist {
+    #[command(subcommand)]
+    pub action: Option<DistAction>,
+
     /// Where to build: dagger (the pinned golang image), host (the host's Go), or auto.
     ///
     /// auto picks dagger when a Dagger session or engine is configured in the
-    /// environment or `docker info`/`podman info` answers, else host.
+    /// environment, a `dagger` CLI is on PATH, or `docker info`/`podman info`
+    /// answers; else host.
     #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
     pub engine: EngineChoice,
 
@@ -46,6 +54,10 @@ pub struct Dist {
     /// Build only for this machine's OS and architecture.
     #[arg(long, conflicts_with = "targets")]
     pub host: bool,
+
+    /// Build shard I of N (1-based): a deterministic, balanced share of the targets, for one CI runner.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
 
     /// Output directory [default: dist/ in the workspace]. Replaced only if empty or written by this command.
     #[arg(long, value_name = "DIR")]
@@ -58,6 +70,93 @@ pub struct Dist {
     /// Also run each binary this machine can execute (natively or via qemu-user binfmt) with `version`.
     #[arg(long)]
     pub smoke: bool,
+
+    /// Print the engine, image, targets (and those dropped), binaries and file names; build nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub output: Verbosity,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DistAction {
+    /// Combine the outputs of `dist --shard I/N` runs into one release (fresh checksums and manifest).
+    Merge(Merge),
+}
+
+#[derive(Debug, Args)]
+pub struct Merge {
+    /// Shard output directories, one per shard.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+
+    /// Output directory [default: dist/ in the workspace].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// How much to print.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct Verbosity {
+    /// Print only errors and warnings.
+    #[arg(long, short, conflicts_with = "verbose", global = true)]
+    pub quiet: bool,
+
+    /// Also print the Dagger engine's own progress and every step's detail.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+}
+
+/// Shard I of N.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+fn parse_shard(s: &str) -> Result<Shard, String> {
+    let (i, n) = s.split_once('/').ok_or_else(|| format!("`{s}`: write I/N, e.g. 2/3"))?;
+    let (index, count) = match (i.trim().parse::<usize>(), n.trim().parse::<usize>()) {
+        (Ok(i), Ok(n)) => (i, n),
+        _ => return Err(format!("`{s}`: I and N must be whole numbers, e.g. 2/3")),
+    };
+    if count == 0 || index == 0 || index > count {
+        return Err(format!("`{s}`: need 1 ≤ I ≤ N"));
+    }
+    Ok(Shard { index, count })
+}
+
+/// Write dist.toml for this repository: from its .goreleaser.yml if there is one, else from go.mod.
+#[derive(Debug, Args)]
+pub struct Init {
+    /// Replace an existing dist.toml.
+    #[arg(long)]
+    pub force: bool,
+
+    /// The repository to describe [default: the workspace].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// Run `gofmt -l`, `go vet` and `go test` for the app, with the same engine and pinned Go as dist.
+#[derive(Debug, Args)]
+pub struct Test {
+    /// Where to run: dagger (the pinned golang image), host, or auto (as for dist).
+    #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
+    pub engine: EngineChoice,
+
+    /// Settings file [default: dist.toml in the workspace].
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+}
+
+/// Everything CI needs: cargo fmt, clippy, the app's tests, and dist; stops at the first failure.
+#[derive(Debug, Args)]
+pub struct Ci {
+    /// Engine for `test` and `dist`.
+    #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
+    pub engine: EngineChoice,
 }
 
 #[cfg(test)]
@@ -72,15 +171,19 @@ mod tests {
     }
 
     #[test]
-    fn readme_documents_every_option() {
+    fn readme_documents_every_option_and_command() {
         let readme = std::fs::read_to_string(crate::project::root().join("README.md")).unwrap();
         let cli = Xtask::command();
-        let dist = cli.find_subcommand("dist").unwrap();
-        for arg in dist.get_arguments() {
-            if let Some(long) = arg.get_long().filter(|l| *l != "help") {
-                assert!(readme.contains(&format!("--{long}")), "README.md does not mention dist --{long}");
+        for command in cli.get_subcommands() {
+            let name = command.get_name();
+            assert!(readme.contains(&format!("cargo xtask {name}")), "README.md does not mention cargo xtask {name}");
+            for arg in command.get_arguments() {
+                if let Some(long) = arg.get_long().filter(|l| *l != "help") {
+                    assert!(readme.contains(&format!("--{long}")), "README.md does not mention {name} --{long}");
+                }
             }
         }
+        assert!(readme.contains("cargo xtask dist merge"));
         for engine in ["auto", "dagger", "host"] {
             assert!(readme.contains(&format!("**{engine}**")) || readme.contains(&format!("--engine {engine}")));
         }
@@ -90,8 +193,24 @@ mod tests {
     fn targets_repeat_and_split_on_commas() {
         let Command::Dist(d) =
             Xtask::parse_from(["x", "dist", "--target", "linux/amd64,darwin/arm64", "--target", "linux/arm/v7"])
-                .command;
+                .command
+        else {
+            panic!("dist")
+        };
         assert_eq!(d.targets, ["linux/amd64", "darwin/arm64", "linux/arm/v7"]);
         assert_eq!(d.engine, EngineChoice::Auto);
+    }
+
+    #[test]
+    fn shards_and_merge_parse() {
+        let Command::Dist(d) = Xtask::parse_from(["x", "dist", "--shard", "2/3"]).command else { panic!("dist") };
+        assert_eq!(d.shard, Some(Shard { index: 2, count: 3 }));
+        for bad in ["0/3", "4/3", "1/0", "x/2", "3"] {
+            let err = Xtask::try_parse_from(["x", "dist", "--shard", bad]).unwrap_err().to_string();
+            assert!(err.contains(&format!("`{bad}`")), "{err}");
+        }
+        let Command::Dist(d) = Xtask::parse_from(["x", "dist", "merge", "a", "b"]).command else { panic!("dist") };
+        let Some(DistAction::Merge(m)) = d.action else { panic!("merge") };
+        assert_eq!(m.dirs, [PathBuf::from("a"), PathBuf::from("b")]);
     }
 }

@@ -194,6 +194,7 @@ mod tests {
             engine: "host".into(),
             image: None,
             checksums: "SHA256SUMS".into(),
+            shard: None,
             settings: serde_json::Value::Null,
             artifacts: vec![],
         };

@@ -51,6 +51,8 @@ pub struct Plan {
     /// Wrap archive contents in a folder named like the archive.
     pub wrap: bool,
     pub checksum_file: String,
+    /// `I/N` when this plan is one shard of the targets.
+    pub shard: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -207,6 +209,7 @@ impl Plan {
             dropped: selection.dropped,
             wrap: settings.archive.wrap,
             checksum_file,
+            shard: None,
         })
     }
 
@@ -253,6 +256,13 @@ impl Plan {
         crate::artifacts::checksums::sha256_hex(key.to_string().as_bytes())
     }
 
+    /// Shard `index` of `count` (1-based): every `count`-th target of the sorted
+    /// list, starting at `index`, so shard sizes differ by one at most.
+    pub fn shard(&self, index: usize, count: usize) -> Plan {
+        let keep: Vec<usize> = (0..self.builds.len()).filter(|i| i % count == index - 1).collect();
+        Plan { shard: Some(format!("{index}/{count}")), ..self.subset(&keep) }
+    }
+
     /// The same plan for some of its targets only.
     pub fn subset(&self, keep: &[usize]) -> Plan {
         let builds = keep.iter().map(|&i| self.builds[i].clone()).collect();
@@ -271,7 +281,7 @@ pub struct Inputs {
 
 /// Only what the settings say, plus what makes Go ignore its surroundings:
 /// the caller's GOFLAGS, GOWORK, GOENV file, GOTOOLCHAIN… never apply.
-fn build_env(settings: &Resolved, source: &Source) -> BTreeMap<String, String> {
+pub fn build_env(settings: &Resolved, source: &Source) -> BTreeMap<String, String> {
     let mut env = BTreeMap::from([
         ("CGO_ENABLED".to_owned(), "0".to_owned()),
         ("GOFLAGS".to_owned(), String::new()),
@@ -567,6 +577,35 @@ mod tests {
         assert_eq!(plan.builds[3].outputs, ["windows/386/hello.exe", "windows/386/hello2.exe"]);
         let err = format!("{:#}", plan_of(&settings("[archive]\nname = \"{{ .ProjectName }}\""), &[]).unwrap_err());
         assert!(err.contains("`archive.name` gives app.tar.gz for both darwin/amd64 and darwin/arm64"), "{err}");
+    }
+
+    #[test]
+    fn shards_cover_every_target_exactly_once() {
+        let s = settings("[targets]\nos = [\"linux\", \"windows\", \"darwin\"]\narch = [\"amd64\", \"arm64\", \"386\", \"arm\"]\narm = [\"6\", \"7\"]");
+        let plan = plan_of(&s, &[]).unwrap();
+        let all: Vec<String> = plan.targets().iter().map(|t| t.to_string()).collect();
+        assert_eq!(all.len(), 11);
+        for n in 1..=7 {
+            let mut seen = Vec::new();
+            let mut sizes = Vec::new();
+            for i in 1..=n {
+                let shard = plan.shard(i, n);
+                assert_eq!(shard.shard.as_deref(), Some(format!("{i}/{n}").as_str()));
+                sizes.push(shard.builds.len());
+                seen.extend(shard.targets().iter().map(|t| t.to_string()));
+                // Deterministic: the same shard twice is the same list.
+                assert_eq!(shard.targets(), plan.shard(i, n).targets());
+            }
+            seen.sort();
+            let mut want = all.clone();
+            want.sort();
+            assert_eq!(seen, want, "{n} shards cover every target once");
+            assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1, "{n} shards: {sizes:?}");
+        }
+        assert_eq!(
+            plan.shard(2, 3).targets().iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+            ["linux/386", "linux/arm/v7", "windows/386", "windows/arm64"]
+        );
     }
 
     #[test]

@@ -28,14 +28,30 @@ fn every_rust_file_starts_with_a_module_doc() {
     }
 }
 
-/// The GitHub workflow's Go matches the pinned Go.
+/// Every GitHub workflow that sets up Go sets up the pinned Go.
 #[test]
 fn workflow_go_version_matches_dist_toml() {
     let root = common::workspace();
     let settings: toml::Value = toml::from_str(&fs::read_to_string(root.join("dist.toml")).unwrap()).unwrap();
     let go = settings["app"]["go"].as_str().unwrap();
-    let workflow = fs::read_to_string(root.join(".github/workflows/dist.yml")).unwrap();
-    assert!(workflow.contains(&format!("go-version: \"{go}\"")), "dist.yml does not set up Go {go}");
+    let mut workflows: Vec<_> = fs::read_dir(root.join(".github/workflows"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+        .collect();
+    workflows.sort();
+    let mut set = 0;
+    for workflow in &workflows {
+        let text = fs::read_to_string(workflow).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let Some(value) = line.trim_start().strip_prefix("go-version:") else { continue };
+            let value = value.split(" #").next().unwrap().trim().trim_matches(|c| c == '"' || c == '\'');
+            let at = format!("{}:{}", workflow.strip_prefix(&root).unwrap().display(), n + 1);
+            assert_eq!(value, go, "{at} sets up Go {value}, but dist.toml pins app.go = {go:?}");
+            set += 1;
+        }
+    }
+    assert!(set > 0, "no workflow in .github/workflows sets go-version (found {workflows:?})");
 }
 
 /// One target directory shared by two checkouts: cargo reuses the binary built

@@ -32,6 +32,9 @@ pub struct Manifest {
     /// The checksum file's name (`SHA256SUMS` unless the settings say otherwise).
     #[serde(default = "default_checksums")]
     pub checksums: String,
+    /// `I/N` for the output of `dist --shard I/N`, to be merged with the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
     pub settings: serde_json::Value,
     pub artifacts: Vec<Artifact>,
 }

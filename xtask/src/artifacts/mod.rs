@@ -97,11 +97,12 @@ pub fn finish(dir: &Path, release: &Release, extras: &[Entry]) -> anyhow::Result
         engine: release.engine.to_string(),
         image: (release.engine == Engine::Dagger).then(|| plan.image.clone()),
         checksums: plan.checksum_file.clone(),
+        shard: plan.shard.clone(),
         settings: release.settings.clone(),
         artifacts,
     };
     manifest.write(dir)?;
-    normalize(dir, plan)?;
+    seal(dir, &manifest)?;
     Ok(manifest)
 }
 
@@ -114,7 +115,7 @@ fn complete_target(dir: &Path, release: &Release, i: usize, extras: &[Entry]) ->
         let bytes = fs::read(dir.join(output))
             .with_context(|| format!("the build for {} produced no {output}", build.target))?;
         if !verify::check(&build.target, &bytes)? {
-            eprintln!("warning: cannot check the header of {} binaries; {output} is unverified", build.target.os);
+            crate::ui::warn(format!("cannot check the header of {} binaries; {output} is unverified", build.target.os));
         }
         let mut a = artifact(build, Kind::Binary, output.clone(), &bytes, Some(&binary.name));
         a.inputs = Some(key.clone());
@@ -222,15 +223,15 @@ fn artifact(build: &TargetBuild, kind: Kind, path: String, bytes: &[u8], binary:
 }
 
 /// Binaries 0755, other files 0644, directories 0755 (Dagger exports new
-/// directories as 0700), every mtime the stamp's epoch.
-fn normalize(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
-    let mut binaries: Vec<PathBuf> = plan.builds.iter().flat_map(|b| b.outputs.iter().map(|o| dir.join(o))).collect();
-    for b in &plan.builds {
-        if let Package::Bare(names) = &b.package {
-            binaries.extend(names.iter().map(|n| dir.join(n)));
-        }
-    }
-    let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(plan.stamp.epoch.max(0) as u64);
+/// directories as 0700), every mtime the release's epoch.
+pub fn seal(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
+    let binaries: Vec<PathBuf> = manifest
+        .artifacts
+        .iter()
+        .filter(|a| matches!(a.kind, Kind::Binary | Kind::Bare))
+        .map(|a| dir.join(&a.path))
+        .collect();
+    let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(manifest.source_date_epoch.max(0) as u64);
     let mut paths = walk(dir)?;
     // Children before parents, so setting a file's time does not move its directory's.
     paths.sort_by_key(|p| std::cmp::Reverse(p.components().count()));

@@ -36,6 +36,7 @@ pub const GOCACHE: &str = "/root/.cache/go-build";
 pub enum Request {
     Toolchain { image: String },
     Build(Job),
+    Steps(crate::engine::Steps),
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +51,7 @@ pub struct Job {
 pub enum Answer {
     Toolchain(Toolchain),
     Built(Built),
+    Steps(Vec<crate::engine::StepResult>),
 }
 
 type Call = (Request, oneshot::Sender<eyre::Result<Answer>>);
@@ -77,6 +79,7 @@ impl Session {
                     let answer = match request {
                         Request::Toolchain { image } => toolchain(&client, &image).await.map(Answer::Toolchain),
                         Request::Build(job) => run(&client, &job).await.map(Answer::Built),
+                        Request::Steps(job) => steps(&client, &job).await.map(Answer::Steps),
                     };
                     let _ = reply.send(answer);
                 }
@@ -121,7 +124,7 @@ impl Session {
     pub fn toolchain(&mut self, image: &str) -> anyhow::Result<Toolchain> {
         match self.ask(Request::Toolchain { image: image.to_owned() })? {
             Answer::Toolchain(t) => Ok(t),
-            Answer::Built(_) => unreachable!("asked for the toolchain"),
+            _ => unreachable!("asked for the toolchain"),
         }
     }
 
@@ -138,7 +141,14 @@ impl Session {
         };
         match self.ask(Request::Build(job))? {
             Answer::Built(b) => Ok(b),
-            Answer::Toolchain(_) => unreachable!("asked for a build"),
+            _ => unreachable!("asked for a build"),
+        }
+    }
+
+    pub fn run_steps(&mut self, job: &crate::engine::Steps) -> anyhow::Result<Vec<crate::engine::StepResult>> {
+        match self.ask(Request::Steps(job.clone()))? {
+            Answer::Steps(r) => Ok(r),
+            _ => unreachable!("asked for steps"),
         }
     }
 
@@ -188,6 +198,60 @@ async fn step(ctr: &Container, argv: Vec<&str>, what: &str) -> eyre::Result<Stri
 
 fn any_exit() -> dagger_sdk::ContainerWithExecOpts<'static> {
     ContainerWithExecOptsBuilder::default().expect(ReturnType::Any).build().expect("all fields optional")
+}
+
+/// The module in the pinned image, with the build's caches and environment.
+fn go_container(
+    client: &Query,
+    source: &crate::source::Source,
+    image: &str,
+    go_version: &str,
+) -> eyre::Result<Container> {
+    let upload = client.host().directory_opts(
+        source.root.to_string_lossy(),
+        HostDirectoryOptsBuilder::default()
+            .exclude(source.exclude.iter().map(String::as_str).collect::<Vec<_>>())
+            .build()?,
+    );
+    let workdir = match source.module.as_str() {
+        "" => WORKDIR.to_owned(),
+        module => format!("{WORKDIR}/{module}"),
+    };
+    // Per Go version: caches of one toolchain are no use to another.
+    let shared = || ContainerWithMountedCacheOptsBuilder::default().sharing(CacheSharingMode::Shared).build();
+    Ok(client
+        .container()
+        .from(image)
+        .with_mounted_cache_opts(GOMODCACHE, client.cache_volume(format!("go-mod-{go_version}")), shared()?)
+        .with_mounted_cache_opts(GOCACHE, client.cache_volume(format!("go-build-{go_version}")), shared()?)
+        .with_env_variable("GOMODCACHE", GOMODCACHE)
+        .with_env_variable("GOCACHE", GOCACHE)
+        .with_mounted_directory(WORKDIR, upload)
+        .with_workdir(&workdir))
+}
+
+/// `cargo xtask test`'s commands, one after the other on the same container.
+async fn steps(client: &Query, job: &crate::engine::Steps) -> eyre::Result<Vec<crate::engine::StepResult>> {
+    let ctr = go_container(client, &job.source, &job.image, &job.go_version)?;
+    let ctr = job.env.iter().fold(ctr, |c, (k, v)| c.with_env_variable(k, v));
+    let mut results = Vec::new();
+    let mut at = ctr;
+    for argv in &job.steps {
+        let exec = at.with_exec_opts(argv.iter().map(String::as_str).collect(), any_exit());
+        let code = exec.exit_code().await?;
+        let result = crate::engine::StepResult {
+            argv: argv.clone(),
+            code: code as i64,
+            stdout: exec.stdout().await.unwrap_or_default(),
+            stderr: exec.stderr().await.unwrap_or_default(),
+        };
+        results.push(result);
+        if code != 0 {
+            break;
+        }
+        at = exec;
+    }
+    Ok(results)
 }
 
 /// The pipeline proper, on any client: a real session, or a test double.
@@ -278,16 +342,18 @@ fn eyre_chain(e: &eyre::Report) -> String {
 }
 
 /// The Dagger CLI's progress goes to stderr; stdout stays ours.
+/// Shown with `--verbose` only: it floods the terminal otherwise, and the
+/// failures that matter (compiler errors) are reported per target anyway.
 struct StderrLogger;
 
 impl dagger_sdk::core::logger::Logger for StderrLogger {
     fn stdout(&self, output: &str) -> eyre::Result<()> {
-        eprintln!("{output}");
+        crate::ui::detail(output);
         Ok(())
     }
 
     fn stderr(&self, output: &str) -> eyre::Result<()> {
-        eprintln!("{output}");
+        crate::ui::detail(output);
         Ok(())
     }
 }

@@ -87,9 +87,9 @@ impl Session {
         let go_version = read(self.go(module_dir, ["env", "GOVERSION"], &env), "go env GOVERSION")?.trim().to_owned();
         let wanted = format!("go{pinned}");
         if go_version != wanted {
-            eprintln!(
-                "warning: the host has {go_version} but the settings pin {wanted}: binaries will differ from the Dagger build"
-            );
+            crate::ui::warn(format!(
+                "the host has {go_version} but the settings pin {wanted}: binaries will differ from the Dagger build"
+            ));
         }
         let dist_list = read(self.go(module_dir, ["tool", "dist", "list"], &env), "go tool dist list")?;
         Ok(Toolchain { label: format!("the host's {go_version}"), go_version, dist_list })
@@ -104,7 +104,7 @@ impl Session {
         if let Some(argv) = &plan.download {
             let mut download_env: Vec<(String, String)> = self.download_env.clone().into_iter().collect();
             download_env.extend(env.iter().cloned());
-            eprintln!("  downloading modules ({})", argv.join(" "));
+            crate::ui::say(format!("  downloading modules ({})", argv.join(" ")));
             read(self.go(&dir, argv[1..].iter().map(String::as_str), &download_env), &argv.join(" "))
                 .with_context(|| format!("cannot download the modules of {}", dir.display()))?;
         }
@@ -119,6 +119,34 @@ impl Session {
         }
         run_parallel(jobs)?;
         Ok(Built { go_version })
+    }
+}
+
+impl Session {
+    pub fn run_steps(&mut self, job: &crate::engine::Steps) -> anyhow::Result<Vec<crate::engine::StepResult>> {
+        let dir = job.source.module_dir();
+        let mut env: Vec<(String, String)> = self.download_env.clone().into_iter().collect();
+        env.extend(job.env.clone());
+        let mut results = Vec::new();
+        for argv in &job.steps {
+            interrupt::check()?;
+            let program = if argv[0] == "go" { self.go.clone() } else { self.go.with_file_name(&argv[0]) };
+            let mut c = Command::new(&program);
+            c.args(&argv[1..]).current_dir(&dir).env_clear().envs(&self.base_env).envs(env.iter().map(|(k, v)| (k, v)));
+            let out = c.output().with_context(|| format!("cannot run {}", program.display()))?;
+            let result = crate::engine::StepResult {
+                argv: argv.clone(),
+                code: out.status.code().map_or(-1, i64::from),
+                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            };
+            let failed = result.code != 0;
+            results.push(result);
+            if failed {
+                break;
+            }
+        }
+        Ok(results)
     }
 }
 
@@ -144,10 +172,12 @@ fn run_parallel(jobs: Vec<(&TargetBuild, Command)>) -> anyhow::Result<()> {
                     return;
                 }
                 let Some((build, mut command)) = queue.lock().unwrap().next() else { return };
-                eprintln!("  building {}", build.target);
+                crate::ui::say(format!("  building {}", build.target));
                 let started = std::time::Instant::now();
                 match run_one(&mut command) {
-                    Ok(()) => eprintln!("  built {} in {:.1} s", build.target, started.elapsed().as_secs_f64()),
+                    Ok(()) => {
+                        crate::ui::say(format!("  built {} in {:.1} s", build.target, started.elapsed().as_secs_f64()))
+                    }
                     Err(e) => failures.lock().unwrap().push(format!("go build failed for {}: {e:#}", build.target)),
                 }
             });

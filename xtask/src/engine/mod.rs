@@ -46,6 +46,26 @@ pub struct Built {
     pub go_version: String,
 }
 
+/// Commands to run in the module (for `cargo xtask test`): the same source,
+/// image, caches and environment as a build.
+#[derive(Debug, Clone)]
+pub struct Steps {
+    pub source: crate::source::Source,
+    pub image: String,
+    pub go_version: String,
+    pub env: std::collections::BTreeMap<String, String>,
+    pub steps: Vec<Vec<String>>,
+}
+
+/// How one command went.
+#[derive(Debug, Clone)]
+pub struct StepResult {
+    pub argv: Vec<String>,
+    pub code: i64,
+    pub stdout: String,
+    pub stderr: String,
+}
+
 /// Environment variables through which an already running Dagger is found.
 pub const DAGGER_ENV: [&str; 3] =
     ["DAGGER_SESSION_PORT", "_EXPERIMENTAL_DAGGER_RUNNER_HOST", "_EXPERIMENTAL_DAGGER_CLI_BIN"];
@@ -105,6 +125,14 @@ impl Session {
         match self {
             Session::Dagger(s) => s.toolchain(image),
             Session::Host(s) => s.toolchain(pinned, module_dir),
+        }
+    }
+
+    /// Runs commands in the module with the build environment, stopping at the first that fails.
+    pub fn run_steps(&mut self, job: &Steps) -> anyhow::Result<Vec<StepResult>> {
+        match self {
+            Session::Dagger(s) => s.run_steps(job),
+            Session::Host(s) => s.run_steps(job),
         }
     }
 

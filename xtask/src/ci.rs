@@ -1,0 +1,61 @@
+//! `cargo xtask ci`: everything CI checks, in one command that runs the same
+//! on a laptop — Rust formatting and lints, the app's gofmt/vet/tests, and a
+//! full `dist` — stopping at the first failure with a summary.
+
+use std::time::Instant;
+
+use anyhow::bail;
+use xshell::{cmd, Shell};
+
+use crate::flags::{Ci, Dist, Test, Verbosity};
+use crate::ui;
+
+impl Ci {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
+        let cargo = sh.var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let engine = self.engine;
+        let steps: Vec<(&str, Box<dyn Fn() -> anyhow::Result<()> + '_>)> = vec![
+            ("cargo fmt --check", Box::new(|| Ok(cmd!(sh, "{cargo} fmt --all --check").run()?))),
+            (
+                "cargo clippy -D warnings",
+                Box::new(|| Ok(cmd!(sh, "{cargo} clippy --workspace --all-targets --quiet -- -D warnings").run()?)),
+            ),
+            ("cargo xtask test", Box::new(move || Test { engine, settings: None }.run(sh))),
+            (
+                "cargo xtask dist",
+                Box::new(move || {
+                    Dist {
+                        action: None,
+                        engine,
+                        targets: vec![],
+                        host: false,
+                        shard: None,
+                        out: None,
+                        settings: None,
+                        smoke: false,
+                        dry_run: false,
+                        output: Verbosity::default(),
+                    }
+                    .run(sh)
+                }),
+            ),
+        ];
+        let mut passed: Vec<String> = Vec::new();
+        for (name, step) in &steps {
+            ui::say(format!("== {name}"));
+            let started = Instant::now();
+            if let Err(e) = step() {
+                let rest: Vec<&str> = steps.iter().map(|(n, _)| *n).skip(passed.len() + 1).collect();
+                let summary = format!(
+                    "passed: {}; FAILED: {name}; not run: {}",
+                    if passed.is_empty() { "nothing".to_owned() } else { passed.join(", ") },
+                    if rest.is_empty() { "nothing".to_owned() } else { rest.join(", ") }
+                );
+                bail!("{e:#}\n\nci: {summary}");
+            }
+            passed.push(format!("{name} ({:.0} s)", started.elapsed().as_secs_f64()));
+        }
+        ui::say(format!("ci: all {} steps passed: {}", steps.len(), passed.join(", ")));
+        Ok(())
+    }
+}

@@ -1,0 +1,81 @@
+//! `cargo xtask test`: `gofmt -l`, `go vet ./...` and `go test ./...` for the
+//! app, on the engine `dist` would use (the pinned image in Dagger, or the
+//! host's Go) with the same source, caches and build environment.
+
+use anyhow::bail;
+use xshell::Shell;
+
+use crate::dist::load_settings;
+use crate::engine::{self, Session, Steps};
+use crate::flags::Test;
+use crate::plan::build_env;
+use crate::project;
+use crate::source::{Outputs, Source};
+use crate::ui;
+
+impl Test {
+    pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
+        let settings = load_settings(self.settings.as_deref())?;
+        let goflags = settings.build.env.get("GOFLAGS").cloned().unwrap_or_default();
+        let out = project::root().join("dist");
+        let source = Source::find(&settings.app_dir, &settings.build.flags, &goflags, &Outputs::of_this_xtask(&out))?;
+        let (engine, why) = engine::choose(sh, self.engine, &settings.go_version)?;
+        ui::say(format!("engine: {engine} ({why})"));
+        let mut steps = Vec::new();
+        let files = go_files(&source)?;
+        if !files.is_empty() {
+            steps.push([vec!["gofmt".to_owned(), "-l".to_owned()], files].concat());
+        }
+        let tags: Vec<String> = match settings.build.tags.as_slice() {
+            [] => vec![],
+            tags => vec![format!("-tags={}", tags.join(","))],
+        };
+        steps.push([vec!["go".to_owned(), "vet".to_owned()], tags.clone(), vec!["./...".to_owned()]].concat());
+        steps.push([vec!["go".to_owned(), "test".to_owned()], tags, vec!["./...".to_owned()]].concat());
+        let job = Steps {
+            env: build_env(&settings, &source),
+            source,
+            image: settings.image.clone(),
+            go_version: settings.go_version.clone(),
+            steps,
+        };
+        let mut session = Session::open(engine, sh)?;
+        let results = session.run_steps(&job)?;
+        for r in &results {
+            let name = r.argv.iter().take(2).cloned().collect::<Vec<_>>().join(" ");
+            // gofmt -l lists badly formatted files and still exits 0.
+            if r.argv[0] == "gofmt" && r.code == 0 && !r.stdout.trim().is_empty() {
+                bail!("gofmt: these files are not formatted (run `gofmt -w` on them):\n{}", r.stdout.trim_end());
+            }
+            if r.code != 0 {
+                bail!("`{}` failed (exit {}):\n{}{}", r.argv.join(" "), r.code, r.stdout, r.stderr.trim_end());
+            }
+            ui::say(format!("  {name}: ok"));
+            if ui::verbose() {
+                ui::detail(r.stdout.trim_end());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The module's Go files for gofmt, relative to it: of the uploaded files, those
+/// `go` itself would read (not in vendor/, testdata/, hidden or `_` directories,
+/// or nested modules).
+fn go_files(source: &Source) -> anyhow::Result<Vec<String>> {
+    let module = source.module_dir();
+    let prefix = if source.module.is_empty() { String::new() } else { format!("{}/", source.module) };
+    let mut out = Vec::new();
+    for file in source.files()? {
+        let Some(rel) = file.strip_prefix(&prefix) else { continue };
+        let dirs: Vec<&str> = rel.split('/').collect();
+        let (dirs, name) = dirs.split_at(dirs.len() - 1);
+        let skipped =
+            dirs.iter().any(|d| d.starts_with('.') || d.starts_with('_') || *d == "vendor" || *d == "testdata");
+        let nested = (1..=dirs.len()).any(|n| module.join(dirs[..n].join("/")).join("go.mod").is_file());
+        if name[0].ends_with(".go") && !skipped && !nested {
+            out.push(rel.to_owned());
+        }
+    }
+    Ok(out)
+}

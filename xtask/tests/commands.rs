@@ -1,0 +1,171 @@
+//! `init`, `dist --dry-run`, `dist --shard` with `dist merge`, and `test`, on
+//! fixture repositories shaped like real projects.
+
+mod common;
+
+use std::fs;
+use std::process::Command;
+
+use common::*;
+
+/// `.goreleaser.yml` → `cargo xtask init` → `cargo xtask dist`: the archive
+/// names GoReleaser would give (its `goreleaser init` template, `title` and
+/// the `if eq .Arch` chain), both commands in each, its checksum file.
+#[test]
+fn init_imports_goreleaser_and_dist_gives_its_names() {
+    let repo = Repo::new();
+    repo.copy_template("");
+    fs::remove_file(repo.path().join("dist.toml")).unwrap();
+    let out = run_ok(&mut repo.xtask(&["init"]));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("from .goreleaser.yml"), "{stderr}");
+    assert!(stderr.contains("not imported: before.hooks"), "{stderr}");
+    let settings = fs::read_to_string(repo.path().join("dist.toml")).unwrap();
+    assert!(settings.contains("{{- title .Os }}_"), "the name template is copied verbatim:\n{settings}");
+
+    let err = run_err(&mut repo.xtask(&["init"]));
+    assert!(err.contains("dist.toml exists: pass --force to replace it"), "{err}");
+    assert_eq!(fs::read_to_string(repo.path().join("dist.toml")).unwrap(), settings);
+
+    repo.commit_all("template");
+    repo.git(&["tag", "v2.0.0"]);
+    let out = run_ok(&mut repo.xtask(&["dist", "--engine", "host"]));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let mut names: Vec<String> = snapshot(&repo.out()).into_keys().filter(|k| !k.contains('/')).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "checksums.txt",
+            "manifest.json",
+            "tool_Darwin_arm64.tar.gz",
+            "tool_Darwin_x86_64.tar.gz",
+            "tool_Linux_arm64.tar.gz",
+            "tool_Linux_armv6.tar.gz",
+            "tool_Linux_i386.tar.gz",
+            "tool_Linux_x86_64.tar.gz",
+            "tool_Windows_arm64.zip",
+            "tool_Windows_i386.zip",
+            "tool_Windows_x86_64.zip"
+        ],
+        "{stderr}"
+    );
+    let version = run_ok(Command::new(repo.out().join("linux/amd64/toolctl")).arg("version"));
+    assert!(String::from_utf8(version.stdout).unwrap().starts_with("toolctl 2.0.0 (commit "));
+}
+
+#[test]
+fn dry_run_says_everything_and_builds_nothing() {
+    let repo = Repo::new();
+    repo.copy_template(REPO_SETTINGS);
+    let out = run_ok(&mut repo.xtask(&["dist", "--engine", "host", "--dry-run"]));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for want in [
+        "engine:    host (--engine host)",
+        "toolchain: the host's go1.26.8",
+        "targets:   darwin/amd64 darwin/arm64 linux/386 linux/amd64 linux/arm/v6 linux/arm64 windows/386 windows/amd64 windows/arm64 (9)",
+        "dropped:   darwin/386 darwin/arm/v6 windows/arm/v6 (not supported by the host's go1.26.8)",
+        "binary:    tool from ./cmd/tool: go build -trimpath -buildvcs=false -ldflags=-s -w -X main.version=",
+        "binary:    toolctl from ./cmd/toolctl:",
+        "modules:   vendored (no download)",
+        "  linux/arm/v6     linux/arm/v6/tool linux/arm/v6/toolctl  →  tool_0.0.0-dev_Linux_armv6.tar.gz",
+        "  windows/386      windows/386/tool.exe windows/386/toolctl.exe  →  tool_0.0.0-dev_Windows_i386.zip",
+        "  checksums.txt",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    assert!(text.contains(&format!("output:    {} (new)", repo.out().display())), "{text}");
+    assert!(!repo.out().exists(), "a dry run writes nothing");
+    assert_eq!(leftovers_beside(&repo.out()), Vec::<String>::new());
+}
+
+#[test]
+fn shards_merge_into_the_same_release_and_bad_sets_are_refused() {
+    let repo = Repo::new();
+    repo.copy_template(REPO_SETTINGS);
+    repo.commit_all("template");
+    repo.git(&["tag", "v1.0.0"]);
+    run_ok(&mut repo.xtask(&["dist", "--engine", "host"]));
+    let whole = snapshot(&repo.out());
+    let shard = |i: usize| {
+        let dir = repo.path().join(format!("shard-{i}"));
+        run_ok(&mut repo.xtask(&[
+            "dist",
+            "--engine",
+            "host",
+            "--shard",
+            &format!("{i}/3"),
+            "--out",
+            dir.to_str().unwrap(),
+        ]));
+        dir
+    };
+    let dirs: Vec<_> = (1..=3).map(shard).collect();
+    let sizes: Vec<usize> = dirs.iter().map(|d| manifest(d)["artifacts"].as_array().unwrap().len()).collect();
+    assert_eq!(sizes, [9, 9, 9], "9 targets × (2 binaries + 1 archive) in 3 even shards");
+
+    let merged = repo.path().join("merged");
+    let mut merge = repo.xtask(&["dist", "merge", "--out", merged.to_str().unwrap()]);
+    merge.args(&dirs);
+    run_ok(&mut merge);
+    let got = snapshot(&merged);
+    assert_eq!(got.keys().collect::<Vec<_>>(), whole.keys().collect::<Vec<_>>());
+    for (name, bytes) in &whole {
+        if name != "manifest.json" {
+            assert!(got[name] == *bytes, "{name} differs from the unsharded release");
+        }
+    }
+    let check = run_ok(Command::new("sha256sum").args(["-c", "checksums.txt"]).current_dir(&merged));
+    assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK").count(), 27);
+    assert!(manifest(&merged).get("shard").is_none());
+
+    let refused = |dirs: &[&std::path::Path]| {
+        let mut cmd = repo.xtask(&["dist", "merge", "--out", repo.path().join("refused").to_str().unwrap()]);
+        cmd.args(dirs);
+        run_err(&mut cmd)
+    };
+    let err = refused(&[&dirs[0], &dirs[0], &dirs[2]]);
+    assert!(err.contains("need each of the 3 shards once, got shards [1, 1, 3]"), "{err}");
+    let err = refused(&[&dirs[0], &dirs[1]]);
+    assert!(err.contains("need each of the 3 shards once, got shards [1, 2]"), "{err}");
+    let err = refused(&[&dirs[0], &dirs[1], &repo.out()]);
+    assert!(err.contains("is a whole release, not a shard"), "{err}");
+    // A shard of another commit.
+    repo.write("README.md", "# tool, changed\n");
+    repo.commit_all("change");
+    repo.git(&["tag", "v1.0.1"]);
+    let other = repo.path().join("other-3");
+    run_ok(&mut repo.xtask(&["dist", "--engine", "host", "--shard", "3/3", "--out", other.to_str().unwrap()]));
+    let err = refused(&[&dirs[0], &dirs[1], &other]);
+    assert!(err.contains("are not shards of one build (version 1.0.0 vs 1.0.1"), "{err}");
+    // A damaged file.
+    fs::write(dirs[1].join("linux/arm/v6/tool"), "damaged").unwrap();
+    let err = refused(&[&dirs[0], &dirs[1], &dirs[2]]);
+    assert!(err.contains("linux/arm/v6/tool does not match the SHA-256 in its shard's manifest"), "{err}");
+    assert!(!repo.path().join("refused").exists());
+}
+
+#[test]
+fn test_runs_gofmt_vet_and_tests_and_names_the_failing_step() {
+    let repo = Repo::new();
+    repo.write("cmd/tool/main_test.go", "package main\n\nimport \"testing\"\n\nfunc TestVersion(t *testing.T) {\n\tif version != \"dev\" {\n\t\tt.Fatal(version)\n\t}\n}\n");
+    repo.copy_template(REPO_SETTINGS);
+    let out = run_ok(&mut repo.xtask(&["test", "--engine", "host"]));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("  gofmt -l: ok\n  go vet: ok\n  go test: ok"), "{stderr}");
+
+    repo.write("internal/util/util.go", "package util\n\nfunc Twice(s string) string {   return s + s }\n");
+    let err = run_err(&mut repo.xtask(&["test", "--engine", "host"]));
+    assert!(
+        err.contains("gofmt: these files are not formatted (run `gofmt -w` on them):\ninternal/util/util.go"),
+        "{err}"
+    );
+
+    repo.write("internal/util/util.go", "package util\n\nfunc Twice(s string) string { return s + s }\n");
+    repo.write(
+        "cmd/tool/main_test.go",
+        "package main\n\nimport \"testing\"\n\nfunc TestVersion(t *testing.T) {\n\tt.Fatal(\"broken on purpose\")\n}\n",
+    );
+    let err = run_err(&mut repo.xtask(&["test", "--engine", "host"]));
+    assert!(err.contains("`go test ./...` failed (exit 1)") && err.contains("broken on purpose"), "{err}");
+}
