@@ -10,11 +10,14 @@ use xshell::{cmd, Shell};
 use crate::flags::{Ci, Dist, Test, Verbosity};
 use crate::ui;
 
+/// One check: its name and how to run it.
+type Step<'a> = (&'static str, Box<dyn Fn() -> anyhow::Result<()> + 'a>);
+
 impl Ci {
     pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
         let cargo = sh.var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         let engine = self.engine;
-        let steps: Vec<(&str, Box<dyn Fn() -> anyhow::Result<()> + '_>)> = vec![
+        let steps: Vec<Step> = vec![
             ("cargo fmt --check", Box::new(|| Ok(cmd!(sh, "{cargo} fmt --all --check").run()?))),
             (
                 "cargo clippy -D warnings",

@@ -32,6 +32,24 @@ pub struct Imported {
     pub source: String,
 }
 
+impl crate::flags::Init {
+    /// Writes `dist.toml` in the repository; an existing one only with `--force`.
+    pub fn run(self) -> anyhow::Result<()> {
+        let repo = self.dir.unwrap_or_else(crate::project::root);
+        let file = repo.join("dist.toml");
+        if file.exists() && !self.force {
+            bail!("{} exists: pass --force to replace it", file.display());
+        }
+        let imported = import(&repo)?;
+        std::fs::write(&file, &imported.toml).with_context(|| format!("cannot write {}", file.display()))?;
+        crate::ui::say(format!("wrote {} from {}", file.display(), imported.source));
+        for key in &imported.unmapped {
+            crate::ui::warn(format!("not imported: {key} (see the comments in dist.toml)"));
+        }
+        Ok(())
+    }
+}
+
 /// GoReleaser's config files, in the order it looks for them (cmd/config.go).
 const CONFIG_FILES: [&str; 6] = [
     ".config/goreleaser.yml",
@@ -112,13 +130,15 @@ pub fn import(repo: &Path) -> anyhow::Result<Imported> {
 
 /// Pure: a .goreleaser.yml text → settings. `module_dir_rel` is the Go module dir relative to where dist.toml
 /// will be (usually "."). `main: ./...` (find every main package) needs the files, so it is left unmapped here;
-/// [`import`] resolves it.
+/// [`import`] resolves it. (The tests' entry point: `import` reads the files.)
+#[cfg(test)]
 pub fn from_goreleaser(yaml: &str, module_dir_rel: &str) -> anyhow::Result<Imported> {
     let no_files = |_: &[String]| None;
     Ok(convert(yaml, ".goreleaser.yml", module_dir_rel, &RepoInfo { module: None, mains: &no_files })?.finish())
 }
 
 /// Pure: go.mod text and the main packages found (e.g. ["./cmd/server", "./cmd/cli"] or ["."]) → settings.
+#[cfg(test)]
 pub fn from_go_mod(go_mod: &str, mains: &[String], module_dir_rel: &str) -> Imported {
     go_mod_out(go_mod, mains, module_dir_rel, "go.mod").finish()
 }

@@ -42,24 +42,9 @@ fn try_main(flags: flags::Xtask) -> anyhow::Result<()> {
     sh.change_dir(project::root());
     match flags.command {
         flags::Command::Dist(cmd) => cmd.run(&sh),
-        flags::Command::Init(cmd) => init_command(cmd),
+        flags::Command::Init(cmd) => cmd.run(),
         flags::Command::Test(cmd) => cmd.run(&sh),
         flags::Command::Ci(cmd) => cmd.run(&sh),
     }
 }
 
-/// `cargo xtask init`. (Moves into init.rs.)
-fn init_command(cmd: flags::Init) -> anyhow::Result<()> {
-    let repo = cmd.dir.unwrap_or_else(project::root);
-    let file = repo.join("dist.toml");
-    if file.exists() && !cmd.force {
-        anyhow::bail!("{} exists: pass --force to replace it", file.display());
-    }
-    let imported = init::import(&repo)?;
-    std::fs::write(&file, &imported.toml).map_err(|e| anyhow::format_err!("cannot write {}: {e}", file.display()))?;
-    ui::say(format!("wrote {} from {}", file.display(), imported.source));
-    for key in &imported.unmapped {
-        ui::warn(format!("not imported: {key}"));
-    }
-    Ok(())
-}

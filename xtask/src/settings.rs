@@ -271,7 +271,7 @@ impl Settings {
             }
         }
         let matrix = self.targets.matrix()?;
-        for (os, _) in &self.archive.formats {
+        for os in self.archive.formats.keys() {
             if !os.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) || os.is_empty() {
                 bail!("`archive.formats` has {os:?}: keys are GOOS values such as \"windows\"");
             }

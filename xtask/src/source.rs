@@ -180,7 +180,7 @@ fn uses_vendor(module_dir: &Path, go_mod: &str, workspace: Option<&Path>, flags:
         .map(String::as_str)
         .chain(goflags.split_whitespace())
         .filter_map(|f| f.strip_prefix("-mod=").or_else(|| f.strip_prefix("--mod=")))
-        .last();
+        .next_back();
     if let Some(mode) = mode {
         return mode == "vendor";
     }

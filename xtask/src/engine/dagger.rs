@@ -35,8 +35,8 @@ pub const GOCACHE: &str = "/root/.cache/go-build";
 #[derive(Debug, Clone)]
 pub enum Request {
     Toolchain { image: String },
-    Build(Job),
-    Steps(crate::engine::Steps),
+    Build(Box<Job>),
+    Steps(Box<crate::engine::Steps>),
 }
 
 #[derive(Debug, Clone)]
@@ -139,14 +139,14 @@ impl Session {
             export_to: std::path::absolute(out)?.to_string_lossy().into_owned(),
             download_env,
         };
-        match self.ask(Request::Build(job))? {
+        match self.ask(Request::Build(Box::new(job)))? {
             Answer::Built(b) => Ok(b),
             _ => unreachable!("asked for a build"),
         }
     }
 
     pub fn run_steps(&mut self, job: &crate::engine::Steps) -> anyhow::Result<Vec<crate::engine::StepResult>> {
-        match self.ask(Request::Steps(job.clone()))? {
+        match self.ask(Request::Steps(Box::new(job.clone())))? {
             Answer::Steps(r) => Ok(r),
             _ => unreachable!("asked for steps"),
         }
