@@ -108,7 +108,7 @@ impl Dist {
             ui::say(format!("up to date, reused from {}: {}", output.path().display(), names.join(" ")));
         }
         let built = if to_build.is_empty() {
-            engine::Built { go_version: toolchain.go_version.clone() }
+            engine::Built { go_version: toolchain.go_version.clone(), seconds: Default::default() }
         } else {
             if let (Session::Host(_), Some(previous)) = (&session, &previous) {
                 for &i in &to_build {
@@ -142,6 +142,7 @@ impl Dist {
             bail!("interrupted; {}", unchanged());
         }
         output.commit()?;
+        ui::say(summary(&manifest, &built, &release.reused));
         ui::say(format!(
             "wrote {} artifacts ({} {}, {}) to {}",
             manifest.artifacts.len(),
@@ -152,6 +153,44 @@ impl Dist {
         ));
         Ok(())
     }
+}
+
+/// One line per target: its binaries' size, its archive, a digest prefix and the build time.
+fn summary(
+    manifest: &artifacts::manifest::Manifest,
+    built: &engine::Built,
+    reused: &[Option<Vec<Artifact>>],
+) -> String {
+    use artifacts::manifest::Kind;
+    let mut targets: Vec<&str> = manifest.artifacts.iter().map(|a| a.target.as_str()).collect();
+    targets.dedup();
+    let reused: Vec<&str> = reused.iter().flatten().filter_map(|a| a.first()).map(|a| a.target.as_str()).collect();
+    let mut rows = vec![["target", "binaries", "package", "sha256", "seconds"].map(String::from)];
+    for t in targets {
+        let of = |kind: Kind| manifest.artifacts.iter().filter(move |a| a.target == t && a.kind == kind);
+        let size: u64 = of(Kind::Binary).map(|a| a.size).sum();
+        let package = of(Kind::Archive).chain(of(Kind::Bare)).next().or_else(|| of(Kind::Binary).next());
+        let time = if reused.contains(&t) {
+            "reused".to_owned()
+        } else {
+            built.seconds.get(t).map_or("-".to_owned(), |s| format!("{s:.1}"))
+        };
+        rows.push([
+            t.to_owned(),
+            format!("{:.1} MB", size as f64 / 1e6),
+            package.map_or(String::new(), |a| a.path.clone()),
+            package.map_or(String::new(), |a| format!("{}…", &a.sha256[..12])),
+            time,
+        ]);
+    }
+    let widths: Vec<usize> = (0..5).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    rows.iter()
+        .map(|r| {
+            let cells: Vec<String> = r.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+            format!("  {}", cells.join("  ").trim_end())
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The settings file, checked to name a Go module.

@@ -169,3 +169,25 @@ fn test_runs_gofmt_vet_and_tests_and_names_the_failing_step() {
     let err = run_err(&mut repo.xtask(&["test", "--engine", "host"]));
     assert!(err.contains("`go test ./...` failed (exit 1)") && err.contains("broken on purpose"), "{err}");
 }
+
+/// The summary names every target with its package and digest; `--quiet` prints nothing on success.
+#[test]
+fn summary_table_and_quiet() {
+    let p = Project::template();
+    let out = run_ok(&mut p.dist(&["--engine", "host", "--target", "linux/amd64,windows/arm64"]));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let m = manifest(&p.out());
+    for a in m["artifacts"].as_array().unwrap().iter().filter(|a| a["kind"] == "archive") {
+        let row = stderr
+            .lines()
+            .find(|l| l.trim_start().starts_with(a["target"].as_str().unwrap()) && l.contains("MB"))
+            .unwrap_or_else(|| panic!("no summary row for {}:\n{stderr}", a["target"]));
+        assert!(row.contains(a["path"].as_str().unwrap()), "{row}");
+        assert!(row.contains(&a["sha256"].as_str().unwrap()[..12]), "{row}");
+    }
+    let out = run_ok(&mut p.dist(&["--engine", "host", "--target", "linux/amd64,windows/arm64", "--quiet"]));
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), "", "--quiet prints nothing when all is well");
+    let out = run_ok(&mut p.dist(&["--engine", "host", "--target", "linux/amd64,windows/arm64"]));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.lines().filter(|l| l.trim_end().ends_with("reused")).count() == 2, "{stderr}");
+}

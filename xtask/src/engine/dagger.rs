@@ -328,7 +328,7 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
         // No wipe: the staging directory is ours and may already hold targets carried over.
         .export_opts(&job.export_to, DirectoryExportOptsBuilder::default().wipe(false).build()?)
         .await?;
-    Ok(Built { go_version })
+    Ok(Built { go_version, seconds: Default::default() })
 }
 
 async fn interrupted() {

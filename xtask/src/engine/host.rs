@@ -117,8 +117,8 @@ impl Session {
                 jobs.push((b, self.go(&dir, argv[1..].iter().map(String::as_str), &plan.env_for(&b.target))));
             }
         }
-        run_parallel(jobs)?;
-        Ok(Built { go_version })
+        let seconds = run_parallel(jobs)?;
+        Ok(Built { go_version, seconds })
     }
 }
 
@@ -161,10 +161,11 @@ fn read(mut command: Command, step: &str) -> anyhow::Result<String> {
 
 /// Runs every build, at most one per core; stops starting new ones after a
 /// failure or Ctrl-C and reports every failure with the compiler's output.
-fn run_parallel(jobs: Vec<(&TargetBuild, Command)>) -> anyhow::Result<()> {
+fn run_parallel(jobs: Vec<(&TargetBuild, Command)>) -> anyhow::Result<BTreeMap<String, f64>> {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(jobs.len().max(1));
     let queue = Mutex::new(jobs.into_iter());
     let failures = Mutex::new(Vec::<String>::new());
+    let seconds = Mutex::new(BTreeMap::<String, f64>::new());
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| loop {
@@ -176,7 +177,9 @@ fn run_parallel(jobs: Vec<(&TargetBuild, Command)>) -> anyhow::Result<()> {
                 let started = std::time::Instant::now();
                 match run_one(&mut command) {
                     Ok(()) => {
-                        crate::ui::say(format!("  built {} in {:.1} s", build.target, started.elapsed().as_secs_f64()))
+                        let took = started.elapsed().as_secs_f64();
+                        *seconds.lock().unwrap().entry(build.target.to_string()).or_default() += took;
+                        crate::ui::say(format!("  built {} in {took:.1} s", build.target))
                     }
                     Err(e) => failures.lock().unwrap().push(format!("go build failed for {}: {e:#}", build.target)),
                 }
@@ -188,7 +191,7 @@ fn run_parallel(jobs: Vec<(&TargetBuild, Command)>) -> anyhow::Result<()> {
     if !failures.is_empty() {
         bail!("{}", failures.join("\n"));
     }
-    Ok(())
+    Ok(seconds.into_inner().unwrap())
 }
 
 /// Runs one `go build`, killing it if Ctrl-C arrives.

@@ -44,6 +44,8 @@ impl std::fmt::Display for Engine {
 pub struct Built {
     /// `go env GOVERSION` of the toolchain that built the binaries, e.g. `go1.26.8`.
     pub go_version: String,
+    /// Seconds each target's `go build`s took, where the engine can tell (the host).
+    pub seconds: std::collections::BTreeMap<String, f64>,
 }
 
 /// Commands to run in the module (for `cargo xtask test`): the same source,
