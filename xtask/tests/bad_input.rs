@@ -90,7 +90,9 @@ fn dagger_that_cannot_start_suggests_the_host_engine() {
             .env("HTTPS_PROXY", "http://127.0.0.1:9")
             .env("https_proxy", "http://127.0.0.1:9"),
     );
-    assert!(err.contains("cannot start Dagger: it needs Docker running"), "{err}");
+    // Said before any engine work starts, with the variables that would help.
+    assert!(err.contains("no Dagger CLI v0.21.8 here and dl.dagger.io cannot be reached"), "{err}");
+    assert!(err.contains("set _EXPERIMENTAL_DAGGER_CLI_BIN to a dagger v0.21.8 binary"), "{err}");
     assert!(err.contains("use --engine host"), "{err}");
 }
 
@@ -105,4 +107,36 @@ fn an_output_directory_we_did_not_write_is_never_replaced() {
     assert_eq!(fs::read_to_string(home.join(".bashrc")).unwrap(), "precious");
     assert_eq!(fs::read_dir(&home).unwrap().count(), 1);
     assert_eq!(leftovers_beside(&home), Vec::<String>::new());
+}
+
+/// A `dagger` on PATH of another version is named and not used.
+#[test]
+fn a_dagger_cli_of_another_version_is_named_and_not_used() {
+    let (p, before) = Project::with_previous_release();
+    let bin = p.path().join("bin");
+    fs::create_dir(&bin).unwrap();
+    let calls = p.path().join("dagger-calls.txt");
+    fs::write(
+        bin.join("dagger"),
+        format!("#!/bin/sh\necho \"$*\" >> '{}'\necho 'dagger v0.20.1 (image://registry.dagger.io/engine:v0.20.1) linux/amd64'\n", calls.display()),
+    )
+    .unwrap();
+    std::process::Command::new("chmod").arg("755").arg(bin.join("dagger")).status().unwrap();
+    let empty = p.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    let err = refused(
+        &p,
+        &before,
+        p.dist(&["--engine", "dagger"])
+            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+            .env("XDG_CACHE_HOME", &empty)
+            .env("HTTPS_PROXY", "http://127.0.0.1:9"),
+    );
+    assert!(
+        err.contains(&format!("{} is `dagger v0.20.1", bin.join("dagger").display()))
+            && err.contains("but this xtask's Dagger SDK needs v0.21.8: not using it"),
+        "{err}"
+    );
+    assert!(err.contains("no Dagger CLI v0.21.8 here"), "{err}");
+    assert_eq!(fs::read_to_string(&calls).unwrap(), "version\n", "only asked for its version");
 }

@@ -225,3 +225,45 @@ fn a_module_that_replaces_a_sibling_builds_in_dagger() {
     let out = run_ok(&mut Command::new(repo.out().join("linux/amd64/svc")));
     assert_eq!(String::from_utf8(out.stderr).unwrap(), "from lib\n");
 }
+
+/// A `dagger` v0.21.8 on PATH is used as it is: no download (this machine is offline), no variable needed.
+#[test]
+#[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
+fn a_dagger_cli_on_path_is_used_without_download() {
+    let _log = EngineLog::from_env();
+    let cli = PathBuf::from(std::env::var_os("_EXPERIMENTAL_DAGGER_CLI_BIN").unwrap());
+    let p = Project::template();
+    let bin = p.path().join("bin");
+    fs::create_dir(&bin).unwrap();
+    std::os::unix::fs::symlink(&cli, bin.join("dagger")).unwrap();
+    let mut cmd = p.dist(&["--engine", "dagger", "--host", "--verbose"]);
+    with_engine(&mut cmd, p.path());
+    cmd.env_remove("_EXPERIMENTAL_DAGGER_CLI_BIN")
+        .env("XDG_CACHE_HOME", p.path().join("empty-cache"))
+        .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()));
+    let out = run_ok(&mut cmd);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("dagger CLI: {} (on PATH)", bin.join("dagger").display())), "{stderr}");
+    assert!(!p.path().join("empty-cache/dagger/dagger-0.21.8").exists(), "nothing was downloaded");
+    assert!(p.out().join(host_target()).join("hello").is_file());
+}
+
+/// `cargo xtask test` in the pinned image: vet and tests pass, a gofmt problem is named.
+#[test]
+#[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
+fn test_runs_in_the_pinned_image() {
+    let _log = EngineLog::from_env();
+    let repo = Repo::new();
+    repo.copy_template(REPO_SETTINGS);
+    let mut cmd = repo.xtask(&["test", "--engine", "dagger"]);
+    let out = run_ok(with_engine(&mut cmd, repo.path()));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("  gofmt -l: ok\n  go vet: ok\n  go test: ok"), "{stderr}");
+    repo.write("internal/util/util.go", "package util\n\nfunc Twice(s string) string {   return s + s }\n");
+    let mut cmd = repo.xtask(&["test", "--engine", "dagger"]);
+    let err = run_err(with_engine(&mut cmd, repo.path()));
+    assert!(
+        err.contains("gofmt: these files are not formatted (run `gofmt -w` on them):\ninternal/util/util.go"),
+        "{err}"
+    );
+}

@@ -71,3 +71,33 @@ fn the_workspace_comes_from_the_running_cargo_not_the_build() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains(&format!("no go.mod in {}", other.path().join("nowhere").display())), "{stderr}");
 }
+
+/// The Dagger users get is the one CI runs: the exact dagger-sdk pin, the
+/// engine version that SDK asks for, and the engine `.ci/dagger-engine` builds.
+#[test]
+fn the_dagger_sdk_pin_and_the_ci_engine_agree() {
+    let root = common::workspace();
+    let cargo = fs::read_to_string(root.join("xtask/Cargo.toml")).unwrap();
+    let pin = cargo
+        .lines()
+        .find_map(|l| l.strip_prefix("dagger-sdk = \"=").and_then(|r| r.split('"').next()))
+        .expect("xtask/Cargo.toml pins dagger-sdk exactly (dagger-sdk = \"=X.Y.Z\")");
+    assert_eq!(pin, dagger_sdk::core::DAGGER_ENGINE_VERSION, "the SDK's own engine version");
+    let out = std::process::Command::new("bash")
+        .arg(root.join(".ci/dagger-engine"))
+        .arg("version")
+        .env_remove("DAGGER_ENGINE_VERSION")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        format!("v{pin}"),
+        ".ci/dagger-engine builds another Dagger"
+    );
+    let lock = fs::read_to_string(root.join("Cargo.lock")).unwrap();
+    assert!(
+        lock.contains(&format!("name = \"dagger-sdk\"\nversion = \"{pin}\"")),
+        "Cargo.lock resolves another dagger-sdk"
+    );
+}

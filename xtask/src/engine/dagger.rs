@@ -64,9 +64,78 @@ pub struct Session {
     connected: Rc<RefCell<Option<anyhow::Result<()>>>>,
 }
 
+/// The Dagger version this xtask's SDK speaks to, and the one CI's engine runs.
+pub const VERSION: &str = dagger_sdk::core::DAGGER_ENGINE_VERSION;
+
+/// How the SDK will reach a Dagger CLI, decided before any engine work: a
+/// `dagger run` session, `_EXPERIMENTAL_DAGGER_CLI_BIN`, the SDK's cached
+/// download, a `dagger` of the right version on PATH (used, not downloaded),
+/// or a download that can reach dl.dagger.io. Offline with none of these,
+/// say which variable to set instead of failing inside the SDK.
+pub fn find_cli() -> anyhow::Result<String> {
+    let set = |v: &str| std::env::var_os(v).filter(|s| !s.is_empty());
+    if set("DAGGER_SESSION_PORT").is_some() {
+        return Ok("the session of `dagger run`".into());
+    }
+    if let Some(bin) = set("_EXPERIMENTAL_DAGGER_CLI_BIN") {
+        if !Path::new(&bin).is_file() {
+            anyhow::bail!("_EXPERIMENTAL_DAGGER_CLI_BIN names {}, which is not a file", Path::new(&bin).display());
+        }
+        return Ok(format!("{} (_EXPERIMENTAL_DAGGER_CLI_BIN)", Path::new(&bin).display()));
+    }
+    let downloader = dagger_sdk::core::downloader::Downloader::new(VERSION.into());
+    if let Ok(dir) = downloader.cache_dir() {
+        let cached = dir.join(format!("dagger-{VERSION}{}", std::env::consts::EXE_SUFFIX));
+        if cached.is_file() {
+            return Ok(format!("{} (downloaded earlier)", cached.display()));
+        }
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let on_path = std::env::split_paths(&path)
+        .map(|d| d.join(format!("dagger{}", std::env::consts::EXE_SUFFIX)))
+        .find(|p| p.is_file());
+    if let Some(cli) = on_path {
+        let version = std::process::Command::new(&cli).arg("version").output().ok().filter(|o| o.status.success());
+        let text = version.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
+        if text.split_whitespace().any(|w| w == format!("v{VERSION}")) {
+            // The SDK uses the CLI this variable names instead of downloading one.
+            std::env::set_var("_EXPERIMENTAL_DAGGER_CLI_BIN", &cli);
+            return Ok(format!("{} (on PATH)", cli.display()));
+        }
+        crate::ui::warn(format!(
+            "{} is {}, but this xtask's Dagger SDK needs v{VERSION}: not using it",
+            cli.display(),
+            if text.is_empty() { "a dagger whose version cannot be read".to_owned() } else { format!("`{text}`") }
+        ));
+    }
+    if reachable("dl.dagger.io:443") {
+        return Ok(format!("dagger v{VERSION}, downloaded by the SDK from dl.dagger.io"));
+    }
+    anyhow::bail!(
+        "no Dagger CLI v{VERSION} here and dl.dagger.io cannot be reached to download one: set \
+         _EXPERIMENTAL_DAGGER_CLI_BIN to a dagger v{VERSION} binary (and _EXPERIMENTAL_DAGGER_RUNNER_HOST to your \
+         engine, e.g. unix:///run/dagger/engine.sock or tcp://host:port), or put dagger v{VERSION} on PATH; \
+         to build without Dagger, use --engine host"
+    )
+}
+
+/// Whether a TCP connection to `host:port` (or to the HTTPS proxy, if one is set) opens within a few seconds.
+fn reachable(address: &str) -> bool {
+    use std::net::{TcpStream, ToSocketAddrs};
+    let proxy = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"].iter().find_map(|v| std::env::var(v).ok());
+    let target = match proxy.as_deref().and_then(|p| p.split("://").last()).map(|p| p.trim_end_matches('/')) {
+        Some(hostport) if !hostport.is_empty() => hostport.to_owned(),
+        _ => address.to_owned(),
+    };
+    let Ok(addrs) = target.to_socket_addrs() else { return false };
+    addrs.into_iter().any(|a| TcpStream::connect_timeout(&a, Duration::from_secs(3)).is_ok())
+}
+
 impl Session {
     /// Starts the Dagger CLI (or joins a running session) in the background.
     pub fn open() -> anyhow::Result<Session> {
+        let cli = find_cli()?;
+        crate::ui::detail(format!("dagger CLI: {cli}"));
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let local = tokio::task::LocalSet::new();
         let (tx, mut rx) = mpsc::unbounded_channel::<Call>();
