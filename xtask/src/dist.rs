@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use xshell::Shell;
 
-use crate::artifacts::{self, manifest::Artifact, reuse::Previous, smoke, Release};
+use crate::artifacts::{self, manifest::Artifact, reuse::Previous, smoke, Packing, Release};
 use crate::engine::{self, Engine, Session};
 use crate::flags::{Dist, DistAction, Shard};
 use crate::interrupt;
@@ -35,7 +35,7 @@ impl Dist {
 
         if self.dry_run {
             let (engine, why) = engine::choose(sh, self.engine, &settings.go_version)?;
-            let mut session = Session::open(engine, sh)?;
+            let mut session = Session::open(engine, sh, &settings.go_version)?;
             let toolchain = session.toolchain(&settings.image, &settings.go_version, &source.module_dir())?;
             let plan = make_plan(&settings, &selected, stamp, source, &toolchain, self.shard)?;
             print!("{}", describe(&plan, &toolchain, engine, &why, &out));
@@ -56,7 +56,7 @@ impl Dist {
             }
         };
 
-        let mut session = Session::open(engine, sh).map_err(failed)?;
+        let mut session = Session::open(engine, sh, &settings.go_version).map_err(failed)?;
         let toolchain =
             session.toolchain(&settings.image, &settings.go_version, &source.module_dir()).map_err(failed)?;
         let plan = make_plan(&settings, &selected, stamp, source, &toolchain, self.shard)?;
@@ -98,39 +98,36 @@ impl Dist {
             .collect();
         let to_build: Vec<usize> = (0..plan.builds.len()).filter(|&i| reused[i].is_none()).collect();
         if to_build.len() < plan.builds.len() {
-            let names: Vec<String> = plan
-                .builds
-                .iter()
-                .zip(&reused)
-                .filter(|(_, r)| r.is_some())
-                .map(|(b, _)| b.target.to_string())
-                .collect();
+            let names: Vec<String> =
+                plan.builds.iter().zip(&reused).filter(|(_, r)| r.is_some()).map(|(b, _)| b.target.to_string()).collect();
             ui::say(format!("up to date, reused from {}: {}", output.path().display(), names.join(" ")));
         }
-        let built = if to_build.is_empty() {
-            engine::Built { go_version: toolchain.go_version.clone(), seconds: Default::default() }
-        } else {
-            if let (Session::Host(_), Some(previous)) = (&session, &previous) {
-                for &i in &to_build {
-                    for rel in &plan.builds[i].outputs {
-                        previous.seed(rel, output.staging())?;
-                    }
+        if let (Session::Host(_), Some(previous)) = (&session, &previous) {
+            for &i in &to_build {
+                for rel in &plan.builds[i].outputs {
+                    previous.seed(rel, output.staging())?;
                 }
             }
-            session.build(&plan.subset(&to_build), output.staging()).map_err(failed)?
-        };
+        }
+        // Targets are verified and packed as they finish, while the rest build.
+        let packing = Packing { dir: output.staging(), plan: &plan, keys: &keys, previous: previous.as_ref(), extras: &extras };
+        let (built, mut packed) = packing.during(&to_build, |done| {
+            if to_build.is_empty() {
+                return Ok(engine::Built { go_version: toolchain.go_version.clone(), seconds: Default::default() });
+            }
+            session.build(&plan.subset(&to_build), output.staging(), &|i| done(to_build[i])).map_err(failed)
+        })?;
         drop(session);
 
-        let release = Release {
-            plan: &plan,
-            built: &built,
-            engine,
-            settings: settings_json,
-            keys,
-            reused,
-            previous: previous.as_ref(),
-        };
-        let manifest = artifacts::finish(output.staging(), &release, &extras)
+        let artifacts = reused
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| r.or_else(|| packed.remove(&i)).with_context(|| format!("{} was not packed", plan.builds[i].target)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let reused_targets: Vec<String> =
+            (0..plan.builds.len()).filter(|i| !to_build.contains(i)).map(|i| plan.builds[i].target.to_string()).collect();
+        let release = Release { plan: &plan, built: &built, engine, settings: settings_json, artifacts };
+        let manifest = artifacts::finish(output.staging(), &release)
             .with_context(|| format!("cannot complete the release; {}", unchanged()))?;
         if self.smoke {
             let report = smoke::run(sh, output.staging(), &plan).with_context(unchanged)?;
@@ -142,7 +139,7 @@ impl Dist {
             bail!("interrupted; {}", unchanged());
         }
         output.commit()?;
-        ui::say(summary(&manifest, &built, &release.reused));
+        ui::say(summary(&manifest, &built, &reused_targets));
         ui::say(format!(
             "wrote {} artifacts ({} {}, {}) to {}",
             manifest.artifacts.len(),
@@ -156,21 +153,16 @@ impl Dist {
 }
 
 /// One line per target: its binaries' size, its archive, a digest prefix and the build time.
-fn summary(
-    manifest: &artifacts::manifest::Manifest,
-    built: &engine::Built,
-    reused: &[Option<Vec<Artifact>>],
-) -> String {
+fn summary(manifest: &artifacts::manifest::Manifest, built: &engine::Built, reused: &[String]) -> String {
     use artifacts::manifest::Kind;
     let mut targets: Vec<&str> = manifest.artifacts.iter().map(|a| a.target.as_str()).collect();
     targets.dedup();
-    let reused: Vec<&str> = reused.iter().flatten().filter_map(|a| a.first()).map(|a| a.target.as_str()).collect();
     let mut rows = vec![["target", "binaries", "package", "sha256", "seconds"].map(String::from)];
     for t in targets {
         let of = |kind: Kind| manifest.artifacts.iter().filter(move |a| a.target == t && a.kind == kind);
         let size: u64 = of(Kind::Binary).map(|a| a.size).sum();
         let package = of(Kind::Archive).chain(of(Kind::Bare)).next().or_else(|| of(Kind::Binary).next());
-        let time = if reused.contains(&t) {
+        let time = if reused.iter().any(|r| r == t) {
             "reused".to_owned()
         } else {
             built.seconds.get(t).map_or("-".to_owned(), |s| format!("{s:.1}"))

@@ -6,6 +6,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::engine::EngineChoice;
 
+/// Options whose value is a path (which may start with `-`).
+pub const PATH_OPTIONS: [&str; 3] = ["--out", "--settings", "--dir"];
+
 /// Build and package the Go app for every target, in Dagger or on the host.
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", bin_name = "cargo xtask", version)]
@@ -23,6 +26,7 @@ pub enum Command {
     Init(Init),
     Test(Test),
     Ci(Ci),
+    Toolchain(Toolchain),
 }
 
 /// Build every target into dist/: binaries, archives, checksums and manifest.json.
@@ -157,6 +161,14 @@ pub struct Ci {
     /// Engine for `test` and `dist`.
     #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
     pub engine: EngineChoice,
+}
+
+/// Print the path of the pinned Go (fetching it if needed): the go the host engine uses.
+#[derive(Debug, Args)]
+pub struct Toolchain {
+    /// Settings file [default: dist.toml in the workspace].
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
 }
 
 #[cfg(test)]

@@ -22,17 +22,30 @@ mod stamp;
 mod target;
 mod template;
 mod test;
+mod toolchain;
 mod ui;
 
 use clap::Parser;
 use xshell::Shell;
 
 fn main() {
-    let flags = flags::Xtask::parse();
+    let flags = flags::Xtask::try_parse().unwrap_or_else(|e| {
+        let _ = e.print();
+        // clap reads `--out -x` as two options; the value needs the `=` form.
+        let args: Vec<String> = std::env::args().collect();
+        if let Some(w) = args.windows(2).find(|w| flags::PATH_OPTIONS.contains(&w[0].as_str()) && w[1].starts_with('-')) {
+            eprintln!("\ntip: a value that starts with '-' needs the = form: {}={} (or {} ./{})", w[0], w[1], w[0], w[1]);
+        }
+        std::process::exit(e.exit_code())
+    });
     if let Err(e) = try_main(flags) {
         eprintln!("error: {e:#}");
-        // 130 is the shell's code for "stopped by SIGINT".
-        std::process::exit(if interrupt::requested() { 130 } else { 1 });
+        // 130 or 143: the shell's code for "stopped by SIGINT" or "by SIGTERM".
+        std::process::exit(interrupt::exit_code().unwrap_or(1));
+    }
+    if interrupt::requested() {
+        // Past the point of no return (the new release was already in place): the work is complete.
+        ui::warn("interrupted too late to stop: the command had already finished its work");
     }
 }
 
@@ -45,6 +58,6 @@ fn try_main(flags: flags::Xtask) -> anyhow::Result<()> {
         flags::Command::Init(cmd) => cmd.run(),
         flags::Command::Test(cmd) => cmd.run(&sh),
         flags::Command::Ci(cmd) => cmd.run(&sh),
+        flags::Command::Toolchain(cmd) => cmd.run(),
     }
 }
-

@@ -1,30 +1,55 @@
 //! The output directory, handled safely.
 //!
 //! - It is replaced only if it is absent, empty, or holds exactly what an
-//!   earlier run wrote (per its `manifest.json`): we never delete what we did not create.
-//! - Builds go to a staging directory beside it, swapped in only once the
-//!   whole release is complete and verified; on any failure or Ctrl-C the
-//!   staging directory is removed and the old output is left as it was.
-//! - A lock file beside it keeps two runs from interleaving.
+//!   earlier run wrote (per its `manifest.json`): we never delete what we did
+//!   not create. A symlink, or a directory that holds none of the manifest's
+//!   files, is as foreign as a file of the user's.
+//! - Each run works in one directory beside it, `.<name>.staging-<pid>`, made
+//!   for that run. It holds an owner marker (`.cargo-xtask-dist`: pid, process
+//!   start, host, time), the release being built (`release/`, what engines
+//!   write into) and, during the swap, the previous release (`previous/`). The
+//!   marker sits beside `release/`, not in it, so it never reaches the release
+//!   (the artifacts check refuses any file the plan did not ask for), and a run
+//!   leaves exactly one entry beside the output.
+//! - The release is swapped in only once it is complete and verified; on any
+//!   failure or interrupt the work directory is removed and the old output is
+//!   left as it was.
+//! - A lock file beside it keeps two runs from interleaving. A work directory
+//!   left by a run that was killed outright is removed by the next run, but
+//!   only when its marker is there and names a process that is no longer
+//!   running on this host: anything else of that name is left alone.
 
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Seek, Write};
+use std::io::{ErrorKind, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
 use crate::artifacts::{manifest, walk};
+use crate::{interrupt, ui};
+
+/// The owner marker inside a work directory.
+const MARKER: &str = ".cargo-xtask-dist";
+const MARKER_HEADER: &str = "cargo xtask dist: the work directory of one run";
+/// In the work directory: the release being built, and the one it replaces.
+const RELEASE: &str = "release";
+const PREVIOUS: &str = "previous";
 
 pub struct Output {
     out: PathBuf,
+    /// `.<name>.staging-<pid>` beside `out`: marker, `release/`, `previous/`.
+    work: PathBuf,
     staging: PathBuf,
-    committed: bool,
+    /// Once set, dropping leaves the work directory as it is.
+    keep_work: bool,
     /// Held until drop; the OS releases it if we die.
     _lock: File,
 }
 
 impl Output {
-    /// Checks that `out` may be replaced, takes the lock and creates the staging directory.
+    /// Checks that `out` may be replaced, takes the lock, removes what killed
+    /// runs left and creates this run's work directory.
     pub fn prepare(out: &Path) -> anyhow::Result<Output> {
         let out = std::path::absolute(out)?;
         let parent = out.parent().context("the output directory cannot be the file system root")?.to_path_buf();
@@ -32,20 +57,17 @@ impl Output {
         fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
         check_replaceable(&out)?;
         let lock = take_lock(&parent.join(format!(".{name}.lock")), &out)?;
-
-        // Left by a run that was killed outright; the lock says none is running.
-        for entry in fs::read_dir(&parent)? {
-            let path = entry?.path();
-            let file = path.file_name().unwrap_or_default().to_string_lossy();
-            if file.starts_with(&format!(".{name}.staging-")) || file.starts_with(&format!(".{name}.old-")) {
-                fs::remove_dir_all(&path).with_context(|| format!("cannot remove the leftover {}", path.display()))?;
-            }
+        remove_leftovers(&parent, &name)?;
+        let work = create_work_dir(&parent, &name)?;
+        let staging = work.join(RELEASE);
+        if let Err(e) = fs::create_dir(&staging) {
+            let _ = remove_work(&work);
+            return Err(e).with_context(|| format!("cannot create {}", staging.display()));
         }
-        let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
-        fs::create_dir(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
-        Ok(Output { out, staging, committed: false, _lock: lock })
+        Ok(Output { out, work, staging, keep_work: false, _lock: lock })
     }
 
+    /// Where the release is built.
     pub fn staging(&self) -> &Path {
         &self.staging
     }
@@ -54,26 +76,59 @@ impl Output {
         &self.out
     }
 
-    /// Replaces the output directory with the staging directory.
+    /// Replaces the output directory with the staging directory. Once the new
+    /// release is in place, failing to remove the previous one is a warning.
     pub fn commit(mut self) -> anyhow::Result<()> {
-        check_replaceable(&self.out)?; // Someone may have added files during the build.
-        let old = self
-            .staging
-            .with_file_name(self.staging.file_name().unwrap().to_string_lossy().replace(".staging-", ".old-"));
-        let had_old = self.out.exists();
+        let unchanged = format!("{} is unchanged", self.out.display());
+        if interrupt::requested() {
+            bail!("interrupted; {unchanged}");
+        }
+        // Someone may have added files during the build.
+        check_replaceable(&self.out)?;
+        let previous = self.work.join(PREVIOUS);
+        let had_old = fs::symlink_metadata(&self.out).is_ok();
         if had_old {
-            fs::rename(&self.out, &old).with_context(|| format!("cannot move {} aside", self.out.display()))?;
+            fs::rename(&self.out, &previous).with_context(|| {
+                format!("cannot move {} aside to {}; {unchanged}", self.out.display(), previous.display())
+            })?;
         }
         if let Err(e) = fs::rename(&self.staging, &self.out) {
-            if had_old {
-                let _ = fs::rename(&old, &self.out);
+            let new = self.out.display();
+            if !had_old {
+                return Err(e)
+                    .with_context(|| format!("cannot move the new release into {new}; {new} was not created"));
             }
-            return Err(e).with_context(|| format!("cannot move the new release into {}", self.out.display()));
+            return match fs::rename(&previous, &self.out) {
+                Ok(()) => Err(e).with_context(|| {
+                    format!("cannot move the new release into {new}; the previous release is back in place, unchanged")
+                }),
+                Err(back) => {
+                    // The work directory now holds the only copy of the previous release: no run may remove it.
+                    self.keep_work = true;
+                    let _ = fs::remove_file(self.work.join(MARKER));
+                    bail!(
+                        "cannot move the new release into {new} ({e}), nor the previous release back ({back}): \
+                         {new} does not exist now; the previous release is in {} and the new one in {}. \
+                         Move one of them to {new} by hand",
+                        previous.display(),
+                        self.staging.display()
+                    )
+                }
+            };
         }
-        self.committed = true;
-        if had_old {
-            fs::remove_dir_all(&old)
-                .with_context(|| format!("cannot remove the previous release at {}", old.display()))?;
+        self.keep_work = true;
+        if let Err(e) = remove_work(&self.work) {
+            let left = if had_old {
+                format!("The previous release, or what is left of it, is in {}", previous.display())
+            } else {
+                "Nothing of value is left there".to_owned()
+            };
+            ui::warn(format!(
+                "the new release is complete in {}, but its work directory could not be removed: {e:#}. \
+                 {left}; remove {} by hand (a later run also removes it once it can)",
+                self.out.display(),
+                self.work.display()
+            ));
         }
         Ok(())
     }
@@ -81,8 +136,9 @@ impl Output {
 
 impl Drop for Output {
     fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_dir_all(&self.staging);
+        if !self.keep_work {
+            // If this fails the marker stays, so the next run tries again.
+            let _ = remove_work(&self.work);
         }
     }
 }
@@ -91,7 +147,7 @@ impl Drop for Output {
 pub fn check_replaceable(out: &Path) -> anyhow::Result<()> {
     let meta = match fs::symlink_metadata(out) {
         Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e).with_context(|| format!("cannot inspect {}", out.display())),
     };
     if !meta.is_dir() {
@@ -111,17 +167,35 @@ pub fn check_replaceable(out: &Path) -> anyhow::Result<()> {
     let Some(manifest) = manifest::Manifest::read(out) else {
         return Err(refuse("it is not empty and has no manifest.json of ours"));
     };
-    let ours: Vec<PathBuf> = manifest
+    let files: HashSet<PathBuf> = manifest
         .artifacts
         .iter()
         .map(|a| out.join(&a.path))
         .chain([out.join(manifest::FILE_NAME), out.join(&manifest.checksums)])
         .collect();
-    let foreign: Vec<String> = contents
-        .iter()
-        .filter(|p| !p.is_dir() && !ours.contains(p))
-        .map(|p| p.strip_prefix(out).unwrap_or(p).display().to_string())
-        .collect();
+    // A directory is ours only on the way to one of our files.
+    let dirs: HashSet<&Path> =
+        files.iter().flat_map(|f| f.ancestors().skip(1).take_while(|a| *a != out && a.starts_with(out))).collect();
+    let mut foreign_dirs: Vec<&Path> = Vec::new();
+    let mut foreign: Vec<String> = Vec::new();
+    for path in &contents {
+        if foreign_dirs.iter().any(|d| path.starts_with(d)) {
+            continue; // Named already, with the directory it is in.
+        }
+        let kind =
+            fs::symlink_metadata(path).with_context(|| format!("cannot inspect {}", path.display()))?.file_type();
+        let rel = path.strip_prefix(out).unwrap_or(path).display().to_string();
+        if kind.is_symlink() {
+            foreign.push(format!("{rel} (a symlink)"));
+        } else if kind.is_dir() {
+            if !dirs.contains(path.as_path()) {
+                foreign.push(format!("{rel}/ (a directory)"));
+                foreign_dirs.push(path);
+            }
+        } else if !kind.is_file() || !files.contains(path) {
+            foreign.push(rel);
+        }
+    }
     if !foreign.is_empty() {
         return Err(refuse(&format!("it holds files this tool did not write: {}", foreign.join(", "))));
     }
@@ -156,6 +230,297 @@ fn take_lock(path: &Path, out: &Path) -> anyhow::Result<File> {
     Ok(file)
 }
 
+/// Creates this run's work directory with its marker: `.<name>.staging-<pid>`,
+/// or `-1`, `-2`… after it when something of that name is there already.
+fn create_work_dir(parent: &Path, name: &str) -> anyhow::Result<PathBuf> {
+    let pid = std::process::id();
+    for n in 0..100 {
+        let work =
+            parent.join(if n == 0 { format!(".{name}.staging-{pid}") } else { format!(".{name}.staging-{pid}-{n}") });
+        match fs::create_dir(&work) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e).with_context(|| format!("cannot create {}", work.display())),
+        }
+        let marker = work.join(MARKER);
+        let written = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&marker)
+            .and_then(|mut f| f.write_all(Owner::this_process().to_string().as_bytes()));
+        if let Err(e) = written {
+            let _ = fs::remove_file(&marker);
+            let _ = fs::remove_dir(&work);
+            return Err(e).with_context(|| format!("cannot write {}", marker.display()));
+        }
+        return Ok(work);
+    }
+    bail!("cannot create a staging directory beside {}: .{name}.staging-{pid} and 99 variants exist", parent.display())
+}
+
+/// Removes the work directories (and `.old-` directories of earlier versions)
+/// beside the output that a run of ours made and that no running process owns.
+fn remove_leftovers(parent: &Path, name: &str) -> anyhow::Result<()> {
+    let prefixes = [format!(".{name}.staging-"), format!(".{name}.old-")];
+    for entry in fs::read_dir(parent).with_context(|| format!("cannot list {}", parent.display()))? {
+        let entry = entry.with_context(|| format!("cannot list {}", parent.display()))?;
+        if !prefixes.iter().any(|p| entry.file_name().to_string_lossy().starts_with(p.as_str())) {
+            continue;
+        }
+        let path = entry.path();
+        let Some(owner) = Owner::of(&path) else {
+            ui::warn(format!(
+                "leaving {} alone: it holds no {MARKER} marker, so `cargo xtask dist` may not have made it; \
+                 remove it by hand if it is a leftover",
+                path.display()
+            ));
+            continue;
+        };
+        let who = format!("pid {}, started {}", owner.pid, owner.started);
+        match owner.state(&path) {
+            State::Gone => match remove_work(&path) {
+                Ok(()) => {
+                    ui::say(format!("removed {}, left by a run that is no longer running ({who})", path.display()))
+                }
+                Err(e) => ui::warn(format!(
+                    "cannot remove {}, left by a run that is no longer running ({who}): {e:#}; remove it by hand",
+                    path.display()
+                )),
+            },
+            State::InUse(pid) => ui::warn(format!(
+                "leaving {} alone for now: the run that made it is gone ({who}), but a process it started \
+                 (pid {pid}) still writes into it; a later run removes it",
+                path.display()
+            )),
+            State::Running => {
+                ui::warn(format!("leaving {} alone: the process that made it ({who}) is still running", path.display()))
+            }
+            State::Unknown(why) => ui::warn(format!(
+                "leaving {} alone: {why}; remove it by hand if no `cargo xtask dist` is using it ({who})",
+                path.display()
+            )),
+        }
+    }
+    Ok(())
+}
+
+/// Removes a work directory: everything but the marker first, so that one
+/// which cannot be removed entirely keeps it and a later run can try again.
+fn remove_work(work: &Path) -> anyhow::Result<()> {
+    for entry in fs::read_dir(work).with_context(|| format!("cannot list {}", work.display()))? {
+        let entry = entry.with_context(|| format!("cannot list {}", work.display()))?;
+        if entry.file_name() != MARKER {
+            remove_tree(&entry.path())?;
+        }
+    }
+    match fs::remove_file(work.join(MARKER)) {
+        Err(e) if e.kind() != ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("cannot remove {}", work.join(MARKER).display()))
+        }
+        _ => {}
+    }
+    fs::remove_dir(work).with_context(|| format!("cannot remove {}", work.display()))
+}
+
+/// Like `fs::remove_dir_all`, but the error names what could not be removed.
+fn remove_tree(path: &Path) -> anyhow::Result<()> {
+    let meta = fs::symlink_metadata(path).with_context(|| format!("cannot inspect {}", path.display()))?;
+    if meta.is_dir() {
+        for entry in fs::read_dir(path).with_context(|| format!("cannot list {}", path.display()))? {
+            remove_tree(&entry.with_context(|| format!("cannot list {}", path.display()))?.path())?;
+        }
+        fs::remove_dir(path).with_context(|| format!("cannot remove {}", path.display()))
+    } else {
+        fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display()))
+    }
+}
+
+/// What a work directory's marker says about the run that made it.
+#[derive(Debug, PartialEq)]
+struct Owner {
+    pid: u32,
+    /// When the process started, in the kernel's own terms (Linux: clock ticks
+    /// since boot), to tell it from a later process given the same pid.
+    start: Option<u64>,
+    host: String,
+    started: String,
+}
+
+#[derive(Debug, PartialEq)]
+enum State {
+    Running,
+    Gone,
+    /// Gone, but this process (a `go build` it started, say) names a path inside its directory.
+    InUse(u32),
+    /// Cannot tell; why.
+    Unknown(String),
+}
+
+impl Owner {
+    fn this_process() -> Owner {
+        let pid = std::process::id();
+        Owner { pid, start: process_start(pid), host: host_name().to_owned(), started: crate::stamp::rfc3339(now()) }
+    }
+
+    /// The owner of `dir` if it is a real directory (not a symlink) with a marker of ours in it.
+    fn of(dir: &Path) -> Option<Owner> {
+        if !fs::symlink_metadata(dir).ok()?.is_dir() {
+            return None;
+        }
+        let marker = dir.join(MARKER);
+        if !fs::symlink_metadata(&marker).ok()?.is_file() {
+            return None;
+        }
+        let mut text = String::new();
+        File::open(&marker).ok()?.take(4096).read_to_string(&mut text).ok()?;
+        Owner::parse(&text)
+    }
+
+    fn parse(text: &str) -> Option<Owner> {
+        let mut lines = text.lines();
+        if lines.next()? != MARKER_HEADER {
+            return None;
+        }
+        let (mut pid, mut start, mut host, mut started) = (None, None, None, None);
+        for line in lines {
+            let (key, value) = line.split_once(' ').unwrap_or((line, ""));
+            match key {
+                "pid" => pid = value.parse().ok(),
+                "start" => start = value.parse().ok(),
+                "host" => host = Some(value.to_owned()),
+                "started" => started = Some(value.to_owned()),
+                _ => {}
+            }
+        }
+        Some(Owner { pid: pid?, start, host: host?, started: started.unwrap_or_default() })
+    }
+
+    /// Whether the run that made `dir` is still running, or left a process writing there.
+    fn state(&self, dir: &Path) -> State {
+        if self.host != host_name() {
+            return State::Unknown(format!("it was made on host {:?}, whose processes this run cannot see", self.host));
+        }
+        // This run has not made its own yet: an earlier process had our pid.
+        let state = if self.pid == std::process::id() { State::Gone } else { process_state(self.pid, self.start) };
+        match (state, process_using(dir)) {
+            (State::Gone, Some(pid)) => State::InUse(pid),
+            (state, _) => state,
+        }
+    }
+}
+
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{MARKER_HEADER}")?;
+        writeln!(f, "pid {}", self.pid)?;
+        if let Some(start) = self.start {
+            writeln!(f, "start {start}")?;
+        }
+        writeln!(f, "host {}", self.host)?;
+        writeln!(f, "started {}", self.started)
+    }
+}
+
+/// Fields of `/proc/<pid>/stat` after the command name: state, then (22nd overall) the start time.
+#[cfg(target_os = "linux")]
+fn proc_stat(pid: u32) -> Option<(char, u64)> {
+    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = text[text.rfind(')')? + 1..].split_whitespace().collect();
+    Some((fields.first()?.chars().next()?, fields.get(19)?.parse().ok()?))
+}
+
+#[cfg(target_os = "linux")]
+fn process_start(pid: u32) -> Option<u64> {
+    proc_stat(pid).map(|(_, start)| start)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_start(_pid: u32) -> Option<u64> {
+    None
+}
+
+#[cfg(target_os = "linux")]
+fn process_state(pid: u32, start: Option<u64>) -> State {
+    if !Path::new("/proc/self/stat").exists() {
+        return State::Unknown("/proc is not mounted, so this run cannot tell whether its process still runs".into());
+    }
+    if !Path::new(&format!("/proc/{pid}")).exists() {
+        return State::Gone;
+    }
+    match proc_stat(pid) {
+        // A zombie has exited; a different start time is a later process given the same pid.
+        Some((state, _)) if state == 'Z' || state == 'X' => State::Gone,
+        Some((_, now)) if start.is_some_and(|s| s != now) => State::Gone,
+        // Exists but gone between the two looks, or unreadable: only the first is safe to assume.
+        None if !Path::new(&format!("/proc/{pid}")).exists() => State::Gone,
+        _ => State::Running,
+    }
+}
+
+/// A process other than this one whose arguments name `dir` or a path in it:
+/// a `go build -o` orphaned by a run killed outright still writes there (and
+/// would create the directory again if it were removed).
+#[cfg(target_os = "linux")]
+fn process_using(dir: &Path) -> Option<u32> {
+    use std::os::unix::ffi::OsStrExt;
+    let name = dir.as_os_str().as_bytes();
+    let me = std::process::id();
+    for entry in fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let Ok(args) = fs::read(entry.path().join("cmdline")) else { continue };
+        let names_it = args
+            .windows(name.len())
+            .enumerate()
+            .any(|(i, w)| w == name && matches!(args.get(i + name.len()), None | Some(b'/') | Some(0)));
+        if names_it && pid != me {
+            return Some(pid);
+        }
+    }
+    None
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_using(_dir: &Path) -> Option<u32> {
+    None
+}
+
+/// `ps -p` (POSIX) answers for any user's process, where `kill -0` fails with EPERM.
+#[cfg(all(unix, not(target_os = "linux")))]
+fn process_state(pid: u32, _start: Option<u64>) -> State {
+    match std::process::Command::new("ps")
+        .args(["-p", &pid.to_string(), "-o", "pid="])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+    {
+        Ok(status) if status.success() => State::Running,
+        Ok(_) => State::Gone,
+        Err(e) => State::Unknown(format!("cannot run `ps` to tell whether its process still runs ({e})")),
+    }
+}
+
+#[cfg(not(unix))]
+fn process_state(_pid: u32, _start: Option<u64>) -> State {
+    State::Unknown("this run cannot tell on this system whether its process still runs".into())
+}
+
+fn host_name() -> &'static str {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        #[cfg(target_os = "linux")]
+        if let Ok(h) = fs::read_to_string("/proc/sys/kernel/hostname") {
+            return h.trim().to_owned();
+        }
+        std::process::Command::new("hostname")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .or_else(|| std::env::var("COMPUTERNAME").ok())
+            .unwrap_or_default()
+    })
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
@@ -173,15 +538,8 @@ mod tests {
         assert_eq!(fs::read_to_string(home.path().join(".bashrc")).unwrap(), "precious");
     }
 
-    #[test]
-    fn refuses_a_file_and_a_release_with_foreign_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("f");
-        fs::write(&file, "x").unwrap();
-        assert!(check_replaceable(&file).unwrap_err().to_string().contains("is not a directory"));
-
-        let out = dir.path().join("dist");
-        fs::create_dir(&out).unwrap();
+    fn release_with(out: &Path, artifacts: &[&str]) {
+        fs::create_dir_all(out).unwrap();
         let m = manifest::Manifest {
             generator: manifest::GENERATOR.into(),
             schema: 1,
@@ -196,13 +554,80 @@ mod tests {
             checksums: "SHA256SUMS".into(),
             shard: None,
             settings: serde_json::Value::Null,
-            artifacts: vec![],
+            artifacts: artifacts
+                .iter()
+                .map(|p| manifest::Artifact {
+                    target: "linux/amd64".into(),
+                    kind: manifest::Kind::Binary,
+                    binary: None,
+                    path: (*p).into(),
+                    size: 0,
+                    sha256: String::new(),
+                    inputs: None,
+                })
+                .collect(),
         };
-        m.write(&out).unwrap();
+        m.write(out).unwrap();
+        for p in artifacts {
+            fs::create_dir_all(out.join(p).parent().unwrap()).unwrap();
+            fs::write(out.join(p), "bin").unwrap();
+        }
+    }
+
+    #[test]
+    fn refuses_a_file_and_a_release_with_foreign_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        fs::write(&file, "x").unwrap();
+        assert!(check_replaceable(&file).unwrap_err().to_string().contains("is not a directory"));
+
+        let out = dir.path().join("dist");
+        release_with(&out, &[]);
         check_replaceable(&out).unwrap();
         fs::write(out.join("notes.txt"), "mine").unwrap();
         let err = check_replaceable(&out).unwrap_err().to_string();
         assert!(err.contains("files this tool did not write: notes.txt"), "{err}");
+    }
+
+    /// Directories are ours only on the way to one of our files; symlinks never are.
+    #[test]
+    #[cfg(unix)]
+    fn refuses_an_empty_directory_or_a_symlink_of_the_users() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("dist");
+        release_with(&out, &["linux/amd64/hello"]);
+        check_replaceable(&out).unwrap();
+
+        fs::create_dir_all(out.join("linux/keep/me")).unwrap();
+        let err = check_replaceable(&out).unwrap_err().to_string();
+        assert!(err.contains("files this tool did not write: linux/keep/ (a directory)"), "{err}");
+        fs::remove_dir_all(out.join("linux/keep")).unwrap();
+
+        let elsewhere = dir.path().join("elsewhere");
+        fs::create_dir(&elsewhere).unwrap();
+        fs::write(elsewhere.join("precious"), "x").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, out.join("data")).unwrap();
+        let err = check_replaceable(&out).unwrap_err().to_string();
+        assert!(err.contains("files this tool did not write: data (a symlink)"), "{err}");
+        fs::remove_file(out.join("data")).unwrap();
+
+        // Even where an artifact of ours was: a symlink is not what we wrote.
+        fs::remove_file(out.join("linux/amd64/hello")).unwrap();
+        std::os::unix::fs::symlink(elsewhere.join("precious"), out.join("linux/amd64/hello")).unwrap();
+        let err = Output::prepare(&out).err().expect("must refuse").to_string();
+        assert!(err.contains("linux/amd64/hello (a symlink)"), "{err}");
+        assert!(elsewhere.join("precious").is_file());
+    }
+
+    /// Entries beside `dir` other than the lock.
+    fn beside(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.ends_with(".lock"))
+            .collect();
+        names.sort();
+        names
     }
 
     #[test]
@@ -211,19 +636,15 @@ mod tests {
         let out = dir.path().join("dist");
         {
             let o = Output::prepare(&out).unwrap();
+            assert_eq!(fs::read_dir(o.staging()).unwrap().count(), 0, "the marker is not in the release");
             fs::write(o.staging().join("partial"), "x").unwrap();
         } // dropped without commit, as on an error
-        assert_eq!(
-            fs::read_dir(dir.path())
-                .unwrap()
-                .filter(|e| !e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".lock"))
-                .count(),
-            0
-        );
+        assert_eq!(beside(dir.path()), Vec::<String>::new());
         let o = Output::prepare(&out).unwrap();
         fs::write(o.staging().join("new"), "x").unwrap();
         o.commit().unwrap();
         assert!(out.join("new").is_file());
+        assert_eq!(beside(dir.path()), ["dist"]);
     }
 
     #[test]
@@ -234,5 +655,150 @@ mod tests {
         // Locks are per open file description, so a second open in-process conflicts too.
         let err = Output::prepare(&out).err().expect("must be locked").to_string();
         assert!(err.contains(&format!("another `cargo xtask dist` (pid {}", std::process::id())), "{err}");
+    }
+
+    /// A pid no process has now: that of a child that has exited and been reaped.
+    fn dead_pid() -> u32 {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .arg("--list")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    }
+
+    /// A directory with our marker in it, naming `owner`, and a file.
+    fn leftover(dir: &Path, name: &str, owner: &Owner) -> PathBuf {
+        let path = dir.join(name);
+        fs::create_dir_all(path.join("release/linux")).unwrap();
+        fs::write(path.join("release/linux/hello"), "partial").unwrap();
+        fs::write(path.join(MARKER), owner.to_string()).unwrap();
+        path
+    }
+
+    #[test]
+    fn leaves_alone_what_it_cannot_prove_it_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("dist");
+        let pid = std::process::id();
+        // The user's, of our names: no marker.
+        fs::create_dir_all(dir.path().join(".dist.staging-123/mine")).unwrap();
+        fs::write(dir.path().join(".dist.staging-123/mine/notes"), "precious").unwrap();
+        fs::write(dir.path().join(".dist.old-7"), "precious").unwrap();
+        fs::create_dir(dir.path().join(format!(".dist.staging-{pid}"))).unwrap();
+        // A marker that is not ours, or not a file.
+        fs::create_dir(dir.path().join(".dist.staging-8")).unwrap();
+        fs::write(dir.path().join(".dist.staging-8").join(MARKER), format!("pid {}\n", dead_pid())).unwrap();
+        fs::create_dir_all(dir.path().join(".dist.staging-9").join(MARKER)).unwrap();
+        // A symlink to a directory that has a valid marker: not followed.
+        let gone = Owner { pid: dead_pid(), start: None, host: host_name().into(), started: "then".into() };
+        let target = leftover(dir.path(), "target", &gone);
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&target, dir.path().join(".dist.staging-10")).unwrap();
+        let before = beside(dir.path());
+
+        let o = Output::prepare(&out).unwrap();
+        assert_eq!(o.staging(), dir.path().join(format!(".dist.staging-{pid}-1/release")), "a free name is used");
+        assert_eq!(fs::read_to_string(dir.path().join(".dist.staging-123/mine/notes")).unwrap(), "precious");
+        assert_eq!(fs::read_to_string(dir.path().join(".dist.old-7")).unwrap(), "precious");
+        assert!(target.join("release/linux/hello").is_file());
+        drop(o);
+        assert_eq!(beside(dir.path()), before, "only our own work directory came and went");
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn removes_a_leftover_only_when_the_run_that_made_it_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("dist");
+        let host = host_name().to_owned();
+        let owner =
+            |pid: u32, start: Option<u64>, host: &str| Owner { pid, start, host: host.into(), started: "t".into() };
+        let dead = leftover(dir.path(), ".dist.staging-1", &owner(dead_pid(), None, &host));
+        let old = leftover(dir.path(), ".dist.old-1", &owner(dead_pid(), None, &host));
+        // Our own pid, written by an earlier process (pids repeat, in containers especially).
+        let ours = leftover(
+            dir.path(),
+            &format!(".dist.staging-{}", std::process::id()),
+            &owner(std::process::id(), None, &host),
+        );
+        let living = std::os::unix::process::parent_id();
+        let alive = leftover(dir.path(), ".dist.staging-2", &owner(living, process_start(living), &host));
+        let elsewhere = leftover(dir.path(), ".dist.staging-3", &owner(dead_pid(), None, "another-host"));
+        #[cfg(target_os = "linux")]
+        let reused =
+            leftover(dir.path(), ".dist.staging-4", &owner(living, process_start(living).map(|s| s + 1), &host));
+
+        let o = Output::prepare(&out).unwrap();
+        assert!(!dead.exists() && !old.exists(), "{:?}", beside(dir.path()));
+        assert_eq!(o.staging(), ours.join("release"), "the leftover with our pid was removed, its name reused");
+        assert!(!ours.join("release/linux/hello").exists());
+        assert!(alive.join("release/linux/hello").is_file(), "its process still runs");
+        assert!(elsewhere.join("release/linux/hello").is_file(), "its host's processes cannot be seen");
+        #[cfg(target_os = "linux")]
+        assert!(!reused.exists(), "its pid now belongs to a process that started later");
+    }
+
+    #[test]
+    fn a_marker_reads_back() {
+        let me = Owner::this_process();
+        assert_eq!(Owner::parse(&me.to_string()), Some(me));
+        let nowhere = Path::new("/nonexistent/.dist.staging-1");
+        assert_eq!(
+            Owner::this_process().state(nowhere),
+            State::Gone,
+            "our own pid in a leftover is an earlier process"
+        );
+        #[cfg(target_os = "linux")]
+        assert!(process_start(std::process::id()).is_some());
+        assert_eq!(Owner::parse("pid 12\nhost h\n"), None, "no header, not ours");
+    }
+
+    /// A `go build` orphaned by a run killed outright may still write into its directory.
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn keeps_a_leftover_a_living_process_still_writes_into() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("dist");
+        let gone = Owner { pid: dead_pid(), start: None, host: host_name().into(), started: "t".into() };
+        let work = leftover(dir.path(), ".dist.staging-1", &gone);
+        // Named in its arguments, as `go build -o DIR/release/…` names it.
+        let mut writer = std::process::Command::new("tail")
+            .arg("-f")
+            .arg(work.join("release/linux/hello"))
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        eprintln!("DEBUG cmdline {:?}", fs::read(format!("/proc/{}/cmdline", writer.id())).map(|b| String::from_utf8_lossy(&b).into_owned()));
+        eprintln!("DEBUG tail {} state {:?} exists {}", writer.id(), gone.state(&work), work.join("release/linux/hello").is_file());
+        let o = Output::prepare(&out).unwrap();
+        let still = work.join("release/linux/hello").is_file();
+        drop(o);
+        writer.kill().unwrap();
+        writer.wait().unwrap();
+        assert!(still, "removed while a process wrote into it");
+        let _o = Output::prepare(&out).unwrap();
+        assert!(!work.exists(), "removed once that process is gone");
+    }
+
+    #[test]
+    fn a_failed_swap_says_the_previous_release_is_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("dist");
+        release_with(&out, &["linux/amd64/hello"]);
+        let o = Output::prepare(&out).unwrap();
+        fs::remove_dir(o.staging()).unwrap(); // The rename of the new release into place fails.
+        let err = format!("{:#}", o.commit().unwrap_err());
+        assert!(
+            err.contains(&format!(
+                "cannot move the new release into {}; the previous release is back in place, unchanged",
+                out.display()
+            )),
+            "{err}"
+        );
+        assert_eq!(fs::read_to_string(out.join("linux/amd64/hello")).unwrap(), "bin");
+        assert_eq!(beside(dir.path()), ["dist"]);
     }
 }

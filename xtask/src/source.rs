@@ -58,7 +58,11 @@ impl Outputs {
 impl Source {
     /// Looks at the module in `module_dir` with the build's `go build` flags and environment.
     pub fn find(module_dir: &Path, flags: &[String], goflags: &str, outputs: &Outputs) -> anyhow::Result<Source> {
-        let module_dir = normalize(&std::path::absolute(module_dir)?);
+        // The real directory, as Go sees it (it runs with no PWD, so its working
+        // directory is the resolved one) and as Dagger uploads it (it resolves the
+        // path it is given): a symlinked app dir is the module it points to, and
+        // go.work and `replace ../x` are found from there, not from the link.
+        let module_dir = real_path(module_dir)?;
         let go_mod = std::fs::read_to_string(module_dir.join("go.mod"))
             .with_context(|| format!("cannot read {}", module_dir.join("go.mod").display()))?;
 
@@ -77,7 +81,7 @@ impl Source {
 
         let mut exclude = vec![".git".to_owned(), "**/.git".to_owned()];
         let mut own = Vec::new();
-        let out = normalize(&std::path::absolute(&outputs.out)?);
+        let out = real_path(&outputs.out)?;
         if let (Some(parent), Some(name)) = (out.parent(), out.file_name()) {
             let name = name.to_string_lossy();
             if let Some(rel) = relative(&out, &root).filter(|r| !r.is_empty()) {
@@ -92,7 +96,7 @@ impl Source {
             }
         }
         for dir in &outputs.ours {
-            if let Some(rel) = relative(&normalize(&std::path::absolute(dir)?), &root).filter(|r| !r.is_empty()) {
+            if let Some(rel) = relative(&real_path(dir)?, &root).filter(|r| !r.is_empty()) {
                 exclude.push(escape(&rel));
                 own.push(rel);
             }
@@ -156,6 +160,12 @@ impl Source {
                 })
         };
         files.retain(|f| !own(f));
+        // Git lists what its index holds, even below a directory since replaced
+        // by a symlink (`sub/` → `sub -> /etc`): reading `sub/x` would follow the
+        // link out of the root. The upload keeps `sub` as a link and has no
+        // `sub/x`, so neither has the list.
+        let mut real_dirs = std::collections::HashMap::new();
+        files.retain(|f| f.rsplit_once('/').is_none_or(|(dir, _)| real_dir(&self.root, dir, &mut real_dirs)));
         files.sort();
         files.dedup();
         Ok(files)
@@ -260,6 +270,17 @@ fn git_ignored(root: &Path) -> anyhow::Result<Vec<String>> {
     }
 }
 
+/// Whether `rel` (below `root`) is a directory reached through no symlink; remembered per directory.
+fn real_dir(root: &Path, rel: &str, known: &mut std::collections::HashMap<String, bool>) -> bool {
+    if let Some(&real) = known.get(rel) {
+        return real;
+    }
+    let parent_real = rel.rsplit_once('/').is_none_or(|(parent, _)| real_dir(root, parent, known));
+    let real = parent_real && std::fs::symlink_metadata(root.join(rel)).is_ok_and(|m| m.is_dir());
+    known.insert(rel.to_owned(), real);
+    real
+}
+
 fn walk_files(dir: &Path, root: &Path) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
@@ -272,6 +293,31 @@ fn walk_files(dir: &Path, root: &Path) -> anyhow::Result<Vec<String>> {
         }
     }
     Ok(out)
+}
+
+/// `path` absolute, with every symlink in its longest existing part resolved
+/// (the rest, not yet created, appended as it is): comparable with other real paths.
+/// Lexical on Windows, where resolving gives `\\?\` paths other tools do not take.
+fn real_path(path: &Path) -> anyhow::Result<PathBuf> {
+    let path = normalize(&std::path::absolute(path)?);
+    if cfg!(windows) {
+        return Ok(path);
+    }
+    let mut existing = path.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(mut real) = std::fs::canonicalize(existing) {
+            real.extend(rest.iter().rev());
+            return Ok(real);
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name);
+                existing = parent;
+            }
+            _ => return Ok(path),
+        }
+    }
 }
 
 /// Lexically resolves `.` and `..` (paths here are absolute).
@@ -357,12 +403,126 @@ mod tests {
         let outputs =
             Outputs { out: repo.join("svc/dist"), ours: vec![repo.join("target"), dir.path().join("elsewhere")] };
         let s = Source::find(&repo.join("svc"), &[], "", &outputs).unwrap();
-        assert_eq!(s.root, normalize(&repo));
+        assert_eq!(s.root, std::fs::canonicalize(&repo).unwrap());
         assert_eq!(s.module, "svc");
         assert_eq!(
             s.exclude,
             [".git", "**/.git", "svc/dist", "svc/.dist.lock", "svc/.dist.staging-*", "svc/.dist.old-*", "target"]
         );
         assert!(!s.vendored);
+    }
+
+    fn git(dir: &Path, args: &[&str]) {
+        let ok = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+
+    /// Links are listed and hashed as links (their target's path), never
+    /// followed: not into a directory, not into a file, in git or outside it.
+    #[cfg(unix)]
+    #[test]
+    fn links_are_hashed_as_links_and_never_followed() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let (module, outside) = (dir.path().join("module"), dir.path().join("outside"));
+        std::fs::create_dir_all(module.join("cmd")).unwrap();
+        std::fs::create_dir_all(outside.join("deep")).unwrap();
+        std::fs::write(module.join("go.mod"), "module m\ngo 1.22\n").unwrap();
+        std::fs::write(module.join("cmd/main.go"), "package main\n").unwrap();
+        std::fs::write(outside.join("secret.txt"), "s3cret").unwrap();
+        std::fs::write(outside.join("deep/key"), "k").unwrap();
+        symlink("/etc", module.join("leak")).unwrap();
+        symlink(outside.join("secret.txt"), module.join("secret.txt")).unwrap();
+        symlink(&outside, module.join("cmd/outside")).unwrap();
+        let outputs = Outputs { out: dir.path().join("dist"), ours: vec![] };
+
+        for in_git in [false, true] {
+            if in_git {
+                git(&module, &["init", "-q"]);
+                git(&module, &["add", "."]);
+                git(&module, &["commit", "-qm", "m"]);
+            }
+            let s = Source::find(&module, &[], "", &outputs).unwrap();
+            assert_eq!(
+                s.files().unwrap(),
+                ["cmd/main.go", "cmd/outside", "go.mod", "leak", "secret.txt"],
+                "git: {in_git}"
+            );
+            let digest = s.digest().unwrap();
+            // What the links point to is no input...
+            std::fs::write(outside.join("secret.txt"), "another").unwrap();
+            std::fs::write(outside.join("deep/key"), "another").unwrap();
+            assert_eq!(s.digest().unwrap(), digest);
+            // ...where they point is.
+            std::fs::remove_file(module.join("secret.txt")).unwrap();
+            symlink("/etc/hostname", module.join("secret.txt")).unwrap();
+            assert_ne!(s.digest().unwrap(), digest);
+            std::fs::remove_file(module.join("secret.txt")).unwrap();
+            symlink(outside.join("secret.txt"), module.join("secret.txt")).unwrap();
+            assert_eq!(s.digest().unwrap(), digest);
+        }
+    }
+
+    /// Git's index still lists `sub/x` after `sub/` became a link out of the
+    /// tree: the list (and so the digest) leaves it out rather than read through the link.
+    #[cfg(unix)]
+    #[test]
+    fn files_behind_a_directory_turned_link_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let (module, outside) = (dir.path().join("module"), dir.path().join("outside"));
+        std::fs::create_dir_all(module.join("sub")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(module.join("go.mod"), "module m\ngo 1.22\n").unwrap();
+        std::fs::write(module.join("sub/x.go"), "package sub\n").unwrap();
+        git(&module, &["init", "-q"]);
+        git(&module, &["add", "."]);
+        git(&module, &["commit", "-qm", "m"]);
+        std::fs::remove_dir_all(module.join("sub")).unwrap();
+        std::fs::write(outside.join("x.go"), "package outside\n").unwrap();
+        std::os::unix::fs::symlink(&outside, module.join("sub")).unwrap();
+
+        let s = Source::find(&module, &[], "", &Outputs { out: dir.path().join("dist"), ours: vec![] }).unwrap();
+        assert_eq!(s.files().unwrap(), ["go.mod", "sub"]);
+        let digest = s.digest().unwrap();
+        std::fs::write(outside.join("x.go"), "package changed\n").unwrap();
+        assert_eq!(s.digest().unwrap(), digest, "a file outside the root was read");
+    }
+
+    /// A symlinked app dir is the module it points to, as Go (which runs with
+    /// no PWD) and Dagger (which resolves the path it uploads) see it: its
+    /// files are the upload, and a go.work beside the link is not the module's.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_module_dir_is_the_real_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let (repo, real) = (dir.path().join("repo"), dir.path().join("elsewhere/hello"));
+        std::fs::create_dir_all(&repo).unwrap();
+        std::fs::create_dir_all(&real).unwrap();
+        std::fs::write(real.join("go.mod"), "module hello\ngo 1.22\n").unwrap();
+        std::fs::write(real.join("main.go"), "package main\n").unwrap();
+        std::fs::write(repo.join("go.work"), "go 1.22\nuse ./app\n").unwrap();
+        std::os::unix::fs::symlink("../elsewhere/hello", repo.join("app")).unwrap();
+
+        let s = Source::find(&repo.join("app"), &[], "", &Outputs { out: repo.join("dist"), ours: vec![] }).unwrap();
+        assert_eq!(s.root, std::fs::canonicalize(&real).unwrap());
+        assert_eq!((s.module.as_str(), s.workspace.as_deref()), ("", None));
+        assert_eq!(s.files().unwrap(), ["go.mod", "main.go"]);
+        let digest = s.digest().unwrap();
+        std::fs::write(real.join("main.go"), "package main // changed\n").unwrap();
+        assert_ne!(s.digest().unwrap(), digest, "a change in the module is a change of the upload");
+
+        // Outputs inside the module, named through the link, are still left out.
+        let s =
+            Source::find(&repo.join("app"), &[], "", &Outputs { out: repo.join("app/dist"), ours: vec![] }).unwrap();
+        assert!(s.exclude.contains(&"dist".to_owned()), "{:?}", s.exclude);
     }
 }

@@ -90,18 +90,32 @@ impl FromStr for Target {
     fn from_str(s: &str) -> anyhow::Result<Target> {
         let parts: Vec<&str> = s.split('/').collect();
         let well_formed = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        let shown = shown(s);
         match parts.as_slice() {
             [os, arch] if well_formed(os) && well_formed(arch) => Ok(Target::new(os, arch)),
             [os, "arm", variant] if well_formed(os) => {
                 let arm = parse_goarm(variant)
-                    .ok_or_else(|| format_err!("target `{s}`: the ARM variant must be v5, v6 or v7"))?;
+                    .ok_or_else(|| format_err!("target `{shown}`: the ARM variant must be v5, v6 or v7"))?;
                 Ok(Target { arm: Some(arm), ..Target::new(os, "arm") })
             }
             [_, arch, _] => bail!(
-                "target `{s}`: only arm takes a variant (OS/arm/v5, v6 or v7), not {arch}; write OS/ARCH such as linux/amd64"
+                "target `{shown}`: only arm takes a variant (OS/arm/v5, v6 or v7), not {}; write OS/ARCH such as linux/amd64",
+                self::shown(arch)
             ),
-            _ => bail!("target `{s}` is malformed: write OS/ARCH (e.g. linux/amd64) or OS/arm/vN (e.g. linux/arm/v7)"),
+            _ => bail!(
+                "target `{shown}` is malformed: write OS/ARCH (e.g. linux/amd64) or OS/arm/vN (e.g. linux/arm/v7)"
+            ),
         }
+    }
+}
+
+/// `s` as an error message shows it: as it is, unless it holds control
+/// characters (a newline, a terminal escape), which are escaped.
+fn shown(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains(char::is_control) {
+        s.escape_debug().to_string().into()
+    } else {
+        s.into()
     }
 }
 
@@ -208,5 +222,177 @@ mod tests {
         assert_eq!(names(&s.dropped), ["darwin/arm/v6", "windows/arm/v6"]);
         let err = select(&targets[..1], false, list, "go1.26.8").unwrap_err().to_string();
         assert!(err.starts_with("none of the targets (darwin/arm/v6) is supported by go1.26.8"), "{err}");
+    }
+}
+
+/// Arbitrary target strings and command lines: never a panic, and every error
+/// names what it is about.
+#[cfg(test)]
+mod proptests {
+    use clap::{CommandFactory, Parser};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::flags::{Command, DistAction, Xtask};
+
+    fn config() -> ProptestConfig {
+        ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() }
+    }
+
+    /// Strings shaped like targets (and not), and anything at all.
+    fn target_like() -> impl Strategy<Value = String> {
+        prop_oneof![
+            2 => "[a-z0-9]{1,8}/[a-z0-9]{1,8}",
+            2 => "[a-z0-9]{0,6}/arm/v?[0-9]{0,2}",
+            2 => "[a-zA-Z0-9/v. -]{0,16}",
+            2 => any::<String>(),
+            1 => "[/\\x00-\\x1f\u{7f}\u{202e}]{0,6}",
+        ]
+    }
+
+    /// An argument after `cargo xtask dist`: an option, a value, or anything.
+    fn argument() -> impl Strategy<Value = String> {
+        const KNOWN: &[&str] = &[
+            "--engine",
+            "--target",
+            "--host",
+            "--shard",
+            "--out",
+            "--settings",
+            "--smoke",
+            "--dry-run",
+            "--quiet",
+            "--verbose",
+            "-q",
+            "-v",
+            "-qv",
+            "merge",
+            "--",
+            "-",
+            "--out=-x",
+            "--target=",
+            "--engine=host",
+            "--shard=",
+            "host",
+            "dagger",
+            "auto",
+            "linux/amd64",
+            "linux/arm/v7",
+            "linux",
+            "1/2",
+            "0/3",
+            "2/1",
+            "x/y",
+            "-x",
+            "",
+            "dir with space",
+            "ünïcødé",
+            "--eng",
+            "--ou",
+        ];
+        prop_oneof![
+            4 => prop::sample::select(KNOWN).prop_map(str::to_owned),
+            1 => any::<String>(),
+            1 => "--?[a-z-]{1,10}(=[ -~]{0,8})?",
+            1 => target_like(),
+        ]
+    }
+
+    /// An option with a value (as one argument or two), or one argument.
+    fn chunk() -> impl Strategy<Value = Vec<String>> {
+        let option = prop::sample::select(&["--engine", "--target", "--shard", "--out", "--settings"][..]);
+        let value = prop_oneof![argument(), target_like(), "[0-9]{1,2}/[0-9]{1,2}"];
+        prop_oneof![
+            2 => (option.clone(), value.clone()).prop_map(|(o, v)| vec![o.to_owned(), v]),
+            1 => (option, value).prop_map(|(o, v)| vec![format!("{o}={v}")]),
+            2 => argument().prop_map(|a| vec![a]),
+        ]
+    }
+
+    /// What an error may name an argument by: its text, the option or value in
+    /// `--opt=value`, or the name of an option or value of the command line.
+    fn names_an_argument(msg: &str, args: &[String]) -> bool {
+        let given = args.iter().any(|a| {
+            (a.is_empty() && msg.contains("''"))
+                || (!a.is_empty() && msg.contains(a.as_str()))
+                || a.split_once('=').is_some_and(|(opt, value)| msg.contains(opt) || msg.contains(value))
+                // Clap names one flag of a cluster of short ones: `-q` of `-qx`.
+                || a.strip_prefix('-').is_some_and(|s| !s.starts_with('-') && s.chars().any(|c| msg.contains(&format!("'-{c}'"))))
+        });
+        let cli = Xtask::command();
+        let dist = cli.find_subcommand("dist").unwrap();
+        let merge = dist.find_subcommand("merge").unwrap();
+        let declared = [dist, merge].into_iter().flat_map(|c| c.get_arguments()).any(|arg| {
+            let long = arg.get_long().filter(|l| !matches!(*l, "help" | "version")).map(|l| format!("'--{l}"));
+            let values = arg.get_value_names().unwrap_or_default().iter().map(|v| format!("<{v}>")).collect::<Vec<_>>();
+            long.is_some_and(|l| msg.contains(&l)) || values.iter().any(|v| msg.contains(v.as_str()))
+        });
+        given || declared
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        /// Parsed: well formed and printed back as parsed; refused: the message shows the input.
+        #[test]
+        fn target_strings(s in target_like()) {
+            match s.parse::<Target>() {
+                Ok(t) => {
+                    let shape = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+                    prop_assert!(shape(&t.os) && shape(&t.arch), "{s:?} → {t:?}");
+                    prop_assert!(t.arm.is_none() || (t.arch == "arm" && matches!(t.arm, Some(5..=7))), "{t:?}");
+                    prop_assert_eq!(t.to_string().parse::<Target>().unwrap(), t.clone());
+                    if t.arm.is_none() {
+                        prop_assert_eq!(t.to_string(), s);
+                    }
+                }
+                Err(e) => {
+                    let msg = format!("{e:#}");
+                    prop_assert!(msg.contains(&format!("target `{}`", shown(&s))), "{s:?} → {msg}");
+                    prop_assert!(!msg.contains(|c: char| c.is_control()), "{s:?} → {msg:?}");
+                }
+            }
+        }
+
+        /// Any arguments after `dist`: parsed into something sound, or refused with
+        /// a message naming an argument; the targets given then name themselves too.
+        #[test]
+        fn dist_arguments(args in prop::collection::vec(chunk(), 0..5).prop_map(|c| c.concat())) {
+            let argv = ["cargo xtask".to_owned(), "dist".to_owned()].into_iter().chain(args.iter().cloned());
+            match Xtask::try_parse_from(argv) {
+                Ok(Xtask { command: Command::Dist(d) }) => {
+                    prop_assert!(!(d.output.quiet && d.output.verbose));
+                    prop_assert!(!d.host || d.targets.is_empty());
+                    if let Some(s) = d.shard {
+                        prop_assert!(1 <= s.index && s.index <= s.count, "{s:?}");
+                    }
+                    if let Some(DistAction::Merge(m)) = &d.action {
+                        prop_assert!(!m.dirs.is_empty());
+                    }
+                    for t in &d.targets {
+                        if let Err(e) = t.parse::<Target>() {
+                            prop_assert!(format!("{e:#}").contains(shown(t).as_ref()), "{t:?} → {e:#}");
+                        }
+                    }
+                }
+                Ok(other) => prop_assert!(false, "{args:?} parsed as {other:?}"),
+                Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => {}
+                Err(e) => {
+                    let msg = e.to_string();
+                    // Clap strips terminal escapes from what it prints: then its record of the argument counts.
+                    let recorded = e.context().any(|(kind, value)| {
+                        use clap::error::{ContextKind as K, ContextValue as V};
+                        let named = |v: &String| args.iter().any(|a| a == v || (!v.is_empty() && a.contains(v.as_str())));
+                        matches!(kind, K::InvalidArg | K::InvalidSubcommand | K::InvalidValue | K::PriorArg)
+                            && match value {
+                                V::String(v) => named(v),
+                                V::Strings(vs) => vs.iter().any(named),
+                                _ => false,
+                            }
+                    });
+                    prop_assert!(names_an_argument(&msg, &args) || recorded, "{args:?} → {msg}");
+                }
+            }
+        }
     }
 }

@@ -39,7 +39,7 @@ impl Test {
             go_version: settings.go_version.clone(),
             steps,
         };
-        let mut session = Session::open(engine, sh)?;
+        let mut session = Session::open(engine, sh, &settings.go_version)?;
         let results = session.run_steps(&job)?;
         for r in &results {
             let name = r.argv.iter().take(2).cloned().collect::<Vec<_>>().join(" ");

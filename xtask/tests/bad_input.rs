@@ -61,17 +61,28 @@ fn settings_errors_name_the_field_and_the_file() {
 }
 
 #[test]
-fn no_go_and_no_container_runtime_says_what_to_install() {
+fn no_go_and_no_container_runtime_fetches_go_unless_goproxy_forbids_it() {
     let (p, before) = Project::with_previous_release();
     let empty = p.path().join("empty-path");
     fs::create_dir(&empty).unwrap();
-    let err = refused(&p, &before, p.dist(&[]).env("PATH", &empty));
+    // No go on PATH, no cached copy, and no download allowed.
+    let offline = |cmd: &mut std::process::Command| {
+        cmd.env("PATH", &empty).env("XDG_CACHE_HOME", &empty).env("HOME", &empty).env("GOPROXY", "off");
+    };
+    let mut auto = p.dist(&[]);
+    offline(&mut auto);
+    let err = refused(&p, &before, &mut auto);
     assert!(
-        err.contains("no container runtime and no Go toolchain found: install Docker (to build in Dagger with golang:1.26.8) or Go 1.26.8"),
+        err.contains("engine: host (no Dagger session and no container runtime answered (`docker info`, `podman info`); the host engine will fetch Go 1.26.8)"),
         "{err}"
     );
-    let err = refused(&p, &before, p.dist(&["--engine", "host"]).env("PATH", &empty));
-    assert!(err.contains("no Go toolchain on PATH: install Go 1.26.8"), "{err}");
+    let forbidden = "GOPROXY=off forbids fetching Go 1.26.8: install Go 1.26.8 (https://go.dev/dl/), \
+                     set GOPROXY to a Go module proxy (e.g. https://proxy.golang.org), or build in Dagger with --engine dagger";
+    assert!(err.contains(forbidden), "{err}");
+    let mut host = p.dist(&["--engine", "host"]);
+    offline(&mut host);
+    let err = refused(&p, &before, &mut host);
+    assert!(err.contains(forbidden), "{err}");
 }
 
 #[test]

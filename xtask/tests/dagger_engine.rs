@@ -267,3 +267,42 @@ fn test_runs_in_the_pinned_image() {
         "{err}"
     );
 }
+
+/// A token in GOPROXY and a password in the netrc reach the download as Dagger
+/// secrets: neither appears in what the xtask prints (even with --verbose, the
+/// engine's own progress), the release, or the engine's log of calls and cache keys.
+#[test]
+#[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
+fn credentials_never_leave_the_download() {
+    let log = EngineLog::from_env();
+    let p = Project::template();
+    let nonce = format!("{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    let token = format!("TOKEN{nonce}");
+    let password = format!("NETRCPW{nonce}");
+    let netrc = p.path().join("netrc");
+    fs::write(&netrc, format!("machine proxy.invalid login ci password {password}\n")).unwrap();
+    let mut cmd = p.dist(&["--engine", "dagger", "--verbose"]);
+    with_engine(&mut cmd, p.path());
+    cmd.env("GOPROXY", format!("https://ci:{token}@proxy.invalid")).env("GOPRIVATE", "example.invalid").env("NETRC", &netrc);
+    let offset = log.end();
+    let out = run_ok(&mut cmd);
+    let mut engine_log = String::new();
+    let mut f = fs::File::open(&log.0).unwrap();
+    f.seek(SeekFrom::Start(offset)).unwrap();
+    f.read_to_string(&mut engine_log).unwrap();
+    assert!(engine_log.contains("setSecret") || engine_log.contains("Secret"), "the engine saw the secrets being set");
+    let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    for secret in [&token, &password] {
+        assert!(!printed.contains(secret.as_str()), "{secret} printed");
+        assert!(!engine_log.contains(secret.as_str()), "{secret} in the engine's log");
+        for (name, bytes) in snapshot(&p.out()) {
+            assert!(!String::from_utf8_lossy(&bytes).contains(secret.as_str()), "{secret} in {name}");
+            let gz = flate2::read::GzDecoder::new(bytes.as_slice());
+            let mut text = Vec::new();
+            if name.ends_with(".tar.gz") {
+                std::io::Read::read_to_end(&mut { gz }, &mut text).unwrap();
+                assert!(!String::from_utf8_lossy(&text).contains(secret.as_str()), "{secret} in {name}");
+            }
+        }
+    }
+}

@@ -212,7 +212,7 @@ fn a_compile_error_names_the_target_and_leaves_dist_intact() {
 #[test]
 fn a_binary_for_the_wrong_cpu_fails_verification() {
     let (p, before) = Project::with_previous_release();
-    let real_go = String::from_utf8(run_ok(Command::new("go").args(["env", "GOROOT"])).stdout).unwrap();
+    let real_go = pinned_goroot();
     let bin = p.path().join("forger");
     fs::create_dir(&bin).unwrap();
     let wrapper = bin.join("go");
@@ -306,7 +306,7 @@ fn smoke_runs_what_this_machine_can_and_says_what_it_cannot() {
 
 /// A `go` on PATH that records every command it is asked to run.
 fn recording_go(p: &Project) -> (String, std::path::PathBuf) {
-    let real_go = String::from_utf8(run_ok(Command::new("go").args(["env", "GOROOT"])).stdout).unwrap();
+    let real_go = pinned_goroot();
     let bin = p.path().join("recorder");
     fs::create_dir_all(&bin).unwrap();
     let log = p.path().join("go-calls.txt");

@@ -10,8 +10,11 @@ pub mod reuse;
 pub mod smoke;
 pub mod verify;
 
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context};
@@ -28,10 +31,8 @@ pub struct Release<'a> {
     pub built: &'a Built,
     pub engine: Engine,
     pub settings: serde_json::Value,
-    /// Per target (as `plan.builds`): its key, and its artifacts if carried over from the previous release.
-    pub keys: Vec<String>,
-    pub reused: Vec<Option<Vec<Artifact>>>,
-    pub previous: Option<&'a reuse::Previous>,
+    /// Per target (as `plan.builds`): its artifacts, carried over or packed.
+    pub artifacts: Vec<Vec<Artifact>>,
 }
 
 /// The files shipped beside the binaries, read once.
@@ -45,42 +46,135 @@ pub fn read_extras(plan: &Plan) -> anyhow::Result<Vec<Entry>> {
         .collect()
 }
 
-/// Completes `dir`, which holds exactly the plan's binaries (and what was
-/// carried over), into a release. Targets are verified and packed in parallel.
-pub fn finish(dir: &Path, release: &Release, extras: &[Entry]) -> anyhow::Result<Manifest> {
+/// Verifying and packing targets while others still build.
+pub struct Packing<'a> {
+    pub dir: &'a Path,
+    pub plan: &'a Plan,
+    /// Per target (as `plan.builds`): its input key.
+    pub keys: &'a [String],
+    pub previous: Option<&'a reuse::Previous>,
+    pub extras: &'a [Entry],
+}
+
+impl Packing<'_> {
+    /// Runs `build`, packing each target of `todo` as soon as `build` reports it
+    /// done (through the function it is given) — on one thread while building,
+    /// so the compiler keeps the cores, then on every core. Targets never
+    /// reported (an engine that delivers all at the end) are packed after it.
+    pub fn during<T>(
+        &self,
+        todo: &[usize],
+        build: impl FnOnce(&(dyn Fn(usize) + Sync)) -> anyhow::Result<T>,
+    ) -> anyhow::Result<(T, BTreeMap<usize, Vec<Artifact>>)> {
+        let queue = Mutex::new(VecDeque::<usize>::new());
+        let ready = Condvar::new();
+        let building = AtomicBool::new(true);
+        let sent = Mutex::new(BTreeSet::<usize>::new());
+        let results = Mutex::new(BTreeMap::<usize, anyhow::Result<Vec<Artifact>>>::new());
+        let worker = || loop {
+            let next = {
+                let mut q = queue.lock().unwrap();
+                loop {
+                    if let Some(i) = q.pop_front() {
+                        break Some(i);
+                    }
+                    if !building.load(Ordering::SeqCst) {
+                        break None;
+                    }
+                    q = ready.wait_timeout(q, Duration::from_millis(100)).unwrap().0;
+                }
+            };
+            let Some(i) = next else { return };
+            let packed = self.pack(i);
+            results.lock().unwrap().insert(i, packed);
+        };
+        let outcome = std::thread::scope(|scope| {
+            scope.spawn(worker);
+            let done = |i: usize| {
+                if sent.lock().unwrap().insert(i) {
+                    queue.lock().unwrap().push_back(i);
+                    ready.notify_one();
+                }
+            };
+            let outcome = build(&done);
+            if outcome.is_ok() {
+                for &i in todo {
+                    done(i);
+                }
+                let more = std::thread::available_parallelism().map_or(2, |n| n.get()).saturating_sub(1);
+                for _ in 0..more {
+                    scope.spawn(worker);
+                }
+            } else {
+                queue.lock().unwrap().clear();
+            }
+            building.store(false, Ordering::SeqCst);
+            ready.notify_all();
+            outcome
+        });
+        let value = outcome?;
+        let mut packed = BTreeMap::new();
+        for (i, result) in results.into_inner().unwrap() {
+            packed.insert(i, result?);
+        }
+        Ok((value, packed))
+    }
+
+    /// Verifies one built target and packs it (or links its unchanged archive).
+    fn pack(&self, i: usize) -> anyhow::Result<Vec<Artifact>> {
+        let (dir, plan, extras) = (self.dir, self.plan, self.extras);
+        let (build, key) = (&plan.builds[i], &self.keys[i]);
+        let mut artifacts = Vec::new();
+        let mut binaries = Vec::new();
+        for (binary, output) in plan.binaries.iter().zip(&build.outputs) {
+            let bytes = fs::read(dir.join(output))
+                .with_context(|| format!("the build for {} produced no {output}", build.target))?;
+            if !verify::check(&build.target, &bytes)? {
+                crate::ui::warn(format!("cannot check the header of {} binaries; {output} is unverified", build.target.os));
+            }
+            let mut a = artifact(build, Kind::Binary, output.clone(), &bytes, Some(&binary.name));
+            a.inputs = Some(key.clone());
+            artifacts.push(a);
+            binaries.push((binary.name.as_str(), bytes));
+        }
+        // An archive is made from its binaries, the extra files and its name: when
+        // none changed (a rebuild that gave the same bytes), the previous one serves.
+        let packed_key = match &build.package {
+            Package::Archive { file, .. } => {
+                let archive_key = checksums::sha256_hex(
+                    serde_json::json!({
+                        "binaries": artifacts.iter().map(|a| &a.sha256).collect::<Vec<_>>(),
+                        "extras": extras.iter().map(|e| (&e.name, checksums::sha256_hex(&e.bytes))).collect::<Vec<_>>(),
+                        "package": build.package,
+                        "wrap": plan.wrap,
+                        "epoch": plan.stamp.epoch,
+                    })
+                    .to_string()
+                    .as_bytes(),
+                );
+                if let Some(a) = self.previous.and_then(|p| p.take_archive(file, &archive_key, dir)) {
+                    artifacts.push(a);
+                    return Ok(artifacts);
+                }
+                archive_key
+            }
+            Package::Bare(_) => key.clone(),
+        };
+        let mut packed = package(dir, plan, build, binaries, extras)?;
+        for a in &mut packed {
+            a.inputs = Some(packed_key.clone());
+        }
+        artifacts.extend(packed);
+        Ok(artifacts)
+    }
+}
+
+/// Completes `dir`, which holds every target's files, into a release: the
+/// checksum file, `manifest.json`, modes and mtimes.
+pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
     let plan = release.plan;
     check_only_planned_files(dir, plan)?;
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let queue = std::sync::Mutex::new((0..plan.builds.len()).filter(|&i| release.reused[i].is_none()));
-    let done = std::sync::Mutex::new(Vec::<(usize, anyhow::Result<Vec<Artifact>>)>::new());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let Some(i) = queue.lock().unwrap().next() else { return };
-                let result = complete_target(dir, release, i, extras);
-                let failed = result.is_err();
-                done.lock().unwrap().push((i, result));
-                if failed {
-                    return;
-                }
-            });
-        }
-    });
-    let mut done = done.into_inner().unwrap();
-    done.sort_by_key(|(i, _)| *i);
-    let mut fresh = std::collections::BTreeMap::new();
-    for (i, result) in done {
-        fresh.insert(i, result?);
-    }
-    let mut artifacts = Vec::new();
-    for (i, reused) in release.reused.iter().enumerate() {
-        match reused {
-            Some(a) => artifacts.extend(a.iter().cloned()),
-            None => {
-                artifacts.extend(fresh.remove(&i).with_context(|| format!("{} was not packed", plan.builds[i].target))?)
-            }
-        }
-    }
+    let artifacts: Vec<Artifact> = release.artifacts.iter().flatten().cloned().collect();
 
     let sums: Vec<(String, String)> = artifacts.iter().map(|a| (a.path.clone(), a.sha256.clone())).collect();
     fs::write(dir.join(&plan.checksum_file), checksums::sums_file(&sums))
@@ -104,55 +198,6 @@ pub fn finish(dir: &Path, release: &Release, extras: &[Entry]) -> anyhow::Result
     manifest.write(dir)?;
     seal(dir, &manifest)?;
     Ok(manifest)
-}
-
-/// Verifies one built target and packs it (or links its unchanged archive).
-fn complete_target(dir: &Path, release: &Release, i: usize, extras: &[Entry]) -> anyhow::Result<Vec<Artifact>> {
-    let (plan, build, key) = (release.plan, &release.plan.builds[i], &release.keys[i]);
-    let mut artifacts = Vec::new();
-    let mut binaries = Vec::new();
-    for (binary, output) in plan.binaries.iter().zip(&build.outputs) {
-        let bytes = fs::read(dir.join(output))
-            .with_context(|| format!("the build for {} produced no {output}", build.target))?;
-        if !verify::check(&build.target, &bytes)? {
-            crate::ui::warn(format!("cannot check the header of {} binaries; {output} is unverified", build.target.os));
-        }
-        let mut a = artifact(build, Kind::Binary, output.clone(), &bytes, Some(&binary.name));
-        a.inputs = Some(key.clone());
-        artifacts.push(a);
-        binaries.push((binary.name.as_str(), bytes));
-    }
-    // An archive is made from its binaries, the extra files and its name: when
-    // none changed (a rebuild that gave the same bytes), the previous one serves.
-    if let Package::Archive { file, .. } = &build.package {
-        let archive_key = checksums::sha256_hex(
-            serde_json::json!({
-                "binaries": artifacts.iter().map(|a| &a.sha256).collect::<Vec<_>>(),
-                "extras": extras.iter().map(|e| (&e.name, checksums::sha256_hex(&e.bytes))).collect::<Vec<_>>(),
-                "package": build.package,
-                "wrap": plan.wrap,
-                "epoch": plan.stamp.epoch,
-            })
-            .to_string()
-            .as_bytes(),
-        );
-        if let Some(a) = release.previous.and_then(|p| p.take_archive(file, &archive_key, dir)) {
-            artifacts.push(a);
-            return Ok(artifacts);
-        }
-        let mut packed = package(dir, plan, build, binaries, extras)?;
-        for a in &mut packed {
-            a.inputs = Some(archive_key.clone());
-        }
-        artifacts.extend(packed);
-    } else {
-        let mut packed = package(dir, plan, build, binaries, extras)?;
-        for a in &mut packed {
-            a.inputs = Some(key.clone());
-        }
-        artifacts.extend(packed);
-    }
-    Ok(artifacts)
 }
 
 /// An engine must write what the plan asked and nothing else.

@@ -46,6 +46,8 @@ pub struct Job {
     pub export_to: String,
     /// The caller's download settings (GOPROXY…), for `go mod download` only.
     pub download_env: Vec<(String, String)>,
+    /// The caller's netrc (credentials for private modules), for `go mod download` only, as a Dagger secret.
+    pub netrc: Option<String>,
 }
 
 pub enum Answer {
@@ -207,8 +209,25 @@ impl Session {
             plan: plan.clone(),
             export_to: std::path::absolute(out)?.to_string_lossy().into_owned(),
             download_env,
+            netrc: private_modules(plan).then(read_netrc).flatten(),
         };
-        match self.ask(Request::Build(Box::new(job)))? {
+        // The engine runs every branch at once and reports at the end: one clock for all.
+        let targets: Vec<String> = plan.builds.iter().map(|b| b.target.to_string()).collect();
+        let board = crate::ui::board(&targets);
+        for t in &targets {
+            crate::ui::progress(t, crate::ui::Progress::Building);
+        }
+        let started = std::time::Instant::now();
+        let answer = self.ask(Request::Build(Box::new(job)));
+        for t in &targets {
+            let state = match &answer {
+                Ok(_) => crate::ui::Progress::Built(started.elapsed().as_secs_f64()),
+                Err(_) => crate::ui::Progress::Failed,
+            };
+            crate::ui::progress(t, state);
+        }
+        drop(board);
+        match answer? {
             Answer::Built(b) => Ok(b),
             _ => unreachable!("asked for a build"),
         }
@@ -243,6 +262,31 @@ impl Drop for Session {
             self.close();
         }
     }
+}
+
+/// Where Go (and git) look for credentials in the container.
+const NETRC: &str = "/root/.netrc";
+
+/// A value with credentials in it, such as `https://user:token@proxy.internal`.
+pub fn has_credentials(value: &str) -> bool {
+    value.split(',').chain(value.split('|')).any(|part| {
+        part.split_once("://").is_some_and(|(_, rest)| rest.split('/').next().is_some_and(|host| host.contains('@')))
+    })
+}
+
+/// Private modules are configured (GOPRIVATE and friends, in the caller's environment or the settings).
+fn private_modules(plan: &Plan) -> bool {
+    ["GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOINSECURE"]
+        .iter()
+        .any(|k| plan.env.get(*k).is_some_and(|v| !v.is_empty()) || std::env::var(k).is_ok_and(|v| !v.is_empty()))
+}
+
+/// The caller's netrc (`$NETRC`, else `~/.netrc`), as Go reads it.
+fn read_netrc() -> Option<String> {
+    let path = std::env::var_os("NETRC")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".netrc")))?;
+    std::fs::read_to_string(path).ok()
 }
 
 /// The image's Go and the targets it supports; independent of the source, so cached by the engine.
@@ -352,7 +396,18 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
 
     let go = match &plan.download {
         Some(argv) => {
-            let with = job.download_env.iter().fold(go, |c, (k, v)| c.with_env_variable(k, v));
+            // Credentials go in as Dagger secrets: never a plain variable, a layer, a log line or a cache key.
+            let mut with = go;
+            for (k, v) in &job.download_env {
+                with = if has_credentials(v) {
+                    with.with_secret_variable(k, client.set_secret(format!("xtask-download-{k}"), v))
+                } else {
+                    with.with_env_variable(k, v)
+                };
+            }
+            if let Some(netrc) = &job.netrc {
+                with = with.with_mounted_secret(NETRC, client.set_secret("xtask-netrc", netrc));
+            }
             let downloaded = with.with_exec_opts(argv.iter().map(String::as_str).collect(), any_exit());
             let code = downloaded.exit_code().await?;
             if code != 0 {
@@ -360,7 +415,14 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
                 return Err(eyre!("`{}` failed (exit {code}):\n{}", argv.join(" "), stderr.trim_end()));
             }
             // The download settings do not reach the builds (nor their cache keys).
-            job.download_env.iter().fold(downloaded, |c, (k, _)| c.without_env_variable(k))
+            let mut after = downloaded;
+            for (k, v) in &job.download_env {
+                after = if has_credentials(v) { after.without_secret_variable(k) } else { after.without_env_variable(k) };
+            }
+            if job.netrc.is_some() {
+                after = after.without_mount(NETRC);
+            }
+            after
         }
         None => go,
     };

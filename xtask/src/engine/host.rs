@@ -12,19 +12,17 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use xshell::{cmd, Shell};
+use xshell::Shell;
 
 use crate::engine::Built;
 use crate::interrupt;
 use crate::plan::{Plan, TargetBuild, Toolchain, DOWNLOAD_ENV_ALLOWED};
 
-pub fn go_on_path(sh: &Shell) -> bool {
-    cmd!(sh, "go version").quiet().ignore_stdout().ignore_stderr().run().is_ok()
-}
-
 pub struct Session {
-    /// `go`, as found on PATH.
+    /// The pinned `go`: the one on PATH if it is that version, else fetched (toolchain.rs).
     go: PathBuf,
+    /// Whether `go` is the host's own (on PATH) rather than the fetched one.
+    from_path: bool,
     /// PATH and the caller's Go cache locations: all a build takes from the caller.
     base_env: BTreeMap<String, String>,
     /// The caller's variables allowed into the module download.
@@ -32,17 +30,25 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn open(sh: &Shell) -> anyhow::Result<Session> {
+    pub fn open(sh: &Shell, pinned: &str) -> anyhow::Result<Session> {
         let path = sh.var("PATH").unwrap_or_default();
-        let go = std::env::split_paths(&path)
+        let on_path = std::env::split_paths(&path)
             .map(|d| d.join(if cfg!(windows) { "go.exe" } else { "go" }))
-            .find(|p| p.is_file())
-            .ok_or_else(|| {
-                anyhow::format_err!(
-                    "no Go toolchain on PATH: install Go {} (https://go.dev/dl/) or build in Dagger with --engine dagger",
-                    crate::settings::DEFAULT_GO
-                )
-            })?;
+            .find(|p| p.is_file());
+        let go = match (crate::toolchain::ensure(pinned), on_path) {
+            (Ok(go), _) => go,
+            // Offline with another Go: build with it, as before fetching existed (`toolchain` warns).
+            (Err(e), Some(other)) => {
+                crate::ui::warn(format!("cannot fetch Go {pinned} ({e:#}); using {}", other.display()));
+                other
+            }
+            (Err(e), None) => return Err(e),
+        };
+        let from_path = std::env::split_paths(&path).any(|d| go.parent() == Some(d.as_path()));
+        // The pinned Go's bin first (its gofmt too), then the caller's PATH.
+        let bin = go.parent().map(Path::to_path_buf).unwrap_or_default();
+        let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path)))
+            .map_or(path, |p| p.to_string_lossy().into_owned());
         // The caller's caches are reused (that is what makes a warm build fast); nothing else of theirs is.
         // Only what locates the caches: a stray GOEXPERIMENT or GOFLAGS of the caller must not fail this.
         let mut probe = Command::new(&go);
@@ -71,7 +77,7 @@ impl Session {
                 download_env.insert((*key).to_owned(), v);
             }
         }
-        Ok(Session { go, base_env, download_env })
+        Ok(Session { go, from_path, base_env, download_env })
     }
 
     /// A `go` command with only `env` on top of the base environment.
@@ -92,10 +98,12 @@ impl Session {
             ));
         }
         let dist_list = read(self.go(module_dir, ["tool", "dist", "list"], &env), "go tool dist list")?;
-        Ok(Toolchain { label: format!("the host's {go_version}"), go_version, dist_list })
+        let label =
+            if self.from_path { format!("the host's {go_version}") } else { format!("the fetched {go_version}") };
+        Ok(Toolchain { label, go_version, dist_list })
     }
 
-    pub fn build(&mut self, plan: &Plan, out: &Path) -> anyhow::Result<Built> {
+    pub fn build(&mut self, plan: &Plan, out: &Path, done: &(dyn Fn(usize) + Sync)) -> anyhow::Result<Built> {
         let dir = plan.source.module_dir();
         let env: Vec<(String, String)> = plan.env.clone().into_iter().collect();
         let go_version = read(self.go(&dir, ["env", "GOVERSION"], &env), "go env GOVERSION")?.trim().to_owned();
@@ -109,15 +117,15 @@ impl Session {
                 .with_context(|| format!("cannot download the modules of {}", dir.display()))?;
         }
 
-        let mut jobs: Vec<(&TargetBuild, Command)> = Vec::new();
-        for b in &plan.builds {
+        let mut jobs: Vec<(usize, &TargetBuild, Command)> = Vec::new();
+        for (i, b) in plan.builds.iter().enumerate() {
             for (index, output) in b.outputs.iter().enumerate() {
                 let output = out.join(output);
                 let argv = plan.go_build_argv(index, &output.to_string_lossy());
-                jobs.push((b, self.go(&dir, argv[1..].iter().map(String::as_str), &plan.env_for(&b.target))));
+                jobs.push((i, b, self.go(&dir, argv[1..].iter().map(String::as_str), &plan.env_for(&b.target))));
             }
         }
-        let seconds = run_parallel(jobs)?;
+        let seconds = run_parallel(jobs, plan.builds.len(), done)?;
         Ok(Built { go_version, seconds })
     }
 }
@@ -161,8 +169,19 @@ fn read(mut command: Command, step: &str) -> anyhow::Result<String> {
 
 /// Runs every build, at most one per core; stops starting new ones after a
 /// failure or Ctrl-C and reports every failure with the compiler's output.
-fn run_parallel(jobs: Vec<(&TargetBuild, Command)>) -> anyhow::Result<BTreeMap<String, f64>> {
+fn run_parallel(
+    jobs: Vec<(usize, &TargetBuild, Command)>,
+    targets: usize,
+    done: &(dyn Fn(usize) + Sync),
+) -> anyhow::Result<BTreeMap<String, f64>> {
+    // Binaries still to build per target: at zero the target is handed on.
+    let remaining: Vec<std::sync::atomic::AtomicUsize> = (0..targets)
+        .map(|i| std::sync::atomic::AtomicUsize::new(jobs.iter().filter(|(t, _, _)| *t == i).count()))
+        .collect();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(jobs.len().max(1));
+    let mut names: Vec<String> = jobs.iter().map(|(_, b, _)| b.target.to_string()).collect();
+    names.dedup();
+    let _board = crate::ui::board(&names);
     let queue = Mutex::new(jobs.into_iter());
     let failures = Mutex::new(Vec::<String>::new());
     let seconds = Mutex::new(BTreeMap::<String, f64>::new());
@@ -172,16 +191,22 @@ fn run_parallel(jobs: Vec<(&TargetBuild, Command)>) -> anyhow::Result<BTreeMap<S
                 if interrupt::requested() || !failures.lock().unwrap().is_empty() {
                     return;
                 }
-                let Some((build, mut command)) = queue.lock().unwrap().next() else { return };
-                crate::ui::say(format!("  building {}", build.target));
+                let Some((i, build, mut command)) = queue.lock().unwrap().next() else { return };
+                crate::ui::progress(&build.target.to_string(), crate::ui::Progress::Building);
                 let started = std::time::Instant::now();
                 match run_one(&mut command) {
                     Ok(()) => {
                         let took = started.elapsed().as_secs_f64();
                         *seconds.lock().unwrap().entry(build.target.to_string()).or_default() += took;
-                        crate::ui::say(format!("  built {} in {took:.1} s", build.target))
+                        crate::ui::progress(&build.target.to_string(), crate::ui::Progress::Built(took));
+                        if remaining[i].fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+                            done(i);
+                        }
                     }
-                    Err(e) => failures.lock().unwrap().push(format!("go build failed for {}: {e:#}", build.target)),
+                    Err(e) => {
+                        crate::ui::progress(&build.target.to_string(), crate::ui::Progress::Failed);
+                        failures.lock().unwrap().push(format!("go build failed for {}: {e:#}", build.target))
+                    }
                 }
             });
         }

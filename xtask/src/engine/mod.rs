@@ -8,7 +8,6 @@ pub mod host;
 
 use std::path::Path;
 
-use anyhow::bail;
 use xshell::{cmd, Shell};
 
 use crate::plan::{Plan, Toolchain};
@@ -82,17 +81,15 @@ pub fn choose(sh: &Shell, choice: EngineChoice, go_version: &str) -> anyhow::Res
     if let Some(why) = dagger_available(sh) {
         return Ok((Engine::Dagger, why));
     }
-    if host::go_on_path(sh) {
-        return Ok((
-            Engine::Host,
-            "no Dagger session and no container runtime answered (`docker info`, `podman info`); using the host's Go"
-                .into(),
-        ));
-    }
-    bail!(
-        "no container runtime and no Go toolchain found: install Docker (to build in Dagger with golang:{go_version}) \
-         or Go {go_version} (to build on the host, `--engine host`)"
-    )
+    let none = "no Dagger session and no container runtime answered (`docker info`, `podman info`)";
+    Ok((
+        Engine::Host,
+        match crate::toolchain::locate(go_version) {
+            crate::toolchain::Found::OnPath => format!("{none}; using the host's Go"),
+            crate::toolchain::Found::Cached => format!("{none}; the host engine will use the cached Go {go_version}"),
+            crate::toolchain::Found::Missing => format!("{none}; the host engine will fetch Go {go_version}"),
+        },
+    ))
 }
 
 /// Why Dagger can run here, if it can.
@@ -115,10 +112,10 @@ pub enum Session {
 }
 
 impl Session {
-    pub fn open(engine: Engine, sh: &Shell) -> anyhow::Result<Session> {
+    pub fn open(engine: Engine, sh: &Shell, pinned: &str) -> anyhow::Result<Session> {
         Ok(match engine {
             Engine::Dagger => Session::Dagger(dagger::Session::open()?),
-            Engine::Host => Session::Host(host::Session::open(sh)?),
+            Engine::Host => Session::Host(host::Session::open(sh, pinned)?),
         })
     }
 
@@ -138,11 +135,12 @@ impl Session {
         }
     }
 
-    /// Runs `plan`, writing the binaries below `out`.
-    pub fn build(&mut self, plan: &Plan, out: &Path) -> anyhow::Result<Built> {
+    /// Runs `plan`, writing the binaries below `out`; `done(i)` as soon as all
+    /// of `plan.builds[i]`'s binaries are written (where the engine can tell).
+    pub fn build(&mut self, plan: &Plan, out: &Path, done: &(dyn Fn(usize) + Sync)) -> anyhow::Result<Built> {
         match self {
             Session::Dagger(s) => s.build(plan, out),
-            Session::Host(s) => s.build(plan, out),
+            Session::Host(s) => s.build(plan, out, done),
         }
     }
 }

@@ -377,3 +377,16 @@ replacements = { darwin = "Darwin", linux = "Linux", windows = "Windows", amd64 
 [checksum]
 name = "checksums.txt"
 "#;
+
+/// The Go the host engine builds with (`cargo xtask toolchain`: the host's if it
+/// is the pinned version, else the one the xtask fetched), so the tests need no Go of their own.
+pub fn pinned_go() -> PathBuf {
+    let out = run_ok(xtask().arg("toolchain"));
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim_end())
+}
+
+/// GOROOT of [`pinned_go`].
+pub fn pinned_goroot() -> String {
+    let out = run_ok(Command::new(pinned_go()).args(["env", "GOROOT"]).env("GOTOOLCHAIN", "local"));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}

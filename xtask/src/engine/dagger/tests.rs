@@ -208,6 +208,7 @@ fn job(targets: &[&str]) -> Job {
         plan,
         export_to: "/tmp/x/.dist.staging-1".into(),
         download_env: vec![("GOPROXY".into(), "https://proxy.example".into())],
+        netrc: None,
     }
 }
 
@@ -368,4 +369,52 @@ fn a_vendored_module_downloads_nothing() {
         .flat_map(|q| q.iter().filter(|c| c.field == "withExec").map(|c| format!("{:?}", c.args["args"])))
         .collect();
     assert!(!execs.iter().any(|e| e.contains("\"mod\"")), "{execs:?}");
+}
+
+/// Credentials reach the engine only in `setSecret`, and only the download sees them.
+#[test]
+fn credentials_are_dagger_secrets_for_the_download_only() {
+    let mut job = job(&["linux/amd64"]);
+    job.download_env = vec![
+        ("GOPROXY".into(), "https://ci:SECRET-TOKEN-123@proxy.example,direct".into()),
+        ("GOPRIVATE".into(), "example.com/private".into()),
+    ];
+    job.netrc = Some("machine example.com login ci password NETRC-PASS-456\n".into());
+    let engine = Arc::new(FakeEngine { dist_list: DIST_LIST.into(), ..Default::default() });
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(run(&engine.client(), &job)).unwrap();
+    let queries = engine.queries.lock().unwrap().clone();
+    for secret in ["SECRET-TOKEN-123", "NETRC-PASS-456"] {
+        // The SDK resolves the secret's ID lazily, so setSecret may be asked more than once; nothing else carries it.
+        let carrying: Vec<&String> = queries.iter().filter(|q| q.contains(secret)).collect();
+        assert!(!carrying.is_empty(), "{secret} was never sent");
+        assert!(carrying.iter().all(|q| q.starts_with("query{setSecret(")), "{secret} outside setSecret: {carrying:?}");
+    }
+    let export = engine.log().pop().unwrap();
+    let file = export.iter().find(|c| c.field == "withFile").unwrap();
+    let build = file.object("source");
+    let fields: Vec<String> = build
+        .iter()
+        .filter(|c| c.field.contains("Secret") || c.field == "withoutMount" || c.field == "withExec")
+        .map(|c| match c.field.as_str() {
+            "withExec" => format!("exec {:?}", c.args["args"]),
+            "withMountedSecret" | "withoutMount" => format!("{} {}", c.field, c.str("path")),
+            _ => format!("{} {}", c.field, c.str("name")),
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "withSecretVariable GOPROXY",
+            "withMountedSecret /root/.netrc",
+            "exec Value(Array [String(\"go\"), String(\"mod\"), String(\"download\")])",
+            "withoutSecretVariable GOPROXY",
+            "withoutMount /root/.netrc",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(fields.iter().skip(5).cloned())
+        .collect::<Vec<_>>()
+    );
+    assert!(!env_of(build).contains_key("GOPRIVATE"), "download settings are removed before the build");
 }

@@ -1,0 +1,278 @@
+//! Hostile and odd input, end to end with the host engine: paths with spaces,
+//! unicode and leading dashes; symlinked app directories and symlinks that
+//! point out of the repository; settings files that are huge, binary or not
+//! UTF-8; a go.mod the toolchain refuses; a `go` killed mid-build.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use sha2::Digest;
+
+/// `git` in `dir`, with a fixed author and date.
+fn git(dir: &Path, args: &[&str]) {
+    run_ok(
+        Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .env("GIT_AUTHOR_DATE", "@1700000000 +0000")
+            .env("GIT_COMMITTER_DATE", "@1700000000 +0000"),
+    );
+}
+
+/// The template's settings with `app.dir` replaced.
+fn settings_with_dir(dir: &str) -> String {
+    let template = fs::read_to_string(workspace().join("dist.toml")).unwrap();
+    assert!(template.contains("dir = \"app\""));
+    template.replace("dir = \"app\"", &format!("dir = {}", toml_string(dir)))
+}
+
+fn toml_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Checks a host-only release in `out`: the files the manifest lists, with its
+/// sizes and digests, `sha256sum -c` passing, and a binary that runs.
+fn assert_release(out: &Path) -> serde_json::Value {
+    let files = snapshot(out);
+    let manifest = manifest(out);
+    assert_eq!(manifest["engine"], "host");
+    let artifacts = manifest["artifacts"].as_array().unwrap();
+    assert_eq!(artifacts.len(), 2, "{manifest:#}");
+    let mut listed: Vec<String> = artifacts.iter().map(|a| a["path"].as_str().unwrap().to_owned()).collect();
+    listed.extend(["SHA256SUMS".to_owned(), "manifest.json".to_owned()]);
+    listed.sort();
+    assert_eq!(files.keys().cloned().collect::<Vec<_>>(), listed, "the output holds exactly the release");
+    for a in artifacts {
+        let path = a["path"].as_str().unwrap();
+        let digest: String = sha2::Sha256::digest(&files[path]).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(a["sha256"].as_str().unwrap(), digest, "sha256 of {path}");
+        assert_eq!(a["target"].as_str().unwrap(), host_target());
+    }
+    let check = run_ok(Command::new("sha256sum").args(["-c", "SHA256SUMS"]).current_dir(out));
+    assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK").count(), 2);
+    let version = run_ok(Command::new(out.join(host_target()).join("hello")).arg("version"));
+    let text = String::from_utf8(version.stdout).unwrap();
+    assert!(text.starts_with("hello ") && text.ends_with(&format!(", {})\n", host_target())), "{text}");
+    manifest
+}
+
+/// A repository at `<tmp>/my repo ünï` (a git checkout) whose module is `-app`,
+/// described by `<tmp>/-dist settings.toml`, built into `<tmp>/-out dir é`.
+#[test]
+fn paths_with_spaces_unicode_and_leading_dashes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("my repo ünï");
+    copy_dir(&workspace().join("app"), &repo.join("-app"));
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-qm", "app"]);
+    git(&repo, &["tag", "v1.2.3"]);
+    fs::write(tmp.path().join("-dist settings.toml"), settings_with_dir("my repo ünï/-app")).unwrap();
+
+    // Relative, leading dashes: clap takes such values in the `--opt=value` form.
+    let out = tmp.path().join("-out dir é");
+    let first = run_ok(
+        xtask()
+            .args(["dist", "--engine", "host", "--host", "--settings=-dist settings.toml", "--out=-out dir é"])
+            .current_dir(tmp.path()),
+    );
+    let manifest = assert_release(&out);
+    assert_eq!(manifest["version"], "1.2.3");
+    let commit =
+        String::from_utf8(run_ok(Command::new("git").args(["rev-parse", "HEAD"]).current_dir(&repo)).stdout).unwrap();
+    assert_eq!(manifest["commit"], commit.trim());
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(stderr.contains("wrote 2 artifacts (hello 1.2.3, go1.26.8) to -out dir é"), "{stderr}");
+    let before = snapshot(&out);
+
+    // The same, as absolute paths in separate arguments: nothing changed, so nothing is rebuilt.
+    let second = run_ok(
+        xtask()
+            .arg("dist")
+            .args(["--engine", "host", "--host", "--settings"])
+            .arg(tmp.path().join("-dist settings.toml"))
+            .arg("--out")
+            .arg(&out),
+    );
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(stderr.contains(&format!("up to date, reused from {}: {}", out.display(), host_target())), "{stderr}");
+    assert!(snapshot(&out) == before, "a no-change run changed the release");
+    assert_eq!(leftovers_beside(&out), Vec::<String>::new());
+}
+
+/// `--out -x` is read as an unknown option `-x`: refused (clap's usage error,
+/// exit 2) naming it, and nothing written. (`--settings -dist.toml` is read as
+/// the short options `-d -i …`: clap names `-d`.)
+#[test]
+fn a_value_with_a_leading_dash_needs_the_equals_form() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (args, named) in [(["--out", "-x"], "-x"), (["--settings", "-dist.toml"], "-d")] {
+        let out = run(xtask().arg("dist").args(args).current_dir(tmp.path()));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.starts_with(&format!("error: unexpected argument '{named}' found")), "{stderr}");
+        let tip = format!("tip: a value that starts with '-' needs the = form: {}={} (or {} ./{})", args[0], args[1], args[0], args[1]);
+        assert!(stderr.contains(&tip), "{stderr}");
+    }
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0, "nothing written");
+}
+
+/// `app.dir` is a symlink to the module, which holds symlinks out of the
+/// repository (`leak -> /etc`, `secret.txt -> <tmp>/outside/secret.txt`): the
+/// build works, the upload is the module itself, the links are not followed
+/// (the outside file's content is no input), and re-pointing a link is a change.
+#[test]
+fn a_symlinked_app_dir_and_links_out_of_the_repository() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = tmp.path().join("modules/hello");
+    copy_dir(&workspace().join("app"), &real);
+    let outside = tmp.path().join("outside");
+    fs::create_dir(&outside).unwrap();
+    fs::write(outside.join("secret.txt"), "s3cret\n").unwrap();
+    std::os::unix::fs::symlink("/etc", real.join("leak")).unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.txt"), real.join("secret.txt")).unwrap();
+    std::os::unix::fs::symlink(&outside, real.join("internal/outside")).unwrap();
+
+    let repo = tmp.path().join("repo");
+    fs::create_dir(&repo).unwrap();
+    std::os::unix::fs::symlink("../modules/hello", repo.join("app")).unwrap();
+    fs::write(repo.join("dist.toml"), settings_with_dir("app")).unwrap();
+    let out = repo.join("dist");
+    let dist = |args: &[&str]| {
+        let mut cmd = xtask();
+        cmd.args(["dist", "--engine", "host", "--host", "--settings"])
+            .arg(repo.join("dist.toml"))
+            .arg("--out")
+            .arg(&out);
+        cmd.args(args);
+        cmd
+    };
+
+    let dry = String::from_utf8(run_ok(&mut dist(&["--dry-run"])).stdout).unwrap();
+    let upload = format!("upload:    {} (module .)", fs::canonicalize(&real).unwrap().display());
+    assert!(dry.contains(&upload), "the upload is the real module:\n{dry}");
+
+    run_ok(&mut dist(&[]));
+    assert_release(&out);
+    let before = snapshot(&out);
+
+    // The file a link points to outside is not read: changing it changes nothing.
+    fs::write(outside.join("secret.txt"), "another secret\n").unwrap();
+    let stderr = String::from_utf8(run_ok(&mut dist(&[])).stderr).unwrap();
+    assert!(stderr.contains(&format!("up to date, reused from {}", out.display())), "{stderr}");
+    assert!(snapshot(&out) == before);
+
+    // The link itself is: pointing it elsewhere is a change of the upload.
+    fs::remove_file(real.join("secret.txt")).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", real.join("secret.txt")).unwrap();
+    let stderr = String::from_utf8(run_ok(&mut dist(&[])).stderr).unwrap();
+    assert!(!stderr.contains("up to date, reused"), "{stderr}");
+    assert_release(&out);
+
+    // A change in the real module, reached through the symlinked app dir, is seen.
+    let main_go = real.join("cmd/hello/main.go");
+    fs::write(&main_go, fs::read_to_string(&main_go).unwrap() + "\n// changed\n").unwrap();
+    let stderr = String::from_utf8(run_ok(&mut dist(&[])).stderr).unwrap();
+    assert!(!stderr.contains("up to date, reused"), "{stderr}");
+    assert_release(&out);
+    assert_eq!(leftovers_beside(&out), Vec::<String>::new());
+}
+
+/// Settings files that are not settings: refused before parsing, naming the file.
+#[test]
+fn huge_binary_and_non_utf8_settings_files() {
+    let p = Project::template();
+    let settings = p.path().join("dist.toml");
+    let dist = || {
+        let mut cmd = p.dist(&["--engine", "host", "--host"]);
+        cmd.env("PATH", "/nonexistent"); // refused before any tool is looked for
+        cmd
+    };
+
+    let good = fs::read_to_string(&settings).unwrap();
+    let mut huge = good.clone();
+    while huge.len() <= 1 << 20 {
+        huge.push_str("# padding padding padding padding padding padding padding padding\n");
+    }
+    fs::write(&settings, &huge).unwrap();
+    let err = run_err(&mut dist());
+    assert_eq!(
+        err,
+        format!(
+            "error: {} is {} bytes: a settings file is at most 1 MiB (1048576 bytes); is it the right file?\n",
+            settings.display(),
+            huge.len()
+        )
+    );
+
+    let mut binary = good.clone().into_bytes();
+    binary.extend_from_slice(b"\x7fELF\x02\x01\x01\x00\x00\x00");
+    fs::write(&settings, &binary).unwrap();
+    let err = run_err(&mut dist());
+    assert!(
+        err.starts_with(&format!(
+            "error: {} is not a text file (a NUL byte at offset {})",
+            settings.display(),
+            good.len() + 7
+        )),
+        "{err}"
+    );
+
+    let mut latin1 = good.into_bytes();
+    latin1.extend_from_slice(b"# caf\xe9\n");
+    fs::write(&settings, &latin1).unwrap();
+    let err = run_err(&mut dist());
+    assert_eq!(err, format!("error: {} is not UTF-8 text (byte {})\n", settings.display(), latin1.len() - 2));
+    assert!(!p.out().exists());
+    assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
+}
+
+/// A go.mod that needs a newer Go than the toolchain, which may not switch
+/// (GOTOOLCHAIN=local): Go's own words, not "no Go toolchain".
+#[test]
+fn a_go_mod_that_needs_a_newer_go_says_so() {
+    let p = Project::template();
+    let go_mod = p.path().join("app/go.mod");
+    fs::write(&go_mod, fs::read_to_string(&go_mod).unwrap().replace("go 1.26", "go 1.99")).unwrap();
+    let err = run_err(&mut p.dist(&["--engine", "host", "--host"]));
+    assert!(err.contains("go.mod requires go >= 1.99"), "{err}");
+    assert!(err.contains("GOTOOLCHAIN=local"), "{err}");
+    assert!(!err.contains("no Go toolchain"), "{err}");
+    assert!(!p.out().exists());
+    assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
+}
+
+/// `go build` for linux/arm64 dies of SIGKILL: the error names the target and
+/// the signal, the previous release is untouched, and nothing is left beside it.
+#[test]
+fn a_go_killed_mid_build_names_the_target() {
+    let (p, before) = Project::with_previous_release();
+    let real_go = pinned_goroot();
+    let bin = p.path().join("killer");
+    fs::create_dir(&bin).unwrap();
+    let wrapper = bin.join("go");
+    fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nif [ \"$GOARCH\" = arm64 ] && [ \"$1\" = build ]; then kill -KILL $$; fi\nexec '{}/bin/go' \"$@\"\n",
+            real_go.trim()
+        ),
+    )
+    .unwrap();
+    run_ok(Command::new("chmod").arg("755").arg(&wrapper));
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+
+    let err = run_err(p.dist(&["--engine", "host", "--target", "linux/amd64,linux/arm64"]).env("PATH", path));
+    assert!(err.contains("go build failed for linux/arm64: signal: 9 (SIGKILL)"), "{err}");
+    assert!(!err.contains("linux/amd64:"), "{err}");
+    assert!(snapshot(&p.out()) == before, "dist/ changed");
+    assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
+}
