@@ -98,8 +98,13 @@ impl Dist {
             .collect();
         let to_build: Vec<usize> = (0..plan.builds.len()).filter(|&i| reused[i].is_none()).collect();
         if to_build.len() < plan.builds.len() {
-            let names: Vec<String> =
-                plan.builds.iter().zip(&reused).filter(|(_, r)| r.is_some()).map(|(b, _)| b.target.to_string()).collect();
+            let names: Vec<String> = plan
+                .builds
+                .iter()
+                .zip(&reused)
+                .filter(|(_, r)| r.is_some())
+                .map(|(b, _)| b.target.to_string())
+                .collect();
             ui::say(format!("up to date, reused from {}: {}", output.path().display(), names.join(" ")));
         }
         if let (Session::Host(_), Some(previous)) = (&session, &previous) {
@@ -110,7 +115,8 @@ impl Dist {
             }
         }
         // Targets are verified and packed as they finish, while the rest build.
-        let packing = Packing { dir: output.staging(), plan: &plan, keys: &keys, previous: previous.as_ref(), extras: &extras };
+        let packing =
+            Packing { dir: output.staging(), plan: &plan, keys: &keys, previous: previous.as_ref(), extras: &extras };
         let (built, mut packed) = packing.during(&to_build, |done| {
             if to_build.is_empty() {
                 return Ok(engine::Built { go_version: toolchain.go_version.clone(), seconds: Default::default() });
@@ -122,10 +128,14 @@ impl Dist {
         let artifacts = reused
             .into_iter()
             .enumerate()
-            .map(|(i, r)| r.or_else(|| packed.remove(&i)).with_context(|| format!("{} was not packed", plan.builds[i].target)))
+            .map(|(i, r)| {
+                r.or_else(|| packed.remove(&i)).with_context(|| format!("{} was not packed", plan.builds[i].target))
+            })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let reused_targets: Vec<String> =
-            (0..plan.builds.len()).filter(|i| !to_build.contains(i)).map(|i| plan.builds[i].target.to_string()).collect();
+        let reused_targets: Vec<String> = (0..plan.builds.len())
+            .filter(|i| !to_build.contains(i))
+            .map(|i| plan.builds[i].target.to_string())
+            .collect();
         let release = Release { plan: &plan, built: &built, engine, settings: settings_json, artifacts };
         let manifest = artifacts::finish(output.staging(), &release)
             .with_context(|| format!("cannot complete the release; {}", unchanged()))?;

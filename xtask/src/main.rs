@@ -33,8 +33,12 @@ fn main() {
         let _ = e.print();
         // clap reads `--out -x` as two options; the value needs the `=` form.
         let args: Vec<String> = std::env::args().collect();
-        if let Some(w) = args.windows(2).find(|w| flags::PATH_OPTIONS.contains(&w[0].as_str()) && w[1].starts_with('-')) {
-            eprintln!("\ntip: a value that starts with '-' needs the = form: {}={} (or {} ./{})", w[0], w[1], w[0], w[1]);
+        if let Some(w) = args.windows(2).find(|w| flags::PATH_OPTIONS.contains(&w[0].as_str()) && w[1].starts_with('-'))
+        {
+            eprintln!(
+                "\ntip: a value that starts with '-' needs the = form: {}={} (or {} ./{})",
+                w[0], w[1], w[0], w[1]
+            );
         }
         std::process::exit(e.exit_code())
     });

@@ -640,7 +640,7 @@ mod tests {
             fs::write(o.staging().join("partial"), "x").unwrap();
         } // dropped without commit, as on an error
         assert_eq!(beside(dir.path()), Vec::<String>::new());
-        let o = Output::prepare(&out).unwrap();
+        let o = prepare_again(&out);
         fs::write(o.staging().join("new"), "x").unwrap();
         o.commit().unwrap();
         assert!(out.join("new").is_file());
@@ -655,6 +655,22 @@ mod tests {
         // Locks are per open file description, so a second open in-process conflicts too.
         let err = Output::prepare(&out).err().expect("must be locked").to_string();
         assert!(err.contains(&format!("another `cargo xtask dist` (pid {}", std::process::id())), "{err}");
+    }
+
+    /// `Output::prepare` right after an earlier `Output` of this process was
+    /// dropped. A child that another test is starting meanwhile may hold a copy
+    /// of the lock's descriptor until its exec closes it: wait for that.
+    fn prepare_again(out: &Path) -> Output {
+        let started = std::time::Instant::now();
+        loop {
+            match Output::prepare(out) {
+                Ok(o) => return o,
+                Err(e) if e.to_string().contains("another `cargo xtask dist`") && started.elapsed().as_secs() < 10 => {
+                    std::thread::sleep(std::time::Duration::from_millis(10))
+                }
+                Err(e) => panic!("{e:#}"),
+            }
+        }
     }
 
     /// A pid no process has now: that of a child that has exited and been reaped.
@@ -771,15 +787,19 @@ mod tests {
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        eprintln!("DEBUG cmdline {:?}", fs::read(format!("/proc/{}/cmdline", writer.id())).map(|b| String::from_utf8_lossy(&b).into_owned()));
-        eprintln!("DEBUG tail {} state {:?} exists {}", writer.id(), gone.state(&work), work.join("release/linux/hello").is_file());
+        // `spawn` returns while the kernel may still be setting up its arguments.
+        let started = std::time::Instant::now();
+        while !fs::read(format!("/proc/{}/cmdline", writer.id())).unwrap().starts_with(b"tail") {
+            assert!(started.elapsed() < std::time::Duration::from_secs(10));
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         let o = Output::prepare(&out).unwrap();
         let still = work.join("release/linux/hello").is_file();
         drop(o);
         writer.kill().unwrap();
         writer.wait().unwrap();
         assert!(still, "removed while a process wrote into it");
-        let _o = Output::prepare(&out).unwrap();
+        let _o = prepare_again(&out);
         assert!(!work.exists(), "removed once that process is gone");
     }
 

@@ -283,7 +283,9 @@ fn credentials_never_leave_the_download() {
     fs::write(&netrc, format!("machine proxy.invalid login ci password {password}\n")).unwrap();
     let mut cmd = p.dist(&["--engine", "dagger", "--verbose"]);
     with_engine(&mut cmd, p.path());
-    cmd.env("GOPROXY", format!("https://ci:{token}@proxy.invalid")).env("GOPRIVATE", "example.invalid").env("NETRC", &netrc);
+    cmd.env("GOPROXY", format!("https://ci:{token}@proxy.invalid"))
+        .env("GOPRIVATE", "example.invalid")
+        .env("NETRC", &netrc);
     let offset = log.end();
     let out = run_ok(&mut cmd);
     let mut engine_log = String::new();

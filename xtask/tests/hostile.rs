@@ -119,7 +119,10 @@ fn a_value_with_a_leading_dash_needs_the_equals_form() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         assert!(stderr.starts_with(&format!("error: unexpected argument '{named}' found")), "{stderr}");
-        let tip = format!("tip: a value that starts with '-' needs the = form: {}={} (or {} ./{})", args[0], args[1], args[0], args[1]);
+        let tip = format!(
+            "tip: a value that starts with '-' needs the = form: {}={} (or {} ./{})",
+            args[0], args[1], args[0], args[1]
+        );
         assert!(stderr.contains(&tip), "{stderr}");
     }
     assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0, "nothing written");

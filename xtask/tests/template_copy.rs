@@ -68,7 +68,8 @@ fn a_copy_of_the_template_passes_cargo_xtask_ci() {
     assert!(names.contains(&"windows/arm64/greeter.exe".to_owned()), "{names:?}");
 
     // A formatting slip in the Go code: ci stops at `test` and says so.
-    fs::write(copy.join("app/internal/shout/shout.go"), "package shout\n\nfunc Loud(s string) string {   return s }\n").unwrap();
+    fs::write(copy.join("app/internal/shout/shout.go"), "package shout\n\nfunc Loud(s string) string {   return s }\n")
+        .unwrap();
     let err = run_err(&mut ci());
     assert!(err.contains("gofmt: these files are not formatted"), "{err}");
     let summary = err.lines().find(|l| l.starts_with("ci: ")).unwrap_or_default();

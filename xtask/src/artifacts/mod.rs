@@ -130,7 +130,10 @@ impl Packing<'_> {
             let bytes = fs::read(dir.join(output))
                 .with_context(|| format!("the build for {} produced no {output}", build.target))?;
             if !verify::check(&build.target, &bytes)? {
-                crate::ui::warn(format!("cannot check the header of {} binaries; {output} is unverified", build.target.os));
+                crate::ui::warn(format!(
+                    "cannot check the header of {} binaries; {output} is unverified",
+                    build.target.os
+                ));
             }
             let mut a = artifact(build, Kind::Binary, output.clone(), &bytes, Some(&binary.name));
             a.inputs = Some(key.clone());

@@ -417,7 +417,8 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
             // The download settings do not reach the builds (nor their cache keys).
             let mut after = downloaded;
             for (k, v) in &job.download_env {
-                after = if has_credentials(v) { after.without_secret_variable(k) } else { after.without_env_variable(k) };
+                after =
+                    if has_credentials(v) { after.without_secret_variable(k) } else { after.without_env_variable(k) };
             }
             if job.netrc.is_some() {
                 after = after.without_mount(NETRC);
