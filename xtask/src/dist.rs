@@ -60,53 +60,11 @@ impl Dist {
         let toolchain =
             session.toolchain(&settings.image, &settings.go_version, &source.module_dir()).map_err(failed)?;
         let plan = make_plan(&settings, &selected, stamp, source, &toolchain, self.shard)?;
-        if !plan.dropped.is_empty() {
-            ui::say(format!(
-                "skipping {} target(s) {} lacks: {}",
-                plan.dropped.len(),
-                toolchain.label,
-                plan.dropped.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ")
-            ));
-        }
-        ui::say(format!(
-            "building {} {} for {} target(s): {}{}",
-            plan.project,
-            plan.stamp.version,
-            plan.builds.len(),
-            plan.targets().iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" "),
-            if plan.source.vendored { " (vendored modules: no download)" } else { "" }
-        ));
-
-        // Unchanged targets are carried over from the release being replaced.
+        announce(&plan, &toolchain);
         let extras = artifacts::read_extras(&plan)?;
         let settings_json = serde_json::to_value(&settings.raw)?;
-        let inputs = Inputs {
-            source_digest: plan.source.digest()?,
-            extras_digest: artifacts::checksums::sha256_hex(
-                &extras.iter().flat_map(|e| [e.name.as_bytes(), b"\0", &e.bytes, b"\0"].concat()).collect::<Vec<u8>>(),
-            ),
-            go_version: toolchain.go_version.clone(),
-            settings: settings_json.clone(),
-        };
-        let keys: Vec<String> = plan.builds.iter().map(|b| plan.target_key(b, &inputs)).collect();
-        let previous = Previous::read(output.path());
-        let reused: Vec<Option<Vec<Artifact>>> = plan
-            .builds
-            .iter()
-            .zip(&keys)
-            .map(|(b, key)| previous.as_ref()?.take_target(&b.target.to_string(), key, &b.files(), output.staging()))
-            .collect();
-        let to_build: Vec<usize> = (0..plan.builds.len()).filter(|&i| reused[i].is_none()).collect();
-        if to_build.len() < plan.builds.len() {
-            let names: Vec<String> = plan
-                .builds
-                .iter()
-                .zip(&reused)
-                .filter(|(_, r)| r.is_some())
-                .map(|(b, _)| b.target.to_string())
-                .collect();
-            ui::say(format!("up to date, reused from {}: {}", output.path().display(), names.join(" ")));
-        }
+        let CarryOver { keys, previous, reused, to_build } =
+            carry_over(&plan, &toolchain, &settings_json, &extras, &output)?;
         if let (Session::Host(_), Some(previous)) = (&session, &previous) {
             for &i in &to_build {
                 for rel in &plan.builds[i].outputs {
@@ -160,6 +118,68 @@ impl Dist {
         ));
         Ok(())
     }
+}
+
+/// What will be built: the targets, those the toolchain lacks, whether modules are downloaded.
+fn announce(plan: &Plan, toolchain: &Toolchain) {
+    if !plan.dropped.is_empty() {
+        ui::say(format!(
+            "skipping {} target(s) {} lacks: {}",
+            plan.dropped.len(),
+            toolchain.label,
+            plan.dropped.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ")
+        ));
+    }
+    ui::say(format!(
+        "building {} {} for {} target(s): {}{}",
+        plan.project,
+        plan.stamp.version,
+        plan.builds.len(),
+        plan.targets().iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" "),
+        if plan.source.vendored { " (vendored modules: no download)" } else { "" }
+    ));
+}
+
+/// Per target: its input key, and its files if the release being replaced already has them.
+struct CarryOver {
+    keys: Vec<String>,
+    previous: Option<Previous>,
+    reused: Vec<Option<Vec<Artifact>>>,
+    /// The targets to build: those not carried over.
+    to_build: Vec<usize>,
+}
+
+/// Links every unchanged, intact target of the previous release into staging.
+fn carry_over(
+    plan: &Plan,
+    toolchain: &Toolchain,
+    settings: &serde_json::Value,
+    extras: &[artifacts::archive::Entry],
+    output: &Output,
+) -> anyhow::Result<CarryOver> {
+    let inputs = Inputs {
+        source_digest: plan.source.digest()?,
+        extras_digest: artifacts::checksums::sha256_hex(
+            &extras.iter().flat_map(|e| [e.name.as_bytes(), b"\0", &e.bytes, b"\0"].concat()).collect::<Vec<u8>>(),
+        ),
+        go_version: toolchain.go_version.clone(),
+        settings: settings.clone(),
+    };
+    let keys: Vec<String> = plan.builds.iter().map(|b| plan.target_key(b, &inputs)).collect();
+    let previous = Previous::read(output.path());
+    let reused: Vec<Option<Vec<Artifact>>> = plan
+        .builds
+        .iter()
+        .zip(&keys)
+        .map(|(b, key)| previous.as_ref()?.take_target(&b.target.to_string(), key, &b.files(), output.staging()))
+        .collect();
+    let to_build: Vec<usize> = (0..plan.builds.len()).filter(|&i| reused[i].is_none()).collect();
+    if to_build.len() < plan.builds.len() {
+        let names: Vec<String> =
+            plan.builds.iter().zip(&reused).filter(|(_, r)| r.is_some()).map(|(b, _)| b.target.to_string()).collect();
+        ui::say(format!("up to date, reused from {}: {}", output.path().display(), names.join(" ")));
+    }
+    Ok(CarryOver { keys, previous, reused, to_build })
 }
 
 /// One line per target: its binaries' size, its archive, a digest prefix and the build time.
