@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
+/// The owner marker in a staging directory (see `output.rs`).
+const MARKER_FILE: &str = ".cargo-xtask-dist";
+
 /// Whether this machine cannot run a test: under CI that is a failure.
 fn unsupported(why: &str) {
     if std::env::var_os("CI").is_some() {
@@ -308,6 +311,8 @@ fn a_run_killed_outright_is_recovered_by_the_next_run() {
     run_ok(Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]));
     child.wait().unwrap();
     assert!(p.path().join(left[0].as_str()).join("release").is_dir(), "the killed run left its staging");
+    let marker = fs::read_to_string(p.path().join(left[0].as_str()).join(MARKER_FILE)).unwrap();
+    assert!(marker.contains(&format!("\npid {pid}\n")), "{marker}");
     let lock = fs::read_to_string(p.path().join(".dist.lock")).unwrap();
     assert!(lock.starts_with(&format!("pid {pid},")), "{lock}");
 
@@ -343,17 +348,13 @@ fn a_staging_directory_that_orphaned_builds_still_write_into_is_kept_until_they_
 
     let out = run_ok(&mut p.dist(&["--engine", "host", "--host"]));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    // Unless the orphans happened to finish meanwhile.
-    if work.exists() {
-        assert!(
-            stderr.contains(&format!(
-                "leaving {} alone for now: the run that made it is gone (pid {pid}",
-                work.display()
-            )),
-            "{stderr}"
-        );
-        assert!(stderr.contains("still writes into it; a later run removes it"), "{stderr}");
-    }
+    // A cold build takes far longer than it took to start this run.
+    assert!(
+        stderr.contains(&format!("leaving {} alone for now: the run that made it is gone (pid {pid}", work.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("still writes into it; a later run removes it"), "{stderr}");
+    assert!(work.join(MARKER_FILE).is_file(), "kept with its marker");
     assert!(snapshot(&p.out()) == before);
 
     // The orphans are still in the killed run's process group.
