@@ -15,7 +15,7 @@ use crate::output::{check_replaceable, Output};
 use crate::plan::{Inputs, Package, Plan, Toolchain};
 use crate::project;
 use crate::settings::{Resolved, Settings};
-use crate::source::{Outputs, Source};
+use crate::source::Source;
 use crate::stamp::Stamp;
 use crate::target::{valid_targets, Target};
 use crate::ui;
@@ -26,12 +26,11 @@ impl Dist {
         if let Some(DistAction::Merge(merge)) = self.action {
             return crate::merge::run(merge);
         }
-        let settings = load_settings(self.settings.as_deref())?;
+        let settings = Settings::load_for_build(self.settings.as_deref())?;
         let selected: Vec<Target> = if self.host { vec![Target::host()?] } else { parse_targets(sh, &self.targets)? };
         let stamp = Stamp::read(sh, &settings.app_dir)?;
         let out: PathBuf = self.out.clone().unwrap_or_else(|| project::root().join("dist"));
-        let goflags = settings.build.env.get("GOFLAGS").cloned().unwrap_or_default();
-        let source = Source::find(&settings.app_dir, &settings.build.flags, &goflags, &Outputs::of_this_xtask(&out))?;
+        let source = Source::of(&settings, &out)?;
 
         if self.dry_run {
             let (engine, why) = engine::choose(sh, self.engine, &settings.go_version)?;
@@ -63,8 +62,8 @@ impl Dist {
         announce(&plan, &toolchain);
         let extras = artifacts::read_extras(&plan)?;
         let settings_json = serde_json::to_value(&settings.raw)?;
-        let CarryOver { keys, previous, reused, to_build } =
-            carry_over(&plan, &toolchain, &settings_json, &extras, &output)?;
+        let CarryOver { keys, previous, reused, to_build, source_digest } =
+            carry_over(&plan, &toolchain, engine, &extras, &output)?;
         if let (Session::Host(_), Some(previous)) = (&session, &previous) {
             for &i in &to_build {
                 for rel in &plan.builds[i].outputs {
@@ -83,6 +82,13 @@ impl Dist {
         })?;
         drop(session);
 
+        // A source edited during the build: its binaries are kept but not keyed, so the next run rebuilds them.
+        if !to_build.is_empty() && plan.source.digest()? != source_digest {
+            ui::warn("the source changed while building: the next run rebuilds every target built now");
+            for a in packed.values_mut().flatten() {
+                a.inputs = None;
+            }
+        }
         let artifacts = reused
             .into_iter()
             .enumerate()
@@ -147,23 +153,31 @@ struct CarryOver {
     reused: Vec<Option<Vec<Artifact>>>,
     /// The targets to build: those not carried over.
     to_build: Vec<usize>,
+    /// What the keys were computed from, checked again after the build.
+    source_digest: String,
 }
 
 /// Links every unchanged, intact target of the previous release into staging.
 fn carry_over(
     plan: &Plan,
     toolchain: &Toolchain,
-    settings: &serde_json::Value,
+    engine: Engine,
     extras: &[artifacts::archive::Entry],
     output: &Output,
 ) -> anyhow::Result<CarryOver> {
+    // Each part length-prefixed: no two lists of files give the same bytes.
+    let mut extras_bytes = Vec::new();
+    for e in extras {
+        for part in [e.name.as_bytes(), &e.bytes] {
+            extras_bytes.extend((part.len() as u64).to_le_bytes());
+            extras_bytes.extend(part);
+        }
+    }
     let inputs = Inputs {
         source_digest: plan.source.digest()?,
-        extras_digest: artifacts::checksums::sha256_hex(
-            &extras.iter().flat_map(|e| [e.name.as_bytes(), b"\0", &e.bytes, b"\0"].concat()).collect::<Vec<u8>>(),
-        ),
+        extras_digest: artifacts::checksums::sha256_hex(&extras_bytes),
         go_version: toolchain.go_version.clone(),
-        settings: settings.clone(),
+        engine: engine.to_string(),
     };
     let keys: Vec<String> = plan.builds.iter().map(|b| plan.target_key(b, &inputs)).collect();
     let previous = Previous::read(output.path());
@@ -179,7 +193,7 @@ fn carry_over(
             plan.builds.iter().zip(&reused).filter(|(_, r)| r.is_some()).map(|(b, _)| b.target.to_string()).collect();
         ui::say(format!("up to date, reused from {}: {}", output.path().display(), names.join(" ")));
     }
-    Ok(CarryOver { keys, previous, reused, to_build })
+    Ok(CarryOver { keys, previous, reused, to_build, source_digest: inputs.source_digest })
 }
 
 /// One line per target: its binaries' size, its archive, a digest prefix and the build time.
@@ -213,20 +227,6 @@ fn summary(manifest: &artifacts::manifest::Manifest, built: &engine::Built, reus
         })
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// The settings file, checked to name a Go module.
-pub fn load_settings(file: Option<&Path>) -> anyhow::Result<Resolved> {
-    let file = file.map(Path::to_path_buf).unwrap_or_else(|| project::root().join("dist.toml"));
-    let settings = Settings::load(&std::path::absolute(&file)?)?;
-    if !settings.app_dir.join("go.mod").is_file() {
-        bail!(
-            "no go.mod in {} (app.dir in {}): point app.dir at your Go module",
-            settings.app_dir.display(),
-            settings.file.display()
-        );
-    }
-    Ok(settings)
 }
 
 fn make_plan(

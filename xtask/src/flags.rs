@@ -45,9 +45,10 @@ pub struct Dist {
 
     /// Where to build: dagger (the pinned golang image), host (the host's Go), or auto.
     ///
-    /// auto picks dagger when a Dagger session or engine is configured in the
-    /// environment, a `dagger` CLI is on PATH, or `docker info`/`podman info`
-    /// answers; else host.
+    /// auto picks dagger when DAGGER_SESSION_PORT, _EXPERIMENTAL_DAGGER_RUNNER_HOST
+    /// or _EXPERIMENTAL_DAGGER_CLI_BIN is set, or `docker info`/`podman info`
+    /// answers; else host. Dagger then uses a `dagger` CLI of the SDK's version
+    /// from PATH, if there is one, instead of downloading it.
     #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
     pub engine: EngineChoice,
 
@@ -90,6 +91,9 @@ pub enum DistAction {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cargo xtask dist merge shard-1 shard-2 shard-3             # into dist/\n  cargo xtask dist merge shard-1 shard-2 shard-3 --out dist"
+)]
 pub struct Merge {
     /// Shard output directories, one per shard.
     #[arg(required = true, value_name = "DIR")]
@@ -133,6 +137,9 @@ fn parse_shard(s: &str) -> Result<Shard, String> {
 
 /// Write dist.toml for this repository: from its .goreleaser.yml if there is one, else from go.mod.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cargo xtask init                          # dist.toml for this workspace\n  cargo xtask init --dir ../my-go-repo      # for another repository\n  cargo xtask init --force                  # replace an existing dist.toml"
+)]
 pub struct Init {
     /// Replace an existing dist.toml.
     #[arg(long)]
@@ -145,6 +152,9 @@ pub struct Init {
 
 /// Run `gofmt -l`, `go vet` and `go test` for the app, with the same engine and pinned Go as dist.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cargo xtask test                          # on the engine dist would use\n  cargo xtask test --engine host            # with the pinned Go on this machine\n  cargo xtask test --settings other/dist.toml"
+)]
 pub struct Test {
     /// Where to run: dagger (the pinned golang image), host, or auto (as for dist).
     #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
@@ -157,6 +167,9 @@ pub struct Test {
 
 /// Everything CI needs: cargo fmt, clippy, the app's tests, and dist; stops at the first failure.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cargo xtask ci                            # fmt, clippy, test, dist\n  cargo xtask ci --engine host              # without Docker or Dagger"
+)]
 pub struct Ci {
     /// Engine for `test` and `dist`.
     #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
@@ -165,6 +178,9 @@ pub struct Ci {
 
 /// Print the path of the pinned Go (fetching it if needed): the go the host engine uses.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cargo xtask toolchain                     # path of the pinned go\n  \"$(cargo xtask toolchain)\" version\n  cargo xtask toolchain --settings other/dist.toml"
+)]
 pub struct Toolchain {
     /// Settings file [default: dist.toml in the workspace].
     #[arg(long, value_name = "FILE")]
@@ -198,6 +214,27 @@ mod tests {
         assert!(readme.contains("cargo xtask dist merge"));
         for engine in ["auto", "dagger", "host"] {
             assert!(readme.contains(&format!("**{engine}**")) || readme.contains(&format!("--engine {engine}")));
+        }
+    }
+
+    #[test]
+    fn every_command_shows_examples() {
+        let mut cli = Xtask::command();
+        cli.build();
+        let mut commands: Vec<(String, clap::Command)> = cli
+            .get_subcommands()
+            .filter(|c| c.get_name() != "help")
+            .map(|c| (format!("cargo xtask {}", c.get_name()), c.clone()))
+            .collect();
+        let dist = cli.find_subcommand("dist").expect("dist");
+        let merge = dist.find_subcommand("merge").expect("dist merge");
+        commands.push(("cargo xtask dist merge".into(), merge.clone()));
+        commands.push(("cargo xtask".into(), cli.clone()));
+        for (name, mut command) in commands {
+            let help = command.render_long_help().to_string();
+            let examples = help.split_once("Examples:").map(|(_, rest)| rest);
+            let examples = examples.unwrap_or_else(|| panic!("`{name} --help` shows no examples:\n{help}"));
+            assert!(examples.contains(&name), "`{name} --help`: no example runs {name}:\n{help}");
         }
     }
 

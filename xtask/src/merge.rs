@@ -85,6 +85,15 @@ pub fn run(merge: Merge) -> anyhow::Result<()> {
             if let Some(other) = owner.insert(a.target.clone(), dir.clone()).filter(|o| o != dir) {
                 bail!("target {} is in both {} and {}: the shards overlap", a.target, other.display(), dir.display());
             }
+            // The manifest comes from another machine: its paths must stay inside the release.
+            let inside = !a.path.is_empty()
+                && !a.path.contains('\\')
+                && std::path::Path::new(&a.path).components().all(|c| matches!(c, std::path::Component::Normal(_)))
+                && a.path != crate::artifacts::manifest::FILE_NAME
+                && a.path != m.checksums;
+            if !inside {
+                bail!("{} lists the artifact path {:?}, which is not a file inside a release", dir.display(), a.path);
+            }
             let from = dir.join(&a.path);
             let bytes = fs::read(&from).with_context(|| format!("cannot read {}", from.display()))?;
             if checksums::sha256_hex(&bytes) != a.sha256 {
@@ -92,6 +101,11 @@ pub fn run(merge: Merge) -> anyhow::Result<()> {
                     "{} does not match the SHA-256 in its shard's manifest: it was changed or damaged",
                     from.display()
                 );
+            }
+            if a.kind == crate::artifacts::manifest::Kind::Binary {
+                let target: crate::target::Target =
+                    a.target.parse().with_context(|| format!("in {}", dir.display()))?;
+                crate::artifacts::verify::check(&target, &bytes).with_context(|| format!("in {}", dir.display()))?;
             }
             let to = output.staging().join(&a.path);
             fs::create_dir_all(to.parent().expect("a file path has a parent"))?;

@@ -233,25 +233,27 @@ impl Plan {
         self.builds.iter().map(|b| b.target.clone()).collect()
     }
 
-    /// A key of everything one target's files are made from: the uploaded
-    /// source, the Go that builds it, its whole argv and environment, the
-    /// stamp, how it is packed and the settings. Equal keys, equal bytes.
+    /// A key of everything one target's files are made from: what the build
+    /// can read, the engine and Go that build it, its whole argv and
+    /// environment, the stamp and how it is packed, and this xtask (its packing
+    /// code). Equal keys, equal bytes. The settings as such are not in it: what
+    /// of them matters is already in the argv, environment and package.
     pub fn target_key(&self, build: &TargetBuild, inputs: &Inputs) -> String {
         let argv: Vec<Vec<String>> =
             build.outputs.iter().enumerate().map(|(i, output)| self.go_build_argv(i, output)).collect();
         let key = serde_json::json!({
-            "key": 1,
+            "xtask": KEY_FORMAT,
             "source": inputs.source_digest,
             "extra_files": inputs.extras_digest,
+            "engine": inputs.engine,
             "go": inputs.go_version,
-            "image": self.image,
+            "image": (inputs.engine == "dagger").then_some(&self.image),
             "env": self.env_for(&build.target),
             "download": self.download,
             "argv": argv,
             "stamp": self.stamp,
             "package": build.package,
             "wrap": self.wrap,
-            "settings": inputs.settings,
         });
         crate::artifacts::checksums::sha256_hex(key.to_string().as_bytes())
     }
@@ -270,13 +272,18 @@ impl Plan {
     }
 }
 
+/// This xtask and its packing format, in every key: a release made by another
+/// version (another deflate, say) is rebuilt, not carried over.
+pub const KEY_FORMAT: &str = concat!("cargo-xtask-dist ", env!("CARGO_PKG_VERSION"), ", keys 2, zlib-rs deflate");
+
 /// What a target key is made of besides the plan.
 #[derive(Debug, Clone)]
 pub struct Inputs {
     pub source_digest: String,
     pub extras_digest: String,
     pub go_version: String,
-    pub settings: serde_json::Value,
+    /// `dagger` or `host`.
+    pub engine: String,
 }
 
 /// Only what the settings say, plus what makes Go ignore its surroundings:

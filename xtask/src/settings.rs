@@ -274,6 +274,20 @@ impl Settings {
         toml::from_str::<Settings>(text).with_context(|| format!("invalid settings in {}", file.display()))
     }
 
+    /// The settings file (dist.toml in the workspace unless named), checked to name a Go module.
+    pub fn load_for_build(file: Option<&Path>) -> anyhow::Result<Resolved> {
+        let file = file.map(Path::to_path_buf).unwrap_or_else(|| crate::project::root().join("dist.toml"));
+        let settings = Settings::load(&std::path::absolute(&file)?)?;
+        if !settings.app_dir.join("go.mod").is_file() {
+            bail!(
+                "no go.mod in {} (app.dir in {}): point app.dir at your Go module",
+                settings.app_dir.display(),
+                settings.file.display()
+            );
+        }
+        Ok(settings)
+    }
+
     /// Derives and checks everything that does not need a toolchain.
     pub fn resolve(self, file: &Path) -> anyhow::Result<Resolved> {
         check_no_nul(&serde_json::to_value(&self)?, "")?;
@@ -405,8 +419,31 @@ fn read_bounded(file: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The template fields names can use: GoReleaser's (see `plan::template_data`).
+pub const TEMPLATE_FIELDS: [&str; 16] = [
+    "Amd64",
+    "Arch",
+    "Arm",
+    "Binary",
+    "Commit",
+    "CommitDate",
+    "CommitTimestamp",
+    "Date",
+    "Env",
+    "FullCommit",
+    "Mips",
+    "Os",
+    "ProjectName",
+    "ShortCommit",
+    "Tag",
+    "Version",
+];
+
 fn parse_template(key: &str, text: &str) -> anyhow::Result<Template> {
     let template = Template::parse(text).with_context(|| format!("`{key}` is not a valid template"))?;
+    if let Some(unknown) = template.fields().into_iter().find(|f| !TEMPLATE_FIELDS.contains(&f.as_str())) {
+        bail!("`{key}` uses .{unknown}, which is not a field; the fields are .{}", TEMPLATE_FIELDS.join(", ."));
+    }
     Ok(template)
 }
 
@@ -592,6 +629,11 @@ mod tests {
         assert!(err.contains("unknown variant `rar`"), "{err}");
         let err = format!("{:#}", parse("[archive]\nname = \"{{ .Os\"").unwrap_err());
         assert!(err.contains("`archive.name` is not a valid template"), "{err}");
+        let err = format!("{:#}", parse("[checksum]\nname = \"{{ .Projectname }}.txt\"").unwrap_err());
+        assert!(
+            err.contains("`checksum.name` uses .Projectname, which is not a field; the fields are .Amd64, .Arch"),
+            "{err}"
+        );
     }
 
     #[test]

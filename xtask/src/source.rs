@@ -56,6 +56,12 @@ impl Outputs {
 }
 
 impl Source {
+    /// The source of the settings' module, for a run writing to `out`.
+    pub fn of(settings: &crate::settings::Resolved, out: &Path) -> anyhow::Result<Source> {
+        let goflags = settings.build.env.get("GOFLAGS").cloned().unwrap_or_default();
+        Source::find(&settings.app_dir, &settings.build.flags, &goflags, &Outputs::of_this_xtask(out))
+    }
+
     /// Looks at the module in `module_dir` with the build's `go build` flags and environment.
     pub fn find(module_dir: &Path, flags: &[String], goflags: &str, outputs: &Outputs) -> anyhow::Result<Source> {
         // The real directory, as Go sees it (it runs with no PWD, so its working
@@ -108,11 +114,22 @@ impl Source {
         Ok(Source { root, module, exclude, workspace, vendored, own })
     }
 
-    /// A digest of every uploaded file (path and content): equal digests, equal build inputs.
+    /// A digest of what a build can read: every uploaded file (path and content,
+    /// a symlink as its target, a directory git lists whole — a submodule — by
+    /// its files), and also what git ignores, by path, size and mtime (the host
+    /// engine's `go build` can read those too, e.g. through `//go:embed`).
     pub fn digest(&self) -> anyhow::Result<String> {
         use sha2::{Digest, Sha256};
         let mut hash = Sha256::new();
-        for rel in self.files()? {
+        let mut part = |bytes: &[u8]| {
+            hash.update((bytes.len() as u64).to_le_bytes());
+            hash.update(bytes);
+        };
+        let mut uploaded = self.files()?;
+        let mut i = 0;
+        while i < uploaded.len() {
+            let rel = uploaded[i].clone();
+            i += 1;
             let path = self.root.join(&rel);
             let meta = match std::fs::symlink_metadata(&path) {
                 Ok(m) => m,
@@ -123,15 +140,60 @@ impl Source {
                 std::fs::read_link(&path)?.to_string_lossy().into_owned().into_bytes()
             } else if meta.is_file() {
                 std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?
+            } else if meta.is_dir() {
+                // A submodule (or nested repository): git lists it as one entry.
+                uploaded.extend(walk_files(&path, &self.root)?.into_iter().filter(|f| !self.is_own(f)));
+                continue;
             } else {
                 continue;
             };
-            hash.update((rel.len() as u64).to_le_bytes());
-            hash.update(rel.as_bytes());
-            hash.update((content.len() as u64).to_le_bytes());
-            hash.update(&content);
+            part(rel.as_bytes());
+            part(&content);
+        }
+        part(b"ignored");
+        for rel in self.ignored_files()? {
+            let Ok(meta) = std::fs::symlink_metadata(self.root.join(&rel)) else { continue };
+            let mtime = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+            part(rel.as_bytes());
+            part(format!("{} {:?}", meta.len(), mtime).as_bytes());
         }
         Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// Files git ignores below `root` (not ours, not `.git`), relative to it, sorted.
+    fn ignored_files(&self) -> anyhow::Result<Vec<String>> {
+        let mut files = Vec::new();
+        for entry in git_ignored(&self.root)? {
+            let rel = entry.trim_end_matches('/');
+            if self.is_own(rel) {
+                continue;
+            }
+            let path = self.root.join(rel);
+            match std::fs::symlink_metadata(&path) {
+                Ok(m) if m.is_dir() => {
+                    files.extend(walk_files(&path, &self.root)?.into_iter().filter(|f| !self.is_own(f)))
+                }
+                Ok(_) => files.push(rel.to_owned()),
+                Err(_) => {}
+            }
+        }
+        files.sort();
+        Ok(files)
+    }
+
+    /// `.git`, or one of our own outputs.
+    fn is_own(&self, f: &str) -> bool {
+        f == ".git"
+            || f.starts_with(".git/")
+            || f.contains("/.git/")
+            || f.ends_with("/.git")
+            || self.own.iter().any(|o| {
+                if o.ends_with('.') {
+                    f.starts_with(o.as_str())
+                } else {
+                    f == o || f.starts_with(&format!("{o}/"))
+                }
+            })
     }
 
     /// The uploaded files, relative to `root`, sorted: what git does not ignore (or
@@ -147,19 +209,7 @@ impl Source {
             }
             _ => walk_files(&self.root, &self.root)?,
         };
-        let own = |f: &str| {
-            f == ".git"
-                || f.starts_with(".git/")
-                || f.contains("/.git/")
-                || self.own.iter().any(|o| {
-                    if o.ends_with('.') {
-                        f.starts_with(o.as_str())
-                    } else {
-                        f == o || f.starts_with(&format!("{o}/"))
-                    }
-                })
-        };
-        files.retain(|f| !own(f));
+        files.retain(|f| !self.is_own(f));
         // Git lists what its index holds, even below a directory since replaced
         // by a symlink (`sub/` → `sub -> /etc`): reading `sub/x` would follow the
         // link out of the root. The upload keeps `sub` as a link and has no
@@ -286,6 +336,9 @@ fn walk_files(dir: &Path, root: &Path) -> anyhow::Result<Vec<String>> {
     for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
         let entry = entry?;
         let path = entry.path();
+        if entry.file_name() == ".git" {
+            continue;
+        }
         if entry.file_type()?.is_dir() {
             out.extend(walk_files(&path, root)?);
         } else if let Some(rel) = relative(&path, root) {

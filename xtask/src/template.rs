@@ -6,9 +6,6 @@
 //! follows Go's `text/template/parse` rules (trim markers, comments, spaces) so whitespace comes
 //! out exactly as Go's does; what it cannot match (variables, `range`, floats) it refuses.
 
-// Callers (settings, the archive and checksum names) arrive separately.
-#![allow(dead_code)]
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -45,6 +42,7 @@ impl Template {
         Ok(out)
     }
 
+    #[cfg(test)]
     pub fn source(&self) -> &str {
         &self.source
     }

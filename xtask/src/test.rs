@@ -5,20 +5,17 @@
 use anyhow::bail;
 use xshell::Shell;
 
-use crate::dist::load_settings;
 use crate::engine::{self, Session, Steps};
 use crate::flags::Test;
 use crate::plan::build_env;
 use crate::project;
-use crate::source::{Outputs, Source};
+use crate::source::Source;
 use crate::ui;
 
 impl Test {
     pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
-        let settings = load_settings(self.settings.as_deref())?;
-        let goflags = settings.build.env.get("GOFLAGS").cloned().unwrap_or_default();
-        let out = project::root().join("dist");
-        let source = Source::find(&settings.app_dir, &settings.build.flags, &goflags, &Outputs::of_this_xtask(&out))?;
+        let settings = crate::settings::Settings::load_for_build(self.settings.as_deref())?;
+        let source = Source::of(&settings, &project::root().join("dist"))?;
         let (engine, why) = engine::choose(sh, self.engine, &settings.go_version)?;
         ui::say(format!("engine: {engine} ({why})"));
         let mut steps = Vec::new();

@@ -34,7 +34,7 @@ const MAX_ZIP: u64 = 1 << 30;
 /// `cargo xtask toolchain`: the path of the go the host engine would use.
 impl crate::flags::Toolchain {
     pub fn run(self) -> anyhow::Result<()> {
-        let settings = crate::dist::load_settings(self.settings.as_deref())?;
+        let settings = crate::settings::Settings::load_for_build(self.settings.as_deref())?;
         println!("{}", ensure(&settings.go_version)?.display());
         Ok(())
     }

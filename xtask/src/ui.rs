@@ -37,8 +37,14 @@ pub fn verbose() -> bool {
     LEVEL.load(Ordering::Relaxed) >= 2
 }
 
-/// Always shown.
+/// Always shown (above the board, if one is drawn).
 pub fn warn(line: impl AsRef<str>) {
+    let mut board = BOARD.lock().unwrap();
+    if let Some(b) = board.as_mut().filter(|b| b.drawn > 0) {
+        // Erase the board; the next redraw puts it back below the warning.
+        eprint!("\x1b[{}A\x1b[J", b.drawn);
+        b.drawn = 0;
+    }
     eprintln!("warning: {}", line.as_ref());
 }
 
@@ -61,7 +67,8 @@ static BOARD: std::sync::Mutex<Option<Board>> = std::sync::Mutex::new(None);
 
 fn live() -> bool {
     use std::io::IsTerminal;
-    LEVEL.load(Ordering::Relaxed) >= 1
+    // `--verbose` interleaves the engine's own lines: plain lines then.
+    LEVEL.load(Ordering::Relaxed) == 1
         && std::io::stderr().is_terminal()
         && std::env::var_os("NO_COLOR").is_none()
         && std::env::var_os("CI").is_none()

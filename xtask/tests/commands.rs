@@ -212,3 +212,20 @@ fn a_terminal_gets_a_live_board_and_no_color_gets_plain_lines() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains('\x1b') && text.contains("  built linux/amd64 in "), "{text:?}");
 }
+
+/// A shard's manifest is input from another machine: a path out of the release is refused.
+#[test]
+fn merge_refuses_paths_out_of_the_release() {
+    let p = Project::template();
+    let shard = p.path().join("shard-1");
+    run_ok(&mut p.dist_to(&shard, &["--engine", "host", "--target", "linux/amd64", "--shard", "1/1"]));
+    let text = fs::read_to_string(shard.join("manifest.json")).unwrap();
+    fs::write(
+        shard.join("manifest.json"),
+        text.replace("\"path\": \"linux/amd64/hello\"", "\"path\": \"../../escaped\""),
+    )
+    .unwrap();
+    let err = run_err(&mut p.xtask_merge(&[&shard]));
+    assert!(err.contains("lists the artifact path \"../../escaped\", which is not a file inside a release"), "{err}");
+    assert!(!p.path().join("escaped").exists() && !p.path().parent().unwrap().join("escaped").exists());
+}

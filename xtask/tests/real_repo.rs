@@ -208,3 +208,48 @@ fn a_module_that_replaces_a_sibling_directory_builds() {
     let out = run_ok(&mut Command::new(repo.out().join("linux/amd64/svc")));
     assert_eq!(String::from_utf8(out.stderr).unwrap(), "from lib\n");
 }
+
+/// What the build reads but git does not list — an ignored file pulled in with
+/// `//go:embed`, a nested repository replaced into go.mod — still decides
+/// whether a target is carried over: changing either rebuilds.
+#[test]
+fn ignored_embedded_files_and_nested_repositories_are_inputs() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "/junk/\n*.log\n/bin/\ncmd/tool/banner.txt\n");
+    repo.write("cmd/tool/banner.txt", "one\n");
+    repo.write("cmd/tool/banner.go", "package main\n\nimport _ \"embed\"\n\n//go:embed banner.txt\nvar banner string\n\nfunc init() { println(banner) }\n");
+    repo.write("lib/go.mod", "module example.com/lib\n\ngo 1.22\n");
+    repo.write("lib/lib.go", "package lib\n\nconst Name = \"v1\"\n");
+    run_ok(Command::new("git").args(["init", "-q"]).current_dir(repo.path().join("lib")));
+    repo.write("cmd/tool/lib.go", "package main\n\nimport \"example.com/lib\"\n\nfunc init() { println(lib.Name) }\n");
+    // Not vendored: with vendor/, Go would read the vendored copy, not lib/.
+    fs::remove_dir_all(repo.path().join("vendor")).unwrap();
+    for name in ["tool", "toolctl"] {
+        repo.write(&format!("cmd/{name}/main.go"), "package main\n\nfunc main() {}\n");
+    }
+    repo.write(
+        "go.mod",
+        "module example.com/tool\n\ngo 1.22\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ./lib\n",
+    );
+    repo.copy_template(&REPO_SETTINGS.replace("arm = [\"6\"]", "list = [\"linux/amd64\"]"));
+    let run = || {
+        let out = run_ok(&mut repo.xtask(&["dist", "--engine", "host"]));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let tool = run_ok(&mut Command::new(repo.out().join("linux/amd64/tool")));
+        (stderr, String::from_utf8(tool.stderr).unwrap())
+    };
+    let (_, said) = run();
+    assert_eq!(said, "one\n\nv1\n");
+    let (stderr, _) = run();
+    assert!(stderr.contains("up to date, reused from"), "nothing changed: {stderr}");
+
+    repo.write("cmd/tool/banner.txt", "two\n");
+    let (stderr, said) = run();
+    assert!(!stderr.contains("up to date"), "an ignored embedded file changed: {stderr}");
+    assert_eq!(said, "two\n\nv1\n");
+
+    repo.write("lib/lib.go", "package lib\n\nconst Name = \"v2\"\n");
+    let (stderr, said) = run();
+    assert!(!stderr.contains("up to date"), "a file of the nested repository changed: {stderr}");
+    assert_eq!(said, "two\n\nv2\n");
+}

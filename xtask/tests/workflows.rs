@@ -1,8 +1,9 @@
 //! The CI files shipped with the template: every GitHub workflow and the GitLab
 //! example parse as YAML and have the keys their services require, the CI
 //! workflow runs `cargo xtask ci`, the release matrix agrees with its
-//! `--shard I/N` and merges the shards, and actionlint (when installed, and
-//! always under `CI`) finds nothing to report.
+//! `--shard I/N`, merges the shards and publishes what the merged manifest
+//! lists, and actionlint (when installed, and always under `CI`) finds nothing
+//! to report.
 
 mod common;
 
@@ -341,13 +342,57 @@ fn release_builds_every_shard_and_merges_them() {
         uses(merge_job).iter().any(|a| a.starts_with("actions/download-artifact@")),
         "release.yml: job {merge_id} does not download the shards"
     );
-    let publishes = scripts(merge_job).iter().any(|s| s.contains("gh release"))
-        || uses(merge_job).iter().any(|a| a.starts_with("softprops/action-gh-release@"));
-    assert!(publishes, "release.yml: job {merge_id} does not publish a GitHub release");
-    let mut published = scripts(merge_job).concat();
-    published.extend(steps(merge_job).iter().filter_map(|step| text_at(step, &["with", "files"])));
-    for file in ["SHA256SUMS", "manifest.json", ".tar.gz", ".zip"] {
-        assert!(published.contains(file), "release.yml: job {merge_id} does not publish {file}");
+    // What is published comes from the merged manifest, not from names written
+    // here: `checksum.name` and `archive.format = "binary"` change them.
+    let publish = steps(merge_job)
+        .iter()
+        .find(|step| text_at(step, &["run"]).is_some_and(|s| s.contains("gh release")))
+        .unwrap_or_else(|| panic!("release.yml: job {merge_id} publishes with no `gh release` script"));
+    let script = text_at(publish, &["run"]).unwrap();
+    let dir = text_at(publish, &["working-directory"]);
+    let manifest = if dir.as_deref().is_some_and(|d| d.trim_end_matches('/') == "dist") {
+        "manifest.json"
+    } else {
+        "dist/manifest.json"
+    };
+    // The shell variable set to `jq … 'EXPRESSION' manifest`, if a line does that.
+    let read_from_manifest = |expression: &str| {
+        let quoted = format!("'{expression}'");
+        script.lines().find_map(|line| {
+            let (before, after) = line.split_once(&quoted)?;
+            let file = after.split_whitespace().next()?.trim_end_matches([')', '"']);
+            let (variable, call) = before.trim().split_once("=$(")?;
+            (file == manifest && call.starts_with("jq ")).then(|| variable.to_string())
+        })
+    };
+    let artifacts = read_from_manifest(r#".artifacts[] | select(.kind != "binary") | .path"#);
+    let artifacts = artifacts.unwrap_or_else(|| {
+        panic!(
+            "release.yml: job {merge_id} does not take the archives and bare binaries from {manifest} with \
+             jq '.artifacts[] | select(.kind != \"binary\") | .path':\n{script}"
+        )
+    });
+    let checksums = read_from_manifest(".checksums").unwrap_or_else(|| {
+        panic!(
+            "release.yml: job {merge_id} does not take the checksum file's name from {manifest} with \
+             jq '.checksums':\n{script}"
+        )
+    });
+    for variable in [&artifacts, &checksums] {
+        assert!(
+            script.contains(&format!("\"${variable}\"")),
+            "release.yml: job {merge_id} reads ${variable} from {manifest} but never uses it:\n{script}"
+        );
+    }
+    assert!(
+        script.lines().any(|line| !line.contains("jq ") && line.contains(manifest)),
+        "release.yml: job {merge_id} does not publish {manifest} itself:\n{script}"
+    );
+    for fixed in ["SHA256SUMS", ".tar.gz", ".zip"] {
+        assert!(
+            !script.contains(fixed),
+            "release.yml: job {merge_id} publishes a fixed name ({fixed}), not what {manifest} lists:\n{script}"
+        );
     }
 
     // The version stamp is `git describe --tags`: every checkout needs the tags.

@@ -29,6 +29,8 @@ pub fn mode(executable: bool) -> u32 {
 
 pub fn write_tar_gz(path: &Path, folder: Option<&str>, mut entries: Vec<Entry>, mtime: i64) -> anyhow::Result<()> {
     entries.sort_by(|a, b| a.name.cmp(&b.name));
+    // Errors past `create` (a full disk, say) name the file too.
+    let cannot_write = || format!("cannot write {}", path.display());
     let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     // No file name and mtime 0 in the gzip header.
     let gz = flate2::GzBuilder::new().mtime(0).write(file, flate2::Compression::default());
@@ -38,15 +40,17 @@ pub fn write_tar_gz(path: &Path, folder: Option<&str>, mut entries: Vec<Entry>, 
         let mut dir = tar::Header::new_ustar();
         dir.set_entry_type(tar::EntryType::Directory);
         set_common(&mut dir, 0o755, mtime, 0);
-        tar.append_data(&mut dir, format!("{folder}/"), std::io::empty())?;
+        tar.append_data(&mut dir, format!("{folder}/"), std::io::empty()).with_context(cannot_write)?;
     }
     for e in &entries {
         let mut header = tar::Header::new_ustar();
         header.set_entry_type(tar::EntryType::Regular);
         set_common(&mut header, mode(e.executable), mtime, e.bytes.len() as u64);
-        tar.append_data(&mut header, in_folder(folder, &e.name), e.bytes.as_slice())?;
+        tar.append_data(&mut header, in_folder(folder, &e.name), e.bytes.as_slice()).with_context(cannot_write)?;
     }
-    tar.into_inner()?.finish()?.sync_all()?;
+    let gz = tar.into_inner().with_context(cannot_write)?;
+    let file = gz.finish().with_context(cannot_write)?;
+    file.sync_all().with_context(cannot_write)?;
     Ok(())
 }
 
@@ -69,6 +73,8 @@ fn set_common(h: &mut tar::Header, mode: u32, mtime: i64, size: u64) {
 
 pub fn write_zip(path: &Path, folder: Option<&str>, mut entries: Vec<Entry>, mtime: i64) -> anyhow::Result<()> {
     entries.sort_by(|a, b| a.name.cmp(&b.name));
+    // Errors past `create` (a full disk, say) name the file too.
+    let cannot_write = || format!("cannot write {}", path.display());
     let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut zip = zip::ZipWriter::new(file);
     let (y, mo, d, h, mi, s) = civil(mtime);
@@ -84,12 +90,42 @@ pub fn write_zip(path: &Path, folder: Option<&str>, mut entries: Vec<Entry>, mti
             .unix_permissions(unix_mode)
     };
     if let Some(folder) = folder {
-        zip.add_directory(format!("{folder}/"), options(0o755))?;
+        zip.add_directory(format!("{folder}/"), options(0o755)).with_context(cannot_write)?;
     }
     for e in &entries {
-        zip.start_file(in_folder(folder, &e.name), options(mode(e.executable)))?;
-        zip.write_all(&e.bytes)?;
+        zip.start_file(in_folder(folder, &e.name), options(mode(e.executable))).with_context(cannot_write)?;
+        zip.write_all(&e.bytes).with_context(cannot_write)?;
     }
-    zip.finish()?.sync_all()?;
+    let file = zip.finish().with_context(cannot_write)?;
+    file.sync_all().with_context(cannot_write)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A write that fails midway (here: a full disk) names the archive.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failed_write_names_the_file() {
+        let full = Path::new("/dev/full");
+        if !full.exists() {
+            eprintln!("skipped: no /dev/full");
+            return;
+        }
+        let entries = || {
+            // Larger than any buffer on the way, so the failure comes from a write, not only finish.
+            let bytes: Vec<u8> = (0..1_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+            vec![Entry { name: "hello".into(), bytes, executable: true }]
+        };
+        for (format, result) in [
+            ("tar.gz", write_tar_gz(full, Some("hello_1.0.0_linux_amd64"), entries(), 0)),
+            ("zip", write_zip(full, Some("hello_1.0.0_windows_amd64"), entries(), 0)),
+        ] {
+            let err = format!("{:#}", result.expect_err(format));
+            assert!(err.contains("/dev/full"), "{format}: {err}");
+            assert!(err.contains("cannot write"), "{format}: {err}");
+        }
+    }
 }

@@ -146,6 +146,7 @@ impl Packing<'_> {
             Package::Archive { file, .. } => {
                 let archive_key = checksums::sha256_hex(
                     serde_json::json!({
+                        "xtask": crate::plan::KEY_FORMAT,
                         "binaries": artifacts.iter().map(|a| &a.sha256).collect::<Vec<_>>(),
                         "extras": extras.iter().map(|e| (&e.name, checksums::sha256_hex(&e.bytes))).collect::<Vec<_>>(),
                         "package": build.package,
@@ -231,6 +232,7 @@ fn package(
             let mut out = Vec::new();
             for ((binary, bytes), name) in binaries.iter().zip(names) {
                 let path = dir.join(name);
+                reuse::remove_if_present(&path).with_context(|| format!("cannot replace {}", path.display()))?;
                 fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
                 out.push(artifact(build, Kind::Bare, name.clone(), bytes, Some(binary)));
             }
@@ -247,6 +249,7 @@ fn package(
                 executable: false,
             }));
             let path = dir.join(file);
+            reuse::remove_if_present(&path).with_context(|| format!("cannot replace {}", path.display()))?;
             let folder = plan.wrap.then_some(folder.as_str());
             match format {
                 Format::Zip => archive::write_zip(&path, folder, entries, plan.stamp.epoch)?,

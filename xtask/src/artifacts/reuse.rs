@@ -42,8 +42,12 @@ impl Previous {
         if !keyed || !artifacts.iter().all(|a| self.intact(a)) {
             return None;
         }
-        for a in &artifacts {
+        for (n, a) in artifacts.iter().enumerate() {
             if link(&self.dir.join(&a.path), &staging.join(&a.path)).is_err() {
+                // All or nothing: what was linked goes, so the rebuild writes fresh files.
+                for done in &artifacts[..n] {
+                    let _ = fs::remove_file(staging.join(&done.path));
+                }
                 return None;
             }
         }
@@ -70,6 +74,8 @@ impl Previous {
         }
         let to = staging.join(rel);
         fs::create_dir_all(to.parent().expect("a relative file path has a parent"))?;
+        // Never write through a link into the release being replaced.
+        remove_if_present(&to)?;
         fs::copy(&from, &to).with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
         Ok(())
     }
@@ -80,11 +86,21 @@ impl Previous {
     }
 }
 
-/// A hard link, or a copy where the file system has none.
+/// A hard link, or a copy where the file system has none; whatever was at `to` goes first.
 fn link(from: &Path, to: &Path) -> std::io::Result<()> {
     fs::create_dir_all(to.parent().expect("a file path has a parent"))?;
+    remove_if_present(to)?;
     match fs::hard_link(from, to) {
         Ok(()) => Ok(()),
         Err(_) => fs::copy(from, to).map(|_| ()),
+    }
+}
+
+/// Removes a file (or link) so the next write makes a new one instead of
+/// writing through a hard link into another release.
+pub fn remove_if_present(path: &Path) -> std::io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
     }
 }

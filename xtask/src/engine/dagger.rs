@@ -36,7 +36,7 @@ pub const GOCACHE: &str = "/root/.cache/go-build";
 pub enum Request {
     Toolchain { image: String },
     Build(Box<Job>),
-    Steps(Box<crate::engine::Steps>),
+    Steps(Box<(crate::engine::Steps, Download)>),
 }
 
 #[derive(Debug, Clone)]
@@ -44,10 +44,30 @@ pub struct Job {
     pub plan: Plan,
     /// Absolute host directory to export the binaries into.
     pub export_to: String,
-    /// The caller's download settings (GOPROXY…), for `go mod download` only.
-    pub download_env: Vec<(String, String)>,
-    /// The caller's netrc (credentials for private modules), for `go mod download` only, as a Dagger secret.
+    pub download: Download,
+}
+
+/// The caller's settings for fetching modules, for the download only (and `cargo xtask test`).
+#[derive(Debug, Clone, Default)]
+pub struct Download {
+    /// Allow-listed variables (GOPROXY…) the settings do not set.
+    pub env: Vec<(String, String)>,
+    /// The caller's netrc, when private modules are configured.
     pub netrc: Option<String>,
+}
+
+impl Download {
+    fn from_caller(plan_env: &std::collections::BTreeMap<String, String>) -> Download {
+        let env = DOWNLOAD_ENV_ALLOWED
+            .iter()
+            .filter(|k| !plan_env.contains_key(**k))
+            .filter_map(|k| std::env::var(k).ok().map(|v| ((*k).to_owned(), v)))
+            .collect();
+        let private = ["GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOINSECURE"]
+            .iter()
+            .any(|k| plan_env.get(*k).is_some_and(|v| !v.is_empty()) || std::env::var(k).is_ok_and(|v| !v.is_empty()));
+        Download { env, netrc: private.then(read_netrc).flatten() }
+    }
 }
 
 pub enum Answer {
@@ -124,10 +144,18 @@ pub fn find_cli() -> anyhow::Result<String> {
 /// Whether a TCP connection to `host:port` (or to the HTTPS proxy, if one is set) opens within a few seconds.
 fn reachable(address: &str) -> bool {
     use std::net::{TcpStream, ToSocketAddrs};
-    let proxy = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"].iter().find_map(|v| std::env::var(v).ok());
-    let target = match proxy.as_deref().and_then(|p| p.split("://").last()).map(|p| p.trim_end_matches('/')) {
-        Some(hostport) if !hostport.is_empty() => hostport.to_owned(),
-        _ => address.to_owned(),
+    let host = address.split(':').next().unwrap_or(address);
+    let bypassed = ["NO_PROXY", "no_proxy"].iter().filter_map(|v| std::env::var(v).ok()).any(|list| {
+        list.split(',').map(str::trim).any(|d| d == "*" || (!d.is_empty() && host.ends_with(d.trim_start_matches('.'))))
+    });
+    let proxy = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|p| !p.is_empty()))
+        .filter(|_| !bypassed);
+    // http://user:password@proxy:3128/ → proxy:3128
+    let target = match proxy.as_deref().map(|p| p.split("://").last().unwrap_or(p)) {
+        Some(rest) => rest.rsplit('@').next().unwrap_or(rest).trim_end_matches('/').to_owned(),
+        None => address.to_owned(),
     };
     let Ok(addrs) = target.to_socket_addrs() else { return false };
     addrs.into_iter().any(|a| TcpStream::connect_timeout(&a, Duration::from_secs(3)).is_ok())
@@ -150,7 +178,7 @@ impl Session {
                     let answer = match request {
                         Request::Toolchain { image } => toolchain(&client, &image).await.map(Answer::Toolchain),
                         Request::Build(job) => run(&client, &job).await.map(Answer::Built),
-                        Request::Steps(job) => steps(&client, &job).await.map(Answer::Steps),
+                        Request::Steps(job) => steps(&client, &job.0, &job.1).await.map(Answer::Steps),
                     };
                     let _ = reply.send(answer);
                 }
@@ -200,16 +228,10 @@ impl Session {
     }
 
     pub fn build(&mut self, plan: &Plan, out: &Path) -> anyhow::Result<Built> {
-        let download_env = DOWNLOAD_ENV_ALLOWED
-            .iter()
-            .filter(|k| !plan.env.contains_key(**k))
-            .filter_map(|k| std::env::var(k).ok().map(|v| ((*k).to_owned(), v)))
-            .collect();
         let job = Job {
             plan: plan.clone(),
             export_to: std::path::absolute(out)?.to_string_lossy().into_owned(),
-            download_env,
-            netrc: private_modules(plan).then(read_netrc).flatten(),
+            download: Download::from_caller(&plan.env),
         };
         // The engine runs every branch at once and reports at the end: one clock for all.
         let targets: Vec<String> = plan.builds.iter().map(|b| b.target.to_string()).collect();
@@ -227,14 +249,15 @@ impl Session {
             crate::ui::progress(t, state);
         }
         drop(board);
+        let seconds = started.elapsed().as_secs_f64();
         match answer? {
-            Answer::Built(b) => Ok(b),
+            Answer::Built(b) => Ok(Built { seconds: targets.into_iter().map(|t| (t, seconds)).collect(), ..b }),
             _ => unreachable!("asked for a build"),
         }
     }
 
     pub fn run_steps(&mut self, job: &crate::engine::Steps) -> anyhow::Result<Vec<crate::engine::StepResult>> {
-        match self.ask(Request::Steps(Box::new(job.clone())))? {
+        match self.ask(Request::Steps(Box::new((job.clone(), Download::from_caller(&job.env)))))? {
             Answer::Steps(r) => Ok(r),
             _ => unreachable!("asked for steps"),
         }
@@ -266,20 +289,6 @@ impl Drop for Session {
 
 /// Where Go (and git) look for credentials in the container.
 const NETRC: &str = "/root/.netrc";
-
-/// A value with credentials in it, such as `https://user:token@proxy.internal`.
-pub fn has_credentials(value: &str) -> bool {
-    value.split(',').chain(value.split('|')).any(|part| {
-        part.split_once("://").is_some_and(|(_, rest)| rest.split('/').next().is_some_and(|host| host.contains('@')))
-    })
-}
-
-/// Private modules are configured (GOPRIVATE and friends, in the caller's environment or the settings).
-fn private_modules(plan: &Plan) -> bool {
-    ["GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOINSECURE"]
-        .iter()
-        .any(|k| plan.env.get(*k).is_some_and(|v| !v.is_empty()) || std::env::var(k).is_ok_and(|v| !v.is_empty()))
-}
 
 /// The caller's netrc (`$NETRC`, else `~/.netrc`), as Go reads it.
 fn read_netrc() -> Option<String> {
@@ -343,10 +352,30 @@ fn go_container(
         .with_workdir(&workdir))
 }
 
+/// The caller's download settings and netrc, as Dagger secrets: never a plain
+/// variable, a layer, a log line or a cache key (a token can hide anywhere in
+/// a proxy URL, so every value is a secret).
+fn with_download_settings(client: &Query, ctr: Container, download: &Download) -> Container {
+    let mut ctr = download
+        .env
+        .iter()
+        .fold(ctr, |c, (k, v)| c.with_secret_variable(k, client.set_secret(format!("xtask-download-{k}"), v)));
+    if let Some(netrc) = &download.netrc {
+        ctr = ctr.with_mounted_secret(NETRC, client.set_secret("xtask-netrc", netrc));
+    }
+    ctr
+}
+
 /// `cargo xtask test`'s commands, one after the other on the same container.
-async fn steps(client: &Query, job: &crate::engine::Steps) -> eyre::Result<Vec<crate::engine::StepResult>> {
+async fn steps(
+    client: &Query,
+    job: &crate::engine::Steps,
+    download: &Download,
+) -> eyre::Result<Vec<crate::engine::StepResult>> {
     let ctr = go_container(client, &job.source, &job.image, &job.go_version)?;
     let ctr = job.env.iter().fold(ctr, |c, (k, v)| c.with_env_variable(k, v));
+    // `go vet` and `go test` may download modules too.
+    let ctr = with_download_settings(client, ctr, download);
     let mut results = Vec::new();
     let mut at = ctr;
     for argv in &job.steps {
@@ -370,63 +399,22 @@ async fn steps(client: &Query, job: &crate::engine::Steps) -> eyre::Result<Vec<c
 /// The pipeline proper, on any client: a real session, or a test double.
 pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
     let plan = &job.plan;
-    let source = client.host().directory_opts(
-        plan.source.root.to_string_lossy(),
-        HostDirectoryOptsBuilder::default()
-            .exclude(plan.source.exclude.iter().map(String::as_str).collect::<Vec<_>>())
-            .build()?,
-    );
-    let workdir = match plan.source.module.as_str() {
-        "" => WORKDIR.to_owned(),
-        module => format!("{WORKDIR}/{module}"),
-    };
-    // Per Go version: caches of one toolchain are no use to another.
-    let shared = || ContainerWithMountedCacheOptsBuilder::default().sharing(CacheSharingMode::Shared).build();
-    let go = client
-        .container()
-        .from(&plan.image)
-        .with_mounted_cache_opts(GOMODCACHE, client.cache_volume(format!("go-mod-{}", plan.go_version)), shared()?)
-        .with_mounted_cache_opts(GOCACHE, client.cache_volume(format!("go-build-{}", plan.go_version)), shared()?)
-        .with_env_variable("GOMODCACHE", GOMODCACHE)
-        .with_env_variable("GOCACHE", GOCACHE)
-        .with_mounted_directory(WORKDIR, source)
-        .with_workdir(&workdir);
+    let go = go_container(client, &plan.source, &plan.image, &plan.go_version)?;
     let go = plan.env.iter().fold(go, |c, (k, v)| c.with_env_variable(k, v));
     let go_version = step(&go, vec!["go", "env", "GOVERSION"], "`go env GOVERSION`").await?.trim().to_owned();
 
-    let go = match &plan.download {
-        Some(argv) => {
-            // Credentials go in as Dagger secrets: never a plain variable, a layer, a log line or a cache key.
-            let mut with = go;
-            for (k, v) in &job.download_env {
-                with = if has_credentials(v) {
-                    with.with_secret_variable(k, client.set_secret(format!("xtask-download-{k}"), v))
-                } else {
-                    with.with_env_variable(k, v)
-                };
-            }
-            if let Some(netrc) = &job.netrc {
-                with = with.with_mounted_secret(NETRC, client.set_secret("xtask-netrc", netrc));
-            }
-            let downloaded = with.with_exec_opts(argv.iter().map(String::as_str).collect(), any_exit());
-            let code = downloaded.exit_code().await?;
-            if code != 0 {
-                let stderr = downloaded.stderr().await.unwrap_or_default();
-                return Err(eyre!("`{}` failed (exit {code}):\n{}", argv.join(" "), stderr.trim_end()));
-            }
-            // The download settings do not reach the builds (nor their cache keys).
-            let mut after = downloaded;
-            for (k, v) in &job.download_env {
-                after =
-                    if has_credentials(v) { after.without_secret_variable(k) } else { after.without_env_variable(k) };
-            }
-            if job.netrc.is_some() {
-                after = after.without_mount(NETRC);
-            }
-            after
+    if let Some(argv) = &plan.download {
+        let downloaded = with_download_settings(client, go.clone(), &job.download)
+            .with_exec_opts(argv.iter().map(String::as_str).collect(), any_exit());
+        let code = downloaded.exit_code().await?;
+        if code != 0 {
+            let stderr = downloaded.stderr().await.unwrap_or_default();
+            return Err(eyre!("`{}` failed (exit {code}):\n{}", argv.join(" "), stderr.trim_end()));
         }
-        None => go,
-    };
+    }
+    // The builds start from the container before the download: the modules are
+    // in the cache volume, and the download settings are in no build's
+    // environment or cache key (a laptop and CI with other proxies share builds).
 
     let mut branches: Vec<(String, String, Container)> = Vec::new();
     for b in &plan.builds {

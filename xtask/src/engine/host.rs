@@ -68,8 +68,16 @@ impl Session {
         for key in ["GOCACHE", "GOMODCACHE", "GOPATH"] {
             base_env.insert(key.to_owned(), lines.next().unwrap_or("").to_owned());
         }
-        if let Ok(tmp) = sh.var("TMPDIR") {
-            base_env.insert("TMPDIR".to_owned(), tmp);
+        // Where temporary files go, and what Windows programs cannot start without; none changes a byte.
+        let system: &[&str] = if cfg!(windows) {
+            &["TMPDIR", "TEMP", "TMP", "SystemRoot", "SystemDrive", "USERPROFILE", "LOCALAPPDATA", "APPDATA", "ComSpec"]
+        } else {
+            &["TMPDIR"]
+        };
+        for key in system {
+            if let Ok(v) = sh.var(key) {
+                base_env.insert((*key).to_owned(), v);
+            }
         }
         let mut download_env = BTreeMap::new();
         for key in DOWNLOAD_ENV_ALLOWED.iter().chain(&["HOME"]) {

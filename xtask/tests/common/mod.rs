@@ -52,6 +52,13 @@ impl Project {
         cmd
     }
 
+    /// `cargo xtask dist merge DIRS --out <this>/dist`.
+    pub fn xtask_merge(&self, dirs: &[&Path]) -> Command {
+        let mut cmd = xtask();
+        cmd.args(["dist", "merge", "--out"]).arg(self.out()).args(dirs);
+        cmd
+    }
+
     /// A project whose dist/ already holds a release for this machine, and that release's files.
     pub fn with_previous_release() -> (Project, BTreeMap<String, Vec<u8>>) {
         let p = Project::template();

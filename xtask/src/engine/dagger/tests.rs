@@ -11,7 +11,7 @@ use dagger_sdk::core::graphql_client::{GraphQLClient, GraphQLError};
 use dagger_sdk::{Query, Selection};
 use serde_json::{json, Value};
 
-use super::{run, toolchain, Job, GOCACHE, GOMODCACHE, OUT, WORKDIR};
+use super::{run, toolchain, Download, Job, GOCACHE, GOMODCACHE, OUT, WORKDIR};
 use crate::plan::{Plan, Toolchain};
 use crate::settings::Settings;
 use crate::source::{Outputs, Source};
@@ -207,8 +207,7 @@ fn job(targets: &[&str]) -> Job {
     Job {
         plan,
         export_to: "/tmp/x/.dist.staging-1".into(),
-        download_env: vec![("GOPROXY".into(), "https://proxy.example".into())],
-        netrc: None,
+        download: Download { env: vec![("GOPROXY".into(), "https://proxy.example".into())], netrc: None },
     }
 }
 
@@ -285,10 +284,9 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
             out,
             "./cmd/hello"
         ]);
-        assert_eq!(execs, [json!(["go", "mod", "download"]), go_build]);
+        // The download ran first, on its own: it is not in the build's chain (nor its cache key).
+        assert_eq!(execs, [go_build]);
 
-        let download =
-            ctr.iter().position(|c| c.args.get("args") == Some(&Arg::Value(json!(["go", "mod", "download"]))));
         let env = env_of(ctr);
         assert!(!env.contains_key("GOPROXY"), "the proxy setting does not reach the build");
         assert_eq!(env["GOOS"], build.target.os);
@@ -299,19 +297,24 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
             (env["GOFLAGS"].as_str(), env["GOWORK"].as_str(), env["GOTOOLCHAIN"].as_str()),
             ("", "off", "local")
         );
-        // The download's proxy setting was set for the download and removed after it.
-        let proxy_set = ctr.iter().position(|c| c.field == "withEnvVariable" && c.str("name") == "GOPROXY");
-        let proxy_unset = ctr.iter().position(|c| c.field == "withoutEnvVariable" && c.str("name") == "GOPROXY");
-        assert!(proxy_set < download && download < proxy_unset, "{proxy_set:?} {download:?} {proxy_unset:?}");
-        // The fan-out comes after the one module download.
-        let goos = ctr.iter().position(|c| c.field == "withEnvVariable" && c.str("name") == "GOOS");
-        assert!(download < goos);
-        let cgo = ctr.iter().position(|c| c.field == "withEnvVariable" && c.str("name") == "CGO_ENABLED");
-        assert!(cgo < download, "the app's environment applies to `go mod download` too");
+        assert!(ctr.iter().all(|c| !c.field.contains("Secret")), "no download setting in a build's chain");
     }
-    // Every branch was evaluated (concurrently) before the export, after `go env` and the download.
-    let exit_codes = log.iter().filter(|q| q.last().unwrap().field == "exitCode").count();
-    assert_eq!(exit_codes, 2 + plan.builds.len());
+    // `go env`, then the download (with the app's environment and the proxy as a secret), then every
+    // branch at once (concurrently), then the export.
+    let exits: Vec<&Vec<Call>> = log.iter().filter(|q| q.last().unwrap().field == "exitCode").collect();
+    assert_eq!(exits.len(), 2 + plan.builds.len());
+    let download = exits[1];
+    let exec = download.iter().rev().find(|c| c.field == "withExec").unwrap();
+    assert_eq!(exec.args["args"], Arg::Value(json!(["go", "mod", "download"])));
+    let env = env_of(download);
+    assert_eq!(
+        (env["CGO_ENABLED"].as_str(), env["GOFLAGS"].as_str()),
+        ("0", ""),
+        "the app's environment applies to the download"
+    );
+    let secret = download.iter().find(|c| c.field == "withSecretVariable").unwrap();
+    assert_eq!(secret.str("name"), "GOPROXY");
+    assert!(!env.contains_key("GOPROXY"), "the proxy is a secret, not a variable");
     assert_eq!(log.last().unwrap().last().unwrap().field, "export");
 }
 
@@ -375,11 +378,13 @@ fn a_vendored_module_downloads_nothing() {
 #[test]
 fn credentials_are_dagger_secrets_for_the_download_only() {
     let mut job = job(&["linux/amd64"]);
-    job.download_env = vec![
-        ("GOPROXY".into(), "https://ci:SECRET-TOKEN-123@proxy.example,direct".into()),
-        ("GOPRIVATE".into(), "example.com/private".into()),
-    ];
-    job.netrc = Some("machine example.com login ci password NETRC-PASS-456\n".into());
+    job.download = Download {
+        env: vec![
+            ("GOPROXY".into(), "https://ci:SECRET-TOKEN-123@proxy.example,direct".into()),
+            ("GOPRIVATE".into(), "example.com/private".into()),
+        ],
+        netrc: Some("machine example.com login ci password NETRC-PASS-456\n".into()),
+    };
     let engine = Arc::new(FakeEngine { dist_list: DIST_LIST.into(), ..Default::default() });
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(run(&engine.client(), &job)).unwrap();
@@ -390,31 +395,22 @@ fn credentials_are_dagger_secrets_for_the_download_only() {
         assert!(!carrying.is_empty(), "{secret} was never sent");
         assert!(carrying.iter().all(|q| q.starts_with("query{setSecret(")), "{secret} outside setSecret: {carrying:?}");
     }
-    let export = engine.log().pop().unwrap();
-    let file = export.iter().find(|c| c.field == "withFile").unwrap();
-    let build = file.object("source");
-    let fields: Vec<String> = build
+    let log = engine.log();
+    let download = log
         .iter()
-        .filter(|c| c.field.contains("Secret") || c.field == "withoutMount" || c.field == "withExec")
-        .map(|c| match c.field.as_str() {
-            "withExec" => format!("exec {:?}", c.args["args"]),
-            "withMountedSecret" | "withoutMount" => format!("{} {}", c.field, c.str("path")),
-            _ => format!("{} {}", c.field, c.str("name")),
-        })
+        .find(|q| q.iter().any(|c| c.args.get("args") == Some(&Arg::Value(json!(["go", "mod", "download"])))))
+        .unwrap();
+    let secrets: Vec<String> = download
+        .iter()
+        .filter(|c| c.field.contains("Secret"))
+        .map(|c| format!("{} {}", c.field, if c.field == "withMountedSecret" { c.str("path") } else { c.str("name") }))
         .collect();
     assert_eq!(
-        fields,
-        [
-            "withSecretVariable GOPROXY",
-            "withMountedSecret /root/.netrc",
-            "exec Value(Array [String(\"go\"), String(\"mod\"), String(\"download\")])",
-            "withoutSecretVariable GOPROXY",
-            "withoutMount /root/.netrc",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .chain(fields.iter().skip(5).cloned())
-        .collect::<Vec<_>>()
+        secrets,
+        ["withSecretVariable GOPROXY", "withSecretVariable GOPRIVATE", "withMountedSecret /root/.netrc"]
     );
-    assert!(!env_of(build).contains_key("GOPRIVATE"), "download settings are removed before the build");
+    let export = log.last().unwrap();
+    let build = export.iter().find(|c| c.field == "withFile").unwrap().object("source");
+    assert!(build.iter().all(|c| !c.field.contains("Secret")), "the build's chain has no secret: {build:?}");
+    assert!(!env_of(build).contains_key("GOPRIVATE"), "nor the download settings");
 }
