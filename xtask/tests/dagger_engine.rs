@@ -308,3 +308,44 @@ fn credentials_never_leave_the_download() {
         }
     }
 }
+
+/// The Dagger session dies mid-build (its CLI killed): a clear error naming
+/// the targets, and the previous release untouched.
+#[test]
+#[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
+fn a_dagger_session_killed_mid_build_leaves_the_release() {
+    let log = EngineLog::from_env();
+    let settings = fs::read_to_string(workspace().join("dist.toml")).unwrap();
+    // -a rebuilds the standard library for every target: long enough to be interrupted.
+    let p =
+        Project::new(&settings.replace("ldflags = [\"-s\", \"-w\"]", "ldflags = [\"-s\", \"-w\"]\nflags = [\"-a\"]"));
+    run_ok(&mut p.dist(&["--engine", "host", "--host"]));
+    let before = snapshot(&p.out());
+    fs::write(p.path().join("app/NONCE"), format!("{:?}", std::time::SystemTime::now())).unwrap();
+    let offset = log.end();
+    let mut cmd = p.dist(&["--engine", "dagger"]);
+    with_engine(&mut cmd, p.path());
+    let child = cmd.stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let started = Instant::now();
+    while !log.started_since(offset).iter().any(|a| a.starts_with("/.init go build ")) {
+        assert!(started.elapsed().as_secs() < 120, "no go build started");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The `dagger session` the SDK started, a child of the xtask.
+    let ps = run_ok(Command::new("ps").args(["-o", "pid=,args=", "--ppid", &child.id().to_string()]));
+    let session: Vec<String> = String::from_utf8(ps.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(" session"))
+        .map(|l| l.split_whitespace().next().unwrap().to_owned())
+        .collect();
+    assert_eq!(session.len(), 1, "one dagger session child");
+    run_ok(Command::new("kill").args(["-KILL", &session[0]]));
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the Dagger build of darwin/amd64, darwin/arm64, linux/amd64"), "{stderr}");
+    assert!(stderr.contains(&format!("{} is unchanged", p.out().display())), "{stderr}");
+    assert!(snapshot(&p.out()) == before, "dist/ changed");
+    assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
+}

@@ -245,23 +245,12 @@ fn sigterm_mid_build_exits_143_and_leaves_dist_intact() {
 /// A `go` on PATH that, the first time its arguments start with `step`,
 /// says so in a file and waits 3 s before running.
 fn go_that_pauses_at(p: &Project, step: &str) -> (String, PathBuf) {
-    let real_go = String::from_utf8(run_ok(Command::new("go").args(["env", "GOROOT"])).stdout).unwrap();
-    let bin = p.path().join("pausing-go");
-    fs::create_dir_all(&bin).unwrap();
     let reached = p.path().join("reached");
-    let wrapper = bin.join("go");
-    fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/sh\ncase \"$*\" in \"{step}\"*) if [ ! -e '{r}' ]; then : > '{r}'; sleep 3; fi ;; esac\n\
-             exec '{go}/bin/go' \"$@\"\n",
-            r = reached.display(),
-            go = real_go.trim()
-        ),
-    )
-    .unwrap();
-    run_ok(Command::new("chmod").arg("755").arg(&wrapper));
-    (format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()), reached)
+    let pause = format!(
+        "case \"$*\" in \"{step}\"*) if [ ! -e '{r}' ]; then : > '{r}'; sleep 3; fi ;; esac",
+        r = reached.display()
+    );
+    (go_wrapper(p.path(), "pausing-go", &pause), reached)
 }
 
 /// SIGINT and SIGTERM sent to the xtask alone (not its children) while it

@@ -212,13 +212,7 @@ fn a_compile_error_names_the_target_and_leaves_dist_intact() {
 #[test]
 fn a_binary_for_the_wrong_cpu_fails_verification() {
     let (p, before) = Project::with_previous_release();
-    let real_go = pinned_goroot();
-    let bin = p.path().join("forger");
-    fs::create_dir(&bin).unwrap();
-    let wrapper = bin.join("go");
-    fs::write(&wrapper, format!("#!/bin/sh\nexport GOARCH=amd64\nexec '{}/bin/go' \"$@\"\n", real_go.trim())).unwrap();
-    run_ok(Command::new("chmod").arg("755").arg(&wrapper));
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let path = go_wrapper(p.path(), "forger", "export GOARCH=amd64");
 
     let err = run_err(p.dist(&["--engine", "host", "--target", "linux/arm64"]).env("PATH", path));
     assert!(
@@ -306,18 +300,8 @@ fn smoke_runs_what_this_machine_can_and_says_what_it_cannot() {
 
 /// A `go` on PATH that records every command it is asked to run.
 fn recording_go(p: &Project) -> (String, std::path::PathBuf) {
-    let real_go = pinned_goroot();
-    let bin = p.path().join("recorder");
-    fs::create_dir_all(&bin).unwrap();
     let log = p.path().join("go-calls.txt");
-    let wrapper = bin.join("go");
-    fs::write(
-        &wrapper,
-        format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}/bin/go' \"$@\"\n", log.display(), real_go.trim()),
-    )
-    .unwrap();
-    run_ok(Command::new("chmod").arg("755").arg(&wrapper));
-    (format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()), log)
+    (go_wrapper(p.path(), "recorder", &format!("echo \"$*\" >> '{}'", log.display())), log)
 }
 
 #[cfg(unix)]

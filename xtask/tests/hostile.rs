@@ -258,20 +258,8 @@ fn a_go_mod_that_needs_a_newer_go_says_so() {
 #[test]
 fn a_go_killed_mid_build_names_the_target() {
     let (p, before) = Project::with_previous_release();
-    let real_go = pinned_goroot();
-    let bin = p.path().join("killer");
-    fs::create_dir(&bin).unwrap();
-    let wrapper = bin.join("go");
-    fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/sh\nif [ \"$GOARCH\" = arm64 ] && [ \"$1\" = build ]; then kill -KILL $$; fi\nexec '{}/bin/go' \"$@\"\n",
-            real_go.trim()
-        ),
-    )
-    .unwrap();
-    run_ok(Command::new("chmod").arg("755").arg(&wrapper));
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let path =
+        go_wrapper(p.path(), "killer", "if [ \"$GOARCH\" = arm64 ] && [ \"$1\" = build ]; then kill -KILL $$; fi");
 
     let err = run_err(p.dist(&["--engine", "host", "--target", "linux/amd64,linux/arm64"]).env("PATH", path));
     assert!(err.contains("go build failed for linux/arm64: signal: 9 (SIGKILL)"), "{err}");

@@ -240,7 +240,10 @@ impl Session {
             crate::ui::progress(t, crate::ui::Progress::Building);
         }
         let started = std::time::Instant::now();
-        let answer = self.ask(Request::Build(Box::new(job)));
+        // A compile error names its target itself; a dead session or engine is named here, with every target it took.
+        let answer = self
+            .ask(Request::Build(Box::new(job)))
+            .with_context(|| format!("the Dagger build of {} did not complete", targets.join(", ")));
         for t in &targets {
             let state = match &answer {
                 Ok(_) => crate::ui::Progress::Built(started.elapsed().as_secs_f64()),

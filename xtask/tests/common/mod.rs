@@ -86,15 +86,7 @@ pub fn host_target() -> String {
 pub fn xtask() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
     // Reproducible regardless of the caller's environment.
-    cmd.env_remove("SOURCE_DATE_EPOCH");
-    for var in [
-        "DAGGER_SESSION_PORT",
-        "DAGGER_SESSION_TOKEN",
-        "_EXPERIMENTAL_DAGGER_RUNNER_HOST",
-        "_EXPERIMENTAL_DAGGER_CLI_BIN",
-    ] {
-        cmd.env_remove(var);
-    }
+    without_caller_settings(&mut cmd);
     cmd
 }
 
@@ -344,15 +336,7 @@ impl Repo {
     pub fn xtask(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(self.path().join("target/debug/xtask"));
         cmd.args(args).current_dir(self.path()).env("CARGO_MANIFEST_DIR", self.path().join("xtask"));
-        cmd.env_remove("SOURCE_DATE_EPOCH");
-        for var in [
-            "DAGGER_SESSION_PORT",
-            "DAGGER_SESSION_TOKEN",
-            "_EXPERIMENTAL_DAGGER_RUNNER_HOST",
-            "_EXPERIMENTAL_DAGGER_CLI_BIN",
-        ] {
-            cmd.env_remove(var);
-        }
+        without_caller_settings(&mut cmd);
         cmd
     }
 
@@ -396,4 +380,29 @@ pub fn pinned_go() -> PathBuf {
 pub fn pinned_goroot() -> String {
     let out = run_ok(Command::new(pinned_go()).args(["env", "GOROOT"]).env("GOTOOLCHAIN", "local"));
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// A `go` wrapper in `<dir>/<name>/go` that runs the shell lines `before`, then
+/// the pinned go; returns a PATH with it first (to inject faults into builds).
+pub fn go_wrapper(dir: &Path, name: &str, before: &str) -> String {
+    let bin = dir.join(name);
+    fs::create_dir_all(&bin).unwrap();
+    let wrapper = bin.join("go");
+    fs::write(&wrapper, format!("#!/bin/sh\n{before}\nexec '{}/bin/go' \"$@\"\n", pinned_goroot())).unwrap();
+    run_ok(Command::new("chmod").arg("755").arg(&wrapper));
+    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
+}
+
+/// Removes what would point a command at a Dagger engine or change its stamp.
+pub fn without_caller_settings(cmd: &mut Command) -> &mut Command {
+    cmd.env_remove("SOURCE_DATE_EPOCH");
+    for var in [
+        "DAGGER_SESSION_PORT",
+        "DAGGER_SESSION_TOKEN",
+        "_EXPERIMENTAL_DAGGER_RUNNER_HOST",
+        "_EXPERIMENTAL_DAGGER_CLI_BIN",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
 }

@@ -56,6 +56,8 @@ struct FakeEngine {
     dist_list: String,
     /// `go build` exits 1 on this GOOS.
     failing_goos: Option<&'static str>,
+    /// This exec (argv joined by spaces) exits 1 with a message of its own.
+    failing_exec: Option<&'static str>,
 }
 
 #[async_trait::async_trait]
@@ -85,8 +87,12 @@ impl GraphQLClient for FakeEngine {
             },
             "exitCode" => {
                 let fails =
-                    self.failing_goos.is_some_and(|os| env_of(&chain).get("GOOS").map(String::as_str) == Some(os));
+                    self.failing_goos.is_some_and(|os| env_of(&chain).get("GOOS").map(String::as_str) == Some(os))
+                        || self.failing_exec.is_some_and(|argv| exec_args(&chain).join(" ") == argv);
                 json!(if fails { 1 } else { 0 })
+            }
+            "stderr" if self.failing_exec.is_some() => {
+                json!("go: example.com/private@v1.0.0: reading https://proxy.example/...: 403 Forbidden\n")
             }
             "stderr" => json!(
                 "# example.com/hello\n./main.go:3:1: syntax error: non-declaration statement outside function body\n"
@@ -413,4 +419,20 @@ fn credentials_are_dagger_secrets_for_the_download_only() {
     let build = export.iter().find(|c| c.field == "withFile").unwrap().object("source");
     assert!(build.iter().all(|c| !c.field.contains("Secret")), "the build's chain has no secret: {build:?}");
     assert!(!env_of(build).contains_key("GOPRIVATE"), "nor the download settings");
+}
+
+/// A failing step other than `go build` is named, with its own stderr (not "exit code: 1").
+#[test]
+fn a_failing_download_is_named_with_its_stderr() {
+    let job = job(&["linux/amd64"]);
+    let engine =
+        FakeEngine { dist_list: DIST_LIST.into(), failing_exec: Some("go mod download"), ..Default::default() };
+    let (outcome, log) = run_fake(engine, &job);
+    let err = format!("{:#}", outcome.unwrap_err());
+    assert_eq!(err, "`go mod download` failed (exit 1):\ngo: example.com/private@v1.0.0: reading https://proxy.example/...: 403 Forbidden");
+    assert!(log.iter().all(|q| q.last().unwrap().field != "export"), "nothing exported");
+    let engine =
+        FakeEngine { dist_list: DIST_LIST.into(), failing_exec: Some("go env GOVERSION"), ..Default::default() };
+    let (outcome, _) = run_fake(engine, &job);
+    assert!(format!("{:#}", outcome.unwrap_err()).starts_with("`go env GOVERSION` failed (exit 1):\ngo: "));
 }
