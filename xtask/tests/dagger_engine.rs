@@ -210,15 +210,7 @@ fn a_root_module_repository_is_cached_on_the_engine_and_matches_the_host() {
 #[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
 fn a_module_that_replaces_a_sibling_builds_in_dagger() {
     let log = EngineLog::from_env();
-    let repo = Repo::new();
-    repo.write("lib/go.mod", "module example.com/lib\n\ngo 1.22\n");
-    repo.write("lib/lib.go", "package lib\n\nfunc Name() string { return \"from lib\" }\n");
-    repo.write(
-        "svc/go.mod",
-        "module example.com/svc\n\ngo 1.22\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n",
-    );
-    repo.write("svc/main.go", "package main\n\nimport \"example.com/lib\"\n\nfunc main() { println(lib.Name()) }\n");
-    repo.copy_template("[app]\ndir = \"svc\"\n[targets]\nlist = [\"linux/amd64\"]\n");
+    let repo = Repo::with_sibling_replace();
     let mut cmd = repo.xtask(&["dist", "--engine", "dagger"]);
     let (_, builds, _) = log.run(with_engine(&mut cmd, repo.path()));
     assert!(builds <= 1);

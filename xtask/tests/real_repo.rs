@@ -195,15 +195,7 @@ fn an_unvendored_module_downloads_once_and_bare_binaries_need_no_archive() {
 
 #[test]
 fn a_module_that_replaces_a_sibling_directory_builds() {
-    let repo = Repo::new();
-    repo.write("lib/go.mod", "module example.com/lib\n\ngo 1.22\n");
-    repo.write("lib/lib.go", "package lib\n\nfunc Name() string { return \"from lib\" }\n");
-    repo.write(
-        "svc/go.mod",
-        "module example.com/svc\n\ngo 1.22\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n",
-    );
-    repo.write("svc/main.go", "package main\n\nimport \"example.com/lib\"\n\nfunc main() { println(lib.Name()) }\n");
-    repo.copy_template("[app]\ndir = \"svc\"\n[targets]\nlist = [\"linux/amd64\"]\n");
+    let repo = Repo::with_sibling_replace();
     run_ok(&mut repo.xtask(&["dist", "--engine", "host"]));
     let out = run_ok(&mut Command::new(repo.out().join("linux/amd64/svc")));
     assert_eq!(String::from_utf8(out.stderr).unwrap(), "from lib\n");

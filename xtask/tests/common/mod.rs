@@ -278,6 +278,24 @@ impl Repo {
         r
     }
 
+    /// A module in `svc/` whose go.mod replaces `example.com/lib` with `../lib`,
+    /// the template copied in to build it for linux/amd64.
+    pub fn with_sibling_replace() -> Repo {
+        let repo = Repo::new();
+        repo.write("lib/go.mod", "module example.com/lib\n\ngo 1.22\n");
+        repo.write("lib/lib.go", "package lib\n\nfunc Name() string { return \"from lib\" }\n");
+        repo.write(
+        "svc/go.mod",
+        "module example.com/svc\n\ngo 1.22\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n",
+    );
+        repo.write(
+            "svc/main.go",
+            "package main\n\nimport \"example.com/lib\"\n\nfunc main() { println(lib.Name()) }\n",
+        );
+        repo.copy_template("[app]\ndir = \"svc\"\n[targets]\nlist = [\"linux/amd64\"]\n");
+        repo
+    }
+
     pub fn commit_all(&self, message: &str) {
         self.git(&["add", "."]);
         self.git(&["commit", "-qm", message]);
