@@ -13,3 +13,11 @@ pub fn root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     manifest_dir.parent().map(Path::to_path_buf).expect("xtask lives inside the workspace")
 }
+
+/// The first `program` (with the platform's executable suffix) in the directories of PATH.
+pub fn on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(format!("{program}{}", std::env::consts::EXE_SUFFIX)))
+        .find(|p| p.is_file())
+}

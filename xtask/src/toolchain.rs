@@ -20,8 +20,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, format_err, Context};
-use sha2::{Digest, Sha256};
 
+use crate::artifacts::checksums::sha256_hex;
 use crate::interrupt;
 
 /// `sha256sum` lines for the module zips, named `go<version>.<goos>-<goarch>.zip`.
@@ -103,18 +103,9 @@ fn check_version(version: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn exe(name: &str) -> String {
-    if cfg!(windows) {
-        format!("{name}.exe")
-    } else {
-        name.to_owned()
-    }
-}
-
 /// The first `go` on PATH, if `go env GOVERSION` says it is `go<version>`.
 fn on_path(version: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    let go = std::env::split_paths(&path).map(|d| d.join(exe("go"))).find(|p| p.is_file())?;
+    let go = crate::project::on_path("go")?;
     let go = std::path::absolute(go).ok()?;
     // Outside any module (a go.mod could ask for another toolchain), and never switching.
     let out = Command::new(&go)
@@ -145,7 +136,7 @@ fn cache_root() -> anyhow::Result<PathBuf> {
 }
 
 fn cached(root: &Path, version: &str) -> Option<PathBuf> {
-    let go = root.join(format!("go{version}")).join("bin").join(exe("go"));
+    let go = root.join(format!("go{version}")).join("bin").join(format!("go{}", std::env::consts::EXE_SUFFIX));
     go.is_file().then_some(go)
 }
 
@@ -159,25 +150,8 @@ struct Release {
 
 impl Release {
     fn this_machine(version: &str) -> anyhow::Result<Release> {
-        let goos = match std::env::consts::OS {
-            "macos" => "darwin",
-            os @ ("linux" | "windows" | "freebsd" | "netbsd" | "openbsd" | "dragonfly" | "illumos" | "solaris"
-            | "aix") => os,
-            other => bail!("no Go toolchain for this OS ({other}): install Go {version}"),
-        };
-        let goarch = match std::env::consts::ARCH {
-            "x86_64" => "amd64",
-            "aarch64" => "arm64",
-            "x86" => "386",
-            "arm" => "arm",
-            "riscv64" => "riscv64",
-            "s390x" => "s390x",
-            "loongarch64" => "loong64",
-            "powerpc64" if cfg!(target_endian = "little") => "ppc64le",
-            "powerpc64" => "ppc64",
-            other => bail!("no Go toolchain for this CPU ({other}): install Go {version}"),
-        };
-        Ok(Release { version: version.to_owned(), goos: goos.to_owned(), goarch: goarch.to_owned() })
+        let host = crate::target::Target::host().with_context(|| format!("install Go {version}"))?;
+        Ok(Release { version: version.to_owned(), goos: host.os, goarch: host.arch })
     }
 
     /// `v0.0.1-go1.26.8.linux-amd64`
@@ -431,10 +405,6 @@ fn mb(bytes: u64) -> u64 {
     (bytes + 500_000) / 1_000_000
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Checks `zip` against the pinned hash, then unpacks it into `<root>/go<version>`
 /// through a temporary directory beside it; returns the path of its `go`.
 fn install(zip: &[u8], expected: &str, url: &str, release: &Release, root: &Path) -> anyhow::Result<PathBuf> {
@@ -454,7 +424,7 @@ fn install(zip: &[u8], expected: &str, url: &str, release: &Release, root: &Path
     let tmp = TempDir(root.join(format!(".go{}.tmp-{}-{unique}", release.version, std::process::id())));
     fs::create_dir(&tmp.0).with_context(|| format!("cannot create {}", tmp.0.display()))?;
     extract(zip, &release.zip_prefix(), &tmp.0).with_context(|| format!("cannot unpack {}", redact(url)))?;
-    let go = Path::new("bin").join(exe("go"));
+    let go = Path::new("bin").join(format!("go{}", std::env::consts::EXE_SUFFIX));
     if !tmp.0.join(&go).is_file() {
         bail!("{} holds no {}: not a Go toolchain", redact(url), go.display());
     }

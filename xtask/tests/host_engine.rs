@@ -156,19 +156,7 @@ fn archives_are_sorted_with_fixed_owner_modes_and_times() {
 
 /// Commits the project with a fixed date and tags it; returns the commit hash.
 fn commit_and_tag(p: &Project, tag: &str) -> String {
-    let git = |args: &[&str]| {
-        run_ok(
-            Command::new("git")
-                .args(args)
-                .current_dir(p.path())
-                .env("GIT_AUTHOR_NAME", "t")
-                .env("GIT_AUTHOR_EMAIL", "t@example.com")
-                .env("GIT_COMMITTER_NAME", "t")
-                .env("GIT_COMMITTER_EMAIL", "t@example.com")
-                .env("GIT_AUTHOR_DATE", "@1700000000 +0000")
-                .env("GIT_COMMITTER_DATE", "@1700000000 +0000"),
-        )
-    };
+    let git = |args: &[&str]| git_at(p.path(), args);
     git(&["init", "-q"]);
     fs::write(p.path().join(".gitignore"), "/dist/\n").unwrap();
     git(&["add", "."]);

@@ -14,17 +14,7 @@ use sha2::Digest;
 
 /// `git` in `dir`, with a fixed author and date.
 fn git(dir: &Path, args: &[&str]) {
-    run_ok(
-        Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .env("GIT_AUTHOR_DATE", "@1700000000 +0000")
-            .env("GIT_COMMITTER_DATE", "@1700000000 +0000"),
-    );
+    git_at(dir, args);
 }
 
 /// The template's settings with `app.dir` replaced.

@@ -112,11 +112,7 @@ pub fn find_cli() -> anyhow::Result<String> {
             return Ok(format!("{} (downloaded earlier)", cached.display()));
         }
     }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let on_path = std::env::split_paths(&path)
-        .map(|d| d.join(format!("dagger{}", std::env::consts::EXE_SUFFIX)))
-        .find(|p| p.is_file());
-    if let Some(cli) = on_path {
+    if let Some(cli) = crate::project::on_path("dagger") {
         let version = std::process::Command::new(&cli).arg("version").output().ok().filter(|o| o.status.success());
         let text = version.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
         if text.split_whitespace().any(|w| w == format!("v{VERSION}")) {

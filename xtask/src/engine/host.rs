@@ -32,9 +32,7 @@ pub struct Session {
 impl Session {
     pub fn open(sh: &Shell, pinned: &str) -> anyhow::Result<Session> {
         let path = sh.var("PATH").unwrap_or_default();
-        let on_path = std::env::split_paths(&path)
-            .map(|d| d.join(if cfg!(windows) { "go.exe" } else { "go" }))
-            .find(|p| p.is_file());
+        let on_path = crate::project::on_path("go");
         let go = match (crate::toolchain::ensure(pinned), on_path) {
             (Ok(go), _) => go,
             // Offline with another Go: build with it, as before fetching existed (`toolchain` warns).

@@ -312,17 +312,7 @@ impl Repo {
     }
 
     pub fn git(&self, args: &[&str]) -> Output {
-        run_ok(
-            Command::new("git")
-                .args(args)
-                .current_dir(self.path())
-                .env("GIT_AUTHOR_NAME", "t")
-                .env("GIT_AUTHOR_EMAIL", "t@example.com")
-                .env("GIT_COMMITTER_NAME", "t")
-                .env("GIT_COMMITTER_EMAIL", "t@example.com")
-                .env("GIT_AUTHOR_DATE", "@1700000000 +0000")
-                .env("GIT_COMMITTER_DATE", "@1700000000 +0000"),
-        )
+        git_at(self.path(), args)
     }
 
     /// README "Use it for your app", steps 1 and 3: copy the template's files in
@@ -423,4 +413,19 @@ pub fn without_caller_settings(cmd: &mut Command) -> &mut Command {
         cmd.env_remove(var);
     }
     cmd
+}
+
+/// `git ARGS` in `dir` with a fixed author and date (2023-11-14T22:13:20Z), so stamps are known.
+pub fn git_at(dir: &Path, args: &[&str]) -> Output {
+    run_ok(
+        Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .env("GIT_AUTHOR_DATE", "@1700000000 +0000")
+            .env("GIT_COMMITTER_DATE", "@1700000000 +0000"),
+    )
 }
