@@ -286,15 +286,17 @@ pub struct Inputs {
     pub engine: String,
 }
 
+/// What makes a go command ignore its surroundings: no toolchain switch, no
+/// GOENV file, no GOFLAGS of the caller. Every go command this tool runs
+/// (probes included) starts from this, on every engine.
+pub const NEUTRAL_GO_ENV: [(&str, &str); 3] = [("GOTOOLCHAIN", "local"), ("GOENV", "off"), ("GOFLAGS", "")];
+
 /// Only what the settings say, plus what makes Go ignore its surroundings:
 /// the caller's GOFLAGS, GOWORK, GOENV file, GOTOOLCHAIN… never apply.
 pub fn build_env(settings: &Resolved, source: &Source) -> BTreeMap<String, String> {
-    let mut env = BTreeMap::from([
-        ("CGO_ENABLED".to_owned(), "0".to_owned()),
-        ("GOFLAGS".to_owned(), String::new()),
-        ("GOTOOLCHAIN".to_owned(), "local".to_owned()),
-        ("GOENV".to_owned(), "off".to_owned()),
-    ]);
+    let mut env: BTreeMap<String, String> =
+        NEUTRAL_GO_ENV.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    env.insert("CGO_ENABLED".to_owned(), "0".to_owned());
     if source.workspace.is_none() {
         // A go.work above the upload would apply on the host and not in a container.
         env.insert("GOWORK".to_owned(), "off".to_owned());

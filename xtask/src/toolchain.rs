@@ -107,16 +107,32 @@ fn check_version(version: &str) -> anyhow::Result<()> {
 fn on_path(version: &str) -> Option<PathBuf> {
     let go = crate::project::on_path("go")?;
     let go = std::path::absolute(go).ok()?;
-    // Outside any module (a go.mod could ask for another toolchain), and never switching.
-    let out = Command::new(&go)
-        .args(["env", "GOVERSION"])
-        .current_dir(std::env::temp_dir())
-        .env("GOTOOLCHAIN", "local")
-        .env("GOFLAGS", "")
-        .env("GOWORK", "off")
-        .output()
-        .ok()?;
+    let out = probe(&go).args(["env", "GOVERSION"]).output().ok()?;
     (out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == format!("go{version}")).then_some(go)
+}
+
+/// Where temporary files go, and what Windows programs cannot start without;
+/// the only variables of the caller's (with PATH and HOME) a go command gets.
+pub const SYSTEM_ENV: &[&str] = if cfg!(windows) {
+    &["TMPDIR", "TEMP", "TMP", "SystemRoot", "SystemDrive", "USERPROFILE", "LOCALAPPDATA", "APPDATA", "ComSpec"]
+} else {
+    &["TMPDIR"]
+};
+
+/// `go` asked about itself, as a build would see it: the plan's neutral
+/// environment and nothing else of the caller's (a stray GOEXPERIMENT, GOROOT
+/// or GOFLAGS would make a correct Go look wrong), outside any module (a
+/// go.mod could ask for another toolchain).
+pub fn probe(go: &Path) -> Command {
+    let mut c = Command::new(go);
+    c.current_dir(std::env::temp_dir()).env_clear();
+    for key in ["PATH", "HOME"].iter().chain(SYSTEM_ENV) {
+        if let Some(v) = std::env::var_os(key) {
+            c.env(key, v);
+        }
+    }
+    c.envs(crate::plan::NEUTRAL_GO_ENV).env("GOWORK", "off");
+    c
 }
 
 /// `$XDG_CACHE_HOME/cargo-xtask-go`, else `~/.cache/cargo-xtask-go`; `%LOCALAPPDATA%\cargo-xtask-go` on Windows.

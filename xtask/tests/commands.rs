@@ -58,7 +58,7 @@ fn init_imports_goreleaser_and_dist_gives_its_names() {
 fn dry_run_says_everything_and_builds_nothing() {
     let repo = Repo::new();
     repo.copy_template(REPO_SETTINGS);
-    let out = run_ok(&mut repo.xtask(&["dist", "--engine", "host", "--dry-run"]));
+    let out = run_ok(repo.xtask(&["dist", "--engine", "host", "--dry-run"]).env("PATH", path_with_pinned_go()));
     let text = String::from_utf8(out.stdout).unwrap();
     for want in [
         "engine:    host (--engine host)",

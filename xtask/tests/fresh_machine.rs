@@ -102,3 +102,43 @@ fn without_go_the_host_engine_fetches_the_pinned_go_once() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim_end(), installed.join("bin/go").to_str().unwrap());
     assert!(!stderr(&out).contains("fetch"), "{}", stderr(&out));
 }
+
+/// A machine whose go on PATH is the pinned version and whose cache also holds
+/// a fetched copy: whatever the caller's shell exports (a stray GOEXPERIMENT,
+/// GOROOT, GOFLAGS, GOTOOLCHAIN), the go on PATH is the one used, and nothing
+/// is fetched.
+#[cfg(unix)]
+#[test]
+fn the_pinned_go_on_path_wins_whatever_the_caller_exports() {
+    let p = Project::template();
+    let machine = tempfile::tempdir().unwrap();
+    // PATH: only git and the pinned go.
+    let bin = path_without_go(machine.path());
+    let go = pinned_go();
+    std::os::unix::fs::symlink(&go, bin.join("go")).unwrap();
+    // A cached copy that must not be chosen: it is not even a go.
+    let cached = machine.path().join("cache/cargo-xtask-go/go1.26.8/bin/go");
+    fs::create_dir_all(cached.parent().unwrap()).unwrap();
+    fs::write(&cached, "#!/bin/sh\nexit 3\n").unwrap();
+    run_ok(Command::new("chmod").arg("755").arg(&cached));
+    let hostile = |cmd: &mut Command| {
+        cmd.env("PATH", &bin)
+            .env("XDG_CACHE_HOME", machine.path().join("cache"))
+            .env("GOEXPERIMENT", "nosuchexperiment")
+            .env("GOROOT", "/nonexistent/goroot")
+            .env("GOFLAGS", "-mod=nosuchmode")
+            .env("GOTOOLCHAIN", "go1.99.0")
+            .env("GOPROXY", "off");
+    };
+    let mut toolchain = xtask();
+    toolchain.arg("toolchain").arg("--settings").arg(p.path().join("dist.toml"));
+    hostile(&mut toolchain);
+    let out = run_ok(&mut toolchain);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim_end(), bin.join("go").to_str().unwrap(), "{}", stderr(&out));
+
+    let mut dry = p.dist(&["--engine", "host", "--host", "--dry-run"]);
+    hostile(&mut dry);
+    let out = run_ok(&mut dry);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("toolchain: the host's go1.26.8\n"), "{shown}\n{}", stderr(&out));
+}

@@ -44,7 +44,7 @@ fn a_root_module_with_vendored_modules_and_two_commands() {
     let goenv = repo.path().join("junk/goenv");
     fs::write(&goenv, "GOFLAGS=-mod=mod\n").unwrap();
     let mut cmd = repo.xtask(&["dist", "--engine", "host"]);
-    cmd.envs(HOSTILE_ENV).env("GOENV", &goenv);
+    cmd.envs(HOSTILE_ENV).env("GOENV", &goenv).env("PATH", path_with_pinned_go());
     let out = run_ok(&mut cmd);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(

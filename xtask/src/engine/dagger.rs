@@ -299,7 +299,9 @@ fn read_netrc() -> Option<String> {
 
 /// The image's Go and the targets it supports; independent of the source, so cached by the engine.
 pub async fn toolchain(client: &Query, image: &str) -> eyre::Result<Toolchain> {
-    let go = client.container().from(image).with_env_variable("GOTOOLCHAIN", "local");
+    let go = crate::plan::NEUTRAL_GO_ENV
+        .iter()
+        .fold(client.container().from(image), |c, (k, v)| c.with_env_variable(*k, *v));
     let go_version = step(&go, vec!["go", "env", "GOVERSION"], &format!("`go env GOVERSION` in {image}")).await?;
     let dist_list = step(&go, vec!["go", "tool", "dist", "list"], &format!("`go tool dist list` in {image}")).await?;
     let go_version = go_version.trim().to_owned();

@@ -66,13 +66,8 @@ impl Session {
         for key in ["GOCACHE", "GOMODCACHE", "GOPATH"] {
             base_env.insert(key.to_owned(), lines.next().unwrap_or("").to_owned());
         }
-        // Where temporary files go, and what Windows programs cannot start without; none changes a byte.
-        let system: &[&str] = if cfg!(windows) {
-            &["TMPDIR", "TEMP", "TMP", "SystemRoot", "SystemDrive", "USERPROFILE", "LOCALAPPDATA", "APPDATA", "ComSpec"]
-        } else {
-            &["TMPDIR"]
-        };
-        for key in system {
+        // None of these changes a byte.
+        for key in crate::toolchain::SYSTEM_ENV {
             if let Ok(v) = sh.var(key) {
                 base_env.insert((*key).to_owned(), v);
             }
@@ -94,8 +89,11 @@ impl Session {
     }
 
     pub fn toolchain(&mut self, pinned: &str, module_dir: &Path) -> anyhow::Result<Toolchain> {
-        let env = [("GOTOOLCHAIN", "local"), ("GOENV", "off"), ("GOFLAGS", ""), ("GOWORK", "off")]
-            .map(|(k, v)| (k.to_owned(), v.to_owned()));
+        let env: Vec<(String, String)> = crate::plan::NEUTRAL_GO_ENV
+            .iter()
+            .chain(&[("GOWORK", "off")])
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         let go_version = read(self.go(module_dir, ["env", "GOVERSION"], &env), "go env GOVERSION")?.trim().to_owned();
         let wanted = format!("go{pinned}");
         if go_version != wanted {

@@ -384,6 +384,15 @@ pub fn pinned_go() -> PathBuf {
     PathBuf::from(String::from_utf8(out.stdout).unwrap().trim_end())
 }
 
+/// PATH with the pinned go's directory first: the host engine then reports
+/// "the host's go…" wherever this machine keeps its Go (on PATH, or fetched).
+pub fn path_with_pinned_go() -> String {
+    let bin = pinned_go().parent().unwrap().to_path_buf();
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    let all = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&rest))).unwrap();
+    all.into_string().unwrap()
+}
+
 /// GOROOT of [`pinned_go`].
 pub fn pinned_goroot() -> String {
     let out = run_ok(Command::new(pinned_go()).args(["env", "GOROOT"]).env("GOTOOLCHAIN", "local"));
