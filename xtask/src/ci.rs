@@ -37,6 +37,7 @@ impl Ci {
                         settings: None,
                         smoke: false,
                         dry_run: false,
+                        release: false,
                         output: Verbosity::default(),
                     }
                     .run(sh)

@@ -29,6 +29,7 @@ impl Dist {
         let settings = Settings::load_for_build(self.settings.as_deref())?;
         let selected: Vec<Target> = if self.host { vec![Target::host()?] } else { parse_targets(sh, &self.targets)? };
         let stamp = Stamp::read(sh, &settings.app_dir)?;
+        check_release(&stamp, self.release, &settings)?;
         let out: PathBuf = self.out.clone().unwrap_or_else(|| project::root().join("dist"));
         let source = Source::of(&settings, &out)?;
 
@@ -63,7 +64,7 @@ impl Dist {
         let extras = artifacts::read_extras(&plan)?;
         let settings_json = serde_json::to_value(&settings.raw)?;
         let CarryOver { keys, previous, reused, to_build, source_digest } =
-            carry_over(&plan, &toolchain, engine, &extras, &output)?;
+            carry_over(&plan, &toolchain, engine, &output)?;
         if let (Session::Host(_), Some(previous)) = (&session, &previous) {
             for &i in &to_build {
                 for rel in &plan.builds[i].outputs {
@@ -71,9 +72,16 @@ impl Dist {
                 }
             }
         }
-        // Targets are verified and packed as they finish, while the rest build.
-        let packing =
-            Packing { dir: output.staging(), plan: &plan, keys: &keys, previous: previous.as_ref(), extras: &extras };
+        // Targets are verified and packed as they finish, while the rest build;
+        // those carried over are packed (or their packages carried over) at once.
+        let packing = Packing {
+            dir: output.staging(),
+            plan: &plan,
+            keys: &keys,
+            reused: &reused,
+            previous: previous.as_ref(),
+            extras: &extras,
+        };
         let (built, mut packed) = packing.during(&to_build, |done| {
             if to_build.is_empty() {
                 return Ok(engine::Built { go_version: toolchain.go_version.clone(), seconds: Default::default() });
@@ -83,18 +91,16 @@ impl Dist {
         drop(session);
 
         // A source edited during the build: its binaries are kept but not keyed, so the next run rebuilds them.
-        if !to_build.is_empty() && plan.source.digest()? != source_digest {
+        if !to_build.is_empty() && plan.source_digest()? != source_digest {
             ui::warn("the source changed while building: the next run rebuilds every target built now");
-            for a in packed.values_mut().flatten() {
-                a.inputs = None;
+            for &i in &to_build {
+                for a in packed.get_mut(&i).into_iter().flatten() {
+                    a.inputs = None;
+                }
             }
         }
-        let artifacts = reused
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| {
-                r.or_else(|| packed.remove(&i)).with_context(|| format!("{} was not packed", plan.builds[i].target))
-            })
+        let artifacts = (0..plan.builds.len())
+            .map(|i| packed.remove(&i).with_context(|| format!("{} was not packed", plan.builds[i].target)))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let reused_targets: Vec<String> = (0..plan.builds.len())
             .filter(|i| !to_build.contains(i))
@@ -126,6 +132,40 @@ impl Dist {
     }
 }
 
+/// `--release` refuses anything but a clean tree exactly at a tag; without
+/// it, a dirty tree is said loudly: its files would pass for a release.
+fn check_release(stamp: &Stamp, release: bool, settings: &Resolved) -> anyhow::Result<()> {
+    let names_use_tag =
+        [&settings.archive_name, &settings.checksum_name].iter().any(|t| t.fields().contains(&"Tag".to_owned()));
+    let tag_names = if names_use_tag && !stamp.tag.is_empty() {
+        format!("; its file names use .Tag ({}) as a release of {} would", stamp.tag, stamp.tag)
+    } else {
+        String::new()
+    };
+    if release {
+        if stamp.dirty {
+            bail!(
+                "--release: the working tree has uncommitted changes (version {}): commit or stash them, then tag the commit",
+                stamp.version
+            );
+        }
+        if !stamp.tagged {
+            bail!(
+                "--release: the commit {} is not exactly a tag (version {}): tag it (git tag v1.2.3) and build the tag",
+                stamp.commit,
+                stamp.version
+            );
+        }
+    } else if stamp.dirty {
+        ui::warn(format!(
+            "the working tree has uncommitted changes: this build is {}, not a release{tag_names}; do not publish it \
+             (`cargo xtask dist --release` refuses it)",
+            stamp.version
+        ));
+    }
+    Ok(())
+}
+
 /// What will be built: the targets, those the toolchain lacks, whether modules are downloaded.
 fn announce(plan: &Plan, toolchain: &Toolchain) {
     if !plan.dropped.is_empty() {
@@ -146,10 +186,12 @@ fn announce(plan: &Plan, toolchain: &Toolchain) {
     ));
 }
 
-/// Per target: its input key, and its files if the release being replaced already has them.
+/// Per target: its input key, and its binaries if the release being replaced already has them.
 struct CarryOver {
-    keys: Vec<String>,
+    /// `None` where no key can cover the inputs (see `Reads::opaque`): such targets are always built.
+    keys: Vec<Option<String>>,
     previous: Option<Previous>,
+    /// The binaries carried over (linked into staging), per target.
     reused: Vec<Option<Vec<Artifact>>>,
     /// The targets to build: those not carried over.
     to_build: Vec<usize>,
@@ -157,35 +199,22 @@ struct CarryOver {
     source_digest: String,
 }
 
-/// Links every unchanged, intact target of the previous release into staging.
-fn carry_over(
-    plan: &Plan,
-    toolchain: &Toolchain,
-    engine: Engine,
-    extras: &[artifacts::archive::Entry],
-    output: &Output,
-) -> anyhow::Result<CarryOver> {
-    // Each part length-prefixed: no two lists of files give the same bytes.
-    let mut extras_bytes = Vec::new();
-    for e in extras {
-        for part in [e.name.as_bytes(), &e.bytes] {
-            extras_bytes.extend((part.len() as u64).to_le_bytes());
-            extras_bytes.extend(part);
-        }
+/// Links the binaries of every unchanged, intact target of the previous release into staging.
+fn carry_over(plan: &Plan, toolchain: &Toolchain, engine: Engine, output: &Output) -> anyhow::Result<CarryOver> {
+    let inputs = Inputs { source_digest: plan.source_digest()?, toolchain: toolchain.fingerprint.clone(), engine };
+    if let Some(why) = &plan.reads.opaque {
+        ui::say(format!("every target is built, none carried over: {why}"));
     }
-    let inputs = Inputs {
-        source_digest: plan.source.digest()?,
-        extras_digest: artifacts::checksums::sha256_hex(&extras_bytes),
-        go_version: toolchain.go_version.clone(),
-        engine: engine.to_string(),
-    };
-    let keys: Vec<String> = plan.builds.iter().map(|b| plan.target_key(b, &inputs)).collect();
+    let keys: Vec<Option<String>> =
+        plan.builds.iter().map(|b| plan.reads.opaque.is_none().then(|| plan.target_key(b, &inputs))).collect();
     let previous = Previous::read(output.path());
     let reused: Vec<Option<Vec<Artifact>>> = plan
         .builds
         .iter()
         .zip(&keys)
-        .map(|(b, key)| previous.as_ref()?.take_target(&b.target.to_string(), key, &b.files(), output.staging()))
+        .map(|(b, key)| {
+            previous.as_ref()?.take_binaries(&b.target.to_string(), key.as_deref()?, &b.outputs, output.staging())
+        })
         .collect();
     let to_build: Vec<usize> = (0..plan.builds.len()).filter(|&i| reused[i].is_none()).collect();
     if to_build.len() < plan.builds.len() {

@@ -80,6 +80,10 @@ pub struct Dist {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Refuse to build anything but a release: a clean tree exactly at a tag, every target (CI on a tag push).
+    #[arg(long, conflicts_with_all = ["targets", "host"])]
+    pub release: bool,
+
     #[command(flatten)]
     pub output: Verbosity,
 }

@@ -41,6 +41,9 @@ pub fn run(merge: Merge) -> anyhow::Result<()> {
         serde_json::json!([
             m.name,
             m.version,
+            m.tag,
+            m.dirty,
+            m.tagged,
             m.commit,
             m.date,
             m.source_date_epoch,
@@ -113,11 +116,8 @@ pub fn run(merge: Merge) -> anyhow::Result<()> {
             artifacts.push(a.clone());
         }
     }
-    artifacts.sort_by(|a, b| (&a.target, &a.path).cmp(&(&b.target, &b.path)));
-    let sums: Vec<(String, String)> = artifacts.iter().map(|a| (a.path.clone(), a.sha256.clone())).collect();
-    fs::write(output.staging().join(&first.checksums), checksums::sums_file(&sums))?;
-    let manifest = Manifest { engine: engines.join("+"), shard: None, artifacts, ..first.clone() };
-    manifest.write(output.staging())?;
+    let mut manifest = Manifest { engine: engines.join("+"), shard: None, artifacts, ..first.clone() };
+    manifest.write_with_checksums(output.staging())?;
     artifacts::seal(output.staging(), &manifest)?;
     output.commit()?;
     ui::say(format!("merged {count} shards: {} artifacts into {}", manifest.artifacts.len(), out.display()));

@@ -540,11 +540,14 @@ mod tests {
 
     fn release_with(out: &Path, artifacts: &[&str]) {
         fs::create_dir_all(out).unwrap();
-        let m = manifest::Manifest {
+        let mut m = manifest::Manifest {
             generator: manifest::GENERATOR.into(),
             schema: 1,
             name: "x".into(),
             version: "1".into(),
+            tag: String::new(),
+            dirty: false,
+            tagged: false,
             commit: "c".into(),
             date: "d".into(),
             source_date_epoch: 0,
@@ -566,8 +569,9 @@ mod tests {
                     inputs: None,
                 })
                 .collect(),
+            published: vec![],
         };
-        m.write(out).unwrap();
+        m.write_with_checksums(out).unwrap();
         for p in artifacts {
             fs::create_dir_all(out.join(p).parent().unwrap()).unwrap();
             fs::write(out.join(p), "bin").unwrap();

@@ -19,6 +19,23 @@ use crate::stamp::Stamp;
 use crate::target::{select, Target};
 use crate::template::Data;
 
+/// Which engine executes a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    Dagger,
+    Host,
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Engine::Dagger => "dagger",
+            Engine::Host => "host",
+        })
+    }
+}
+
 /// What an engine reports about its Go before anything is planned.
 #[derive(Debug, Clone)]
 pub struct Toolchain {
@@ -28,6 +45,41 @@ pub struct Toolchain {
     pub dist_list: String,
     /// How to name it in messages, e.g. `go1.26.8 in golang:1.26.8`.
     pub label: String,
+    /// What tells this Go installation from another of the same version: its
+    /// `go env` (as a build sees it; GOROOT/go.env can set GOAMD64…) and its
+    /// files (host) or the image's digest (Dagger). Part of every target key.
+    pub fingerprint: String,
+}
+
+/// `go env -json` without what never changes a build's bytes and would only
+/// make keys differ: cache and temporary locations, download settings, and
+/// GOGCCFLAGS (it names a fresh temporary directory on every call).
+pub fn go_env_fingerprint(json: &str) -> anyhow::Result<String> {
+    const IGNORED: [&str; 19] = [
+        "GOCACHE",
+        "GOMODCACHE",
+        "GOPATH",
+        "GOTMPDIR",
+        "GOTELEMETRY",
+        "GOTELEMETRYDIR",
+        "GOENV",
+        "GOMOD",
+        "GOWORK",
+        "GOGCCFLAGS",
+        "GOPROXY",
+        "GONOPROXY",
+        "GOPRIVATE",
+        "GONOSUMDB",
+        "GOSUMDB",
+        "GOINSECURE",
+        "GOAUTH",
+        "GOVCS",
+        "GOROOT",
+    ];
+    let mut env: BTreeMap<String, serde_json::Value> =
+        serde_json::from_str(json).context("`go env -json` printed something that is not JSON")?;
+    env.retain(|k, _| !IGNORED.contains(&k.as_str()) && k != "GOTOOLDIR");
+    Ok(serde_json::to_string(&env)?)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -53,6 +105,19 @@ pub struct Plan {
     pub checksum_file: String,
     /// `I/N` when this plan is one shard of the targets.
     pub shard: Option<String>,
+    /// What the builds read besides the upload: part of the carry-over key.
+    pub reads: Reads,
+}
+
+/// Inputs of the builds that the upload alone does not show.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Reads {
+    /// Files named by flags (`-overlay` and the files it names, `-pgo`, `-modfile` and its `.sum`), on the host.
+    pub named: Vec<PathBuf>,
+    /// cgo reads headers from anywhere it is told: every file counts.
+    pub everything: bool,
+    /// Why no key can cover what the builds read (`-toolexec` runs a program of the user's): nothing is carried over.
+    pub opaque: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,12 +141,15 @@ pub struct TargetBuild {
 impl TargetBuild {
     /// Every file of this target in a release: binaries, then its archive or bare binaries.
     pub fn files(&self) -> Vec<String> {
-        let mut files = self.outputs.clone();
+        [self.outputs.clone(), self.package_files()].concat()
+    }
+
+    /// The files its package publishes: the archive, or the bare binaries.
+    pub fn package_files(&self) -> Vec<String> {
         match &self.package {
-            Package::Archive { file, .. } => files.push(file.clone()),
-            Package::Bare(names) => files.extend(names.iter().cloned()),
+            Package::Archive { file, .. } => vec![file.clone()],
+            Package::Bare(names) => names.clone(),
         }
-        files
     }
 }
 
@@ -172,18 +240,16 @@ impl Plan {
                     Package::Archive { file: format!("{folder}{}", format.extension()), format, folder }
                 }
             };
-            let files = match &package {
-                Package::Archive { file, .. } => vec![file.clone()],
-                Package::Bare(files) => files.clone(),
-            };
-            for file in files {
-                if let Some(other) = names.insert(file.clone(), target.clone()) {
+            let build = TargetBuild { target, outputs, package };
+            for file in build.package_files() {
+                if let Some(other) = names.insert(file.clone(), build.target.clone()) {
                     bail!(
-                        "`archive.name` gives {file} for both {other} and {target}: use .Os, .Arch and .Arm (and .Binary for bare binaries) in it"
+                        "`archive.name` gives {file} for both {other} and {}: use .Os, .Arch and .Arm (and .Binary for bare binaries) in it",
+                        build.target
                     );
                 }
             }
-            builds.push(TargetBuild { target, outputs, package });
+            builds.push(build);
         }
 
         let checksum_file = settings
@@ -210,7 +276,64 @@ impl Plan {
             wrap: settings.archive.wrap,
             checksum_file,
             shard: None,
-        })
+            reads: Reads::default(),
+        }
+        .with_reads())
+    }
+
+    /// Finds what the flags and environment make the builds read (see [`Reads`]).
+    fn with_reads(mut self) -> Plan {
+        let module = self.source.module_dir();
+        let goflags = self.env.get("GOFLAGS").map(|f| f.split_whitespace().map(str::to_owned).collect::<Vec<_>>());
+        let mut named = Vec::new();
+        let mut opaque = None;
+        for flags in self.binaries.iter().map(|b| b.flags.clone()).chain(goflags) {
+            let mut words = flags.iter().map(String::as_str);
+            while let Some(word) = words.next() {
+                let Some(flag) = word.strip_prefix("--").or_else(|| word.strip_prefix('-')) else { continue };
+                let (name, inline) = match flag.split_once('=') {
+                    Some((n, v)) => (n, Some(v)),
+                    None => (flag, None),
+                };
+                if !matches!(name, "overlay" | "pgo" | "modfile" | "toolexec" | "C") {
+                    continue;
+                }
+                let Some(value) = inline.or_else(|| words.next()) else { continue };
+                let file = module.join(value);
+                match name {
+                    "toolexec" | "C" => {
+                        opaque.get_or_insert(format!("the build flags have -{name}, whose effect no key can cover"));
+                    }
+                    "pgo" if matches!(value, "auto" | "off" | "") => {}
+                    "modfile" => {
+                        named.push(module.join(format!("{}.sum", value.strip_suffix(".mod").unwrap_or(value))));
+                        named.push(file);
+                    }
+                    "overlay" => {
+                        // {"Replace": {"path": "file"}}: the replacements are read too.
+                        if let Ok(text) = std::fs::read_to_string(&file) {
+                            if let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) {
+                                for to in json["Replace"].as_object().into_iter().flat_map(|m| m.values()) {
+                                    named.extend(to.as_str().filter(|t| !t.is_empty()).map(|t| module.join(t)));
+                                }
+                            }
+                        }
+                        named.push(file);
+                    }
+                    _ => named.push(file),
+                }
+            }
+        }
+        named.sort();
+        named.dedup();
+        let everything = self.env.get("CGO_ENABLED").is_some_and(|v| v != "0");
+        self.reads = Reads { named, everything, opaque };
+        self
+    }
+
+    /// The digest of what the builds read (see [`Source::digest`]).
+    pub fn source_digest(&self) -> anyhow::Result<String> {
+        self.source.digest(&self.reads.named, self.reads.everything)
     }
 
     /// The whole `go build …` command line writing binary `index` to `output`.
@@ -233,27 +356,25 @@ impl Plan {
         self.builds.iter().map(|b| b.target.clone()).collect()
     }
 
-    /// A key of everything one target's files are made from: what the build
-    /// can read, the engine and Go that build it, its whole argv and
-    /// environment, the stamp and how it is packed, and this xtask (its packing
-    /// code). Equal keys, equal bytes. The settings as such are not in it: what
-    /// of them matters is already in the argv, environment and package.
+    /// A key of everything one target's binaries are made from: what the
+    /// build can read, the engine and the Go installation that build them, the
+    /// image, their whole argv and environment, and the stamp. Equal keys,
+    /// equal bytes. The settings as such are not in it: what of them matters
+    /// is already in the argv and environment. How the binaries are then
+    /// packed has a key of its own ([`package_key`]).
     pub fn target_key(&self, build: &TargetBuild, inputs: &Inputs) -> String {
         let argv: Vec<Vec<String>> =
             build.outputs.iter().enumerate().map(|(i, output)| self.go_build_argv(i, output)).collect();
         let key = serde_json::json!({
-            "xtask": KEY_FORMAT,
+            "keys": KEY_FORMAT,
             "source": inputs.source_digest,
-            "extra_files": inputs.extras_digest,
             "engine": inputs.engine,
-            "go": inputs.go_version,
-            "image": (inputs.engine == "dagger").then_some(&self.image),
+            "toolchain": inputs.toolchain,
+            "image": (inputs.engine == Engine::Dagger).then_some(&self.image),
             "env": self.env_for(&build.target),
             "download": self.download,
             "argv": argv,
             "stamp": self.stamp,
-            "package": build.package,
-            "wrap": self.wrap,
         });
         crate::artifacts::checksums::sha256_hex(key.to_string().as_bytes())
     }
@@ -272,18 +393,37 @@ impl Plan {
     }
 }
 
-/// This xtask and its packing format, in every key: a release made by another
-/// version (another deflate, say) is rebuilt, not carried over.
-pub const KEY_FORMAT: &str = concat!("cargo-xtask-dist ", env!("CARGO_PKG_VERSION"), ", keys 2, zlib-rs deflate");
+/// The format of the keys themselves: a change to what they cover starts over.
+pub const KEY_FORMAT: &str = "cargo-xtask-dist keys 3";
+
+/// This xtask's own build (a digest of its source and Cargo.lock, made by
+/// build.rs): packing code that changes, or a new deflate, repacks every
+/// archive instead of carrying over what the old code made.
+pub const XTASK_BUILD: &str = env!("XTASK_BUILD_ID");
+
+/// The key of a target's package (its archive or bare binaries): the bytes of
+/// its binaries, the files shipped beside them, how it is named and packed,
+/// the epoch of its mtimes, and the xtask that packs it.
+pub fn package_key(plan: &Plan, build: &TargetBuild, binary_sha256: &[&str], extras: &[(&str, String)]) -> String {
+    let key = serde_json::json!({
+        "keys": KEY_FORMAT,
+        "xtask": XTASK_BUILD,
+        "binaries": binary_sha256,
+        "extras": extras,
+        "package": build.package,
+        "wrap": plan.wrap,
+        "epoch": plan.stamp.epoch,
+    });
+    crate::artifacts::checksums::sha256_hex(key.to_string().as_bytes())
+}
 
 /// What a target key is made of besides the plan.
 #[derive(Debug, Clone)]
 pub struct Inputs {
     pub source_digest: String,
-    pub extras_digest: String,
-    pub go_version: String,
-    /// `dagger` or `host`.
-    pub engine: String,
+    /// [`Toolchain::fingerprint`].
+    pub toolchain: String,
+    pub engine: Engine,
 }
 
 /// What makes a go command ignore its surroundings: no toolchain switch, no
@@ -426,7 +566,12 @@ mod tests {
     const DIST_LIST: &str = "darwin/amd64\ndarwin/arm64\nlinux/386\nlinux/amd64\nlinux/arm\nlinux/arm64\nwindows/386\nwindows/amd64\nwindows/arm64\n";
 
     fn toolchain() -> Toolchain {
-        Toolchain { go_version: "go1.26.8".into(), dist_list: DIST_LIST.into(), label: "go1.26.8".into() }
+        Toolchain {
+            go_version: "go1.26.8".into(),
+            dist_list: DIST_LIST.into(),
+            label: "go1.26.8".into(),
+            fingerprint: "go1.26.8 as installed".into(),
+        }
     }
 
     fn plan_of(s: &Resolved, selected: &[Target]) -> anyhow::Result<Plan> {
@@ -615,6 +760,109 @@ mod tests {
             plan.shard(2, 3).targets().iter().map(|t| t.to_string()).collect::<Vec<_>>(),
             ["darwin/arm64", "linux/arm/v6", "windows/386"]
         );
+    }
+
+    /// The binaries' key changes with everything a build reads or is told, and
+    /// with nothing else (names, formats and shipped files are the package's).
+    #[test]
+    fn the_target_key_covers_every_input_and_nothing_else() {
+        let base = "[app]\nmain = \"./cmd/hello\"\n";
+        let inputs = Inputs { source_digest: "src".into(), toolchain: "go1.26.8 here".into(), engine: Engine::Host };
+        let key_of = |text: &str, stamp: Stamp, inputs: &Inputs| {
+            let s = settings(text);
+            let source =
+                Source::find(&s.app_dir, &[], "", &Outputs { out: "/nowhere/dist".into(), ours: vec![] }).unwrap();
+            let p = Plan::new(&s, &[], stamp, source, &toolchain(), &BTreeMap::new()).unwrap();
+            let linux = p.builds.iter().find(|b| b.target.to_string() == "linux/amd64").unwrap();
+            p.target_key(linux, inputs)
+        };
+        let k0 = key_of(base, stamp(), &inputs);
+        assert_eq!(key_of(base, stamp(), &inputs), k0, "deterministic");
+        let mut changed: Vec<(&str, String)> = vec![
+            ("source", key_of(base, stamp(), &Inputs { source_digest: "src2".into(), ..inputs.clone() })),
+            ("toolchain", key_of(base, stamp(), &Inputs { toolchain: "go1.26.8 patched".into(), ..inputs.clone() })),
+            ("engine", key_of(base, stamp(), &Inputs { engine: Engine::Dagger, ..inputs.clone() })),
+            ("ldflags", key_of(&format!("{base}[build]\nldflags = [\"-s\"]\n"), stamp(), &inputs)),
+            ("tags", key_of(&format!("{base}[build]\ntags = [\"netgo\"]\n"), stamp(), &inputs)),
+            ("flags", key_of(&format!("{base}[build]\nflags = [\"-race\"]\n"), stamp(), &inputs)),
+            ("env", key_of(&format!("{base}[build]\nenv = {{ GOEXPERIMENT = \"x\" }}\n"), stamp(), &inputs)),
+            ("stamp variable", key_of(&format!("{base}[build.stamp]\nversion = \"main.v\"\n"), stamp(), &inputs)),
+            ("main", key_of("[app]\nmain = \"./cmd/other\"\nbinary = \"hello\"\n", stamp(), &inputs)),
+            ("binary name", key_of(&format!("{base}binary = \"hi\"\n"), stamp(), &inputs)),
+        ];
+        for (what, s) in [
+            ("tag", Stamp::from_parts(Some("v1.2.4".into()), Some("c0ffee1234".into()), Some(1_700_000_000), None)),
+            ("commit", Stamp::from_parts(Some("v1.2.3".into()), Some("beef".into()), Some(1_700_000_000), None)),
+            ("date", Stamp::from_parts(Some("v1.2.3".into()), Some("c0ffee1234".into()), Some(1_700_000_001), None)),
+            (
+                "dirty",
+                Stamp::from_parts(Some("v1.2.3-dirty".into()), Some("c0ffee1234".into()), Some(1_700_000_000), None),
+            ),
+        ] {
+            changed.push((what, key_of(base, s, &inputs)));
+        }
+        for (what, key) in &changed {
+            assert_ne!(*key, k0, "a change of {what} must change the key");
+        }
+        let dagger = Inputs { engine: Engine::Dagger, ..inputs.clone() };
+        let kd = key_of(base, stamp(), &dagger);
+        assert_ne!(
+            key_of(&format!("{base}image = \"golang:1.26.8@sha256:ab\"\n"), stamp(), &dagger),
+            kd,
+            "image (Dagger)"
+        );
+        for (what, text) in [
+            ("image (host)", format!("{base}image = \"golang:1.26.8@sha256:ab\"\n")),
+            ("archive name", format!("{base}[archive]\nname = \"{{{{ .Os }}}}-{{{{ .Arch }}}}\"\n")),
+            ("format", format!("{base}[archive]\nformat = \"zip\"\n")),
+            ("files", format!("{base}[archive]\nfiles = [\"LICENSE\"]\n")),
+            ("checksum name", format!("{base}[checksum]\nname = \"sums.txt\"\n")),
+            ("other targets", format!("{base}[targets]\nos = [\"linux\"]\n")),
+            ("project name", format!("{base}name = \"other\"\n")),
+        ] {
+            let key = key_of(&text, stamp(), &inputs);
+            assert_eq!(key, k0, "{what} does not change the binaries");
+        }
+    }
+
+    #[test]
+    fn the_package_key_covers_its_bytes_names_and_packer() {
+        let p = plan_of(&settings("[app]\nmain = \"./cmd/hello\""), &[]).unwrap();
+        let b = &p.builds[2];
+        let k0 = package_key(&p, b, &["aa"], &[("README.md", "r".into())]);
+        assert_ne!(package_key(&p, b, &["ab"], &[("README.md", "r".into())]), k0, "binary bytes");
+        assert_ne!(package_key(&p, b, &["aa"], &[("README.md", "r2".into())]), k0, "extra file bytes");
+        assert_ne!(package_key(&p, b, &["aa"], &[("LICENSE", "r".into())]), k0, "extra file name");
+        assert_ne!(package_key(&p, &p.builds[3], &["aa"], &[("README.md", "r".into())]), k0, "name and format");
+        let unwrapped = Plan { wrap: false, ..p.clone() };
+        assert_ne!(package_key(&unwrapped, b, &["aa"], &[("README.md", "r".into())]), k0, "wrap");
+        let mut later = p.clone();
+        later.stamp.epoch += 1;
+        assert_ne!(package_key(&later, b, &["aa"], &[("README.md", "r".into())]), k0, "mtimes");
+        assert!(XTASK_BUILD.len() == 16 && XTASK_BUILD.bytes().all(|c| c.is_ascii_hexdigit()), "{XTASK_BUILD}");
+    }
+
+    #[test]
+    fn flags_that_name_files_are_inputs_and_toolexec_is_opaque() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("overlay.json"), r#"{"Replace": {"a.go": "gen/a.go", "b.go": ""}}"#).unwrap();
+        let s = settings(&format!(
+            "[app]\ndir = {:?}\nbinary = \"x\"\n[build]\nflags = [\"-overlay=overlay.json\", \"-pgo\", \"prof.pgo\", \"-modfile=alt.mod\"]\nenv = {{ GOFLAGS = \"-pgo=auto\" }}",
+            dir.path().display().to_string()
+        ));
+        std::fs::write(dir.path().join("go.mod"), "module m\ngo 1.22\n").unwrap();
+        let source = Source::find(&s.app_dir, &[], "", &Outputs { out: "/nowhere/dist".into(), ours: vec![] }).unwrap();
+        let module = source.module_dir();
+        let p = Plan::new(&s, &[], stamp(), source, &toolchain(), &BTreeMap::new()).unwrap();
+        let named: Vec<String> =
+            p.reads.named.iter().map(|f| f.strip_prefix(&module).unwrap().display().to_string()).collect();
+        assert_eq!(named, ["alt.mod", "alt.sum", "gen/a.go", "overlay.json", "prof.pgo"]);
+        assert!(!p.reads.everything && p.reads.opaque.is_none());
+
+        let s = settings("[build]\nenv = { CGO_ENABLED = \"1\", GOFLAGS = \"-toolexec=/usr/bin/time\" }");
+        let p = plan_of(&s, &[]).unwrap();
+        assert!(p.reads.everything);
+        assert_eq!(p.reads.opaque.as_deref(), Some("the build flags have -toolexec, whose effect no key can cover"));
     }
 
     #[test]

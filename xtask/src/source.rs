@@ -114,50 +114,142 @@ impl Source {
         Ok(Source { root, module, exclude, workspace, vendored, own })
     }
 
-    /// A digest of what a build can read: every uploaded file (path and content,
-    /// a symlink as its target, a directory git lists whole — a submodule — by
-    /// its files), and also what git ignores, by path, size and mtime (the host
-    /// engine's `go build` can read those too, e.g. through `//go:embed`).
-    pub fn digest(&self) -> anyhow::Result<String> {
+    /// A digest of what `go build` can read here, and nothing else: files Go
+    /// cannot read (CI scripts, docs, other tools' outputs) never send a target
+    /// back to the compiler. Readable are: every Go source file (by extension,
+    /// tests included: Go parses their package clause) outside `.`-directories,
+    /// `go.mod`/`go.sum`/`go.work`/`go.work.sum` anywhere (a nested module moves
+    /// a package out of the build), `vendor/` trees, `default.pgo`, and every
+    /// file a `//go:embed` line can match; with `everything` (cgo, which reads
+    /// headers from anywhere), every file. Files git ignores count too: the
+    /// host's `go build` reads them. `named` are files flags name (`-overlay`,
+    /// `-pgo`…), hashed by content wherever they are.
+    ///
+    /// A symlink counts as its text, and, when Go can read through it, as what
+    /// it points to. One that leaves the upload where Go could read through it
+    /// is an error: the Dagger engine cannot see its target, and no digest of
+    /// the upload would notice its target change.
+    pub fn digest(&self, named: &[PathBuf], everything: bool) -> anyhow::Result<String> {
         use sha2::{Digest, Sha256};
+        let mut candidates = Vec::new();
+        for rel in self.files()?.into_iter().chain(self.ignored_files()?) {
+            let path = self.root.join(&rel);
+            // A submodule or nested repository: git lists it as one entry.
+            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+                candidates.extend(walk_files(&path, &self.root)?.into_iter().filter(|f| !self.is_own(f)));
+            } else {
+                candidates.push(rel);
+            }
+        }
+        candidates.sort();
+        candidates.dedup();
+        // Go files first: their //go:embed lines decide which other files count.
+        let mut embeds = Vec::new();
+        let mut go_files = Vec::new();
+        for rel in &candidates {
+            let dir_link = std::fs::symlink_metadata(self.root.join(rel)).is_ok_and(|m| m.is_symlink())
+                && self.root.join(rel).is_dir();
+            if !readable_by_name(rel) && !dir_link {
+                continue;
+            }
+            let Some(content) = self.content(rel)? else { continue };
+            if rel.ends_with(".go") {
+                let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
+                embeds.extend(
+                    embed_patterns(&String::from_utf8_lossy(&content.1)).into_iter().map(|p| (dir.to_owned(), p)),
+                );
+            }
+            go_files.push((rel.clone(), content));
+        }
         let mut hash = Sha256::new();
         let mut part = |bytes: &[u8]| {
             hash.update((bytes.len() as u64).to_le_bytes());
             hash.update(bytes);
         };
-        let mut uploaded = self.files()?;
-        let mut i = 0;
-        while i < uploaded.len() {
-            let rel = uploaded[i].clone();
-            i += 1;
-            let path = self.root.join(&rel);
-            let meta = match std::fs::symlink_metadata(&path) {
-                Ok(m) => m,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue, // deleted, still tracked
-                Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-            };
-            let content = if meta.is_symlink() {
-                std::fs::read_link(&path)?.to_string_lossy().into_owned().into_bytes()
-            } else if meta.is_file() {
-                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?
-            } else if meta.is_dir() {
-                // A submodule (or nested repository): git lists it as one entry.
-                uploaded.extend(walk_files(&path, &self.root)?.into_iter().filter(|f| !self.is_own(f)));
+        let mut read = go_files.into_iter().collect::<std::collections::BTreeMap<_, _>>();
+        for rel in &candidates {
+            if read.contains_key(rel) || !(everything || embedded(rel, &embeds)) {
                 continue;
-            } else {
-                continue;
-            };
-            part(rel.as_bytes());
-            part(&content);
+            }
+            if let Some(content) = self.content(rel)? {
+                read.insert(rel.clone(), content);
+            }
         }
-        part(b"ignored");
-        for rel in self.ignored_files()? {
-            let Ok(meta) = std::fs::symlink_metadata(self.root.join(&rel)) else { continue };
-            let mtime = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+        for (rel, (link, content)) in &read {
             part(rel.as_bytes());
-            part(format!("{} {:?}", meta.len(), mtime).as_bytes());
+            part(link.as_deref().unwrap_or_default().as_bytes());
+            part(content);
+        }
+        part(b"named by flags");
+        for path in named {
+            part(path.to_string_lossy().as_bytes());
+            // A missing file fails the build itself; its absence is part of the key.
+            part(&std::fs::read(path).unwrap_or_default());
         }
         Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// What Go reads at `rel`: the link text (for a symlink) and the bytes it
+    /// reads through it; `None` for what holds no bytes (a directory, a file
+    /// deleted but still tracked). Refuses a link out of the upload that Go could read through.
+    fn content(&self, rel: &str) -> anyhow::Result<Option<(Option<String>, Vec<u8>)>> {
+        let path = self.root.join(rel);
+        let meta = match std::fs::symlink_metadata(&path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        if meta.is_symlink() {
+            let link = std::fs::read_link(&path)?.to_string_lossy().into_owned();
+            let target = std::fs::metadata(&path).ok();
+            if target.as_ref().is_some_and(|t| t.is_dir()) {
+                // A directory reached through a link: Go reads the files there
+                // (at their own path, when inside the upload).
+                self.check_link_stays_inside(rel, &link)?;
+                return Ok(Some((Some(link), Vec::new())));
+            }
+            if readable_by_name(rel) {
+                self.check_link_stays_inside(rel, &link)?;
+            }
+            let bytes = match target {
+                Some(t) if t.is_file() => {
+                    std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?
+                }
+                _ => Vec::new(),
+            };
+            return Ok(Some((Some(link), bytes)));
+        }
+        if !meta.is_file() {
+            return Ok(None);
+        }
+        Ok(Some((None, std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?)))
+    }
+
+    /// A symlink at `rel` whose target Go could read must stay inside the upload, by a relative path.
+    fn check_link_stays_inside(&self, rel: &str, link: &str) -> anyhow::Result<()> {
+        // Go never reads below a directory whose name starts with a dot.
+        if rel.split('/').rev().skip(1).any(|d| d.starts_with('.')) {
+            return Ok(());
+        }
+        let path = self.root.join(rel);
+        let inside = std::fs::canonicalize(&path).is_ok_and(|real| real.starts_with(&self.root) && real != self.root);
+        if Path::new(link).is_absolute() || !inside {
+            let module = self.module_dir();
+            anyhow::bail!(
+                "{} is a symlink to {link}, {}: the Dagger engine gets only {} and could not read it, and a change \
+                 there would go unnoticed. Copy it in, or make the link relative and point inside {}{}",
+                path.display(),
+                if Path::new(link).is_absolute() {
+                    "an absolute path"
+                } else {
+                    "outside the directory uploaded for the build"
+                },
+                self.root.display(),
+                self.root.display(),
+                if module == self.root { String::new() } else { format!(" (the module is {})", module.display()) }
+            );
+        }
+        Ok(())
     }
 
     /// Files git ignores below `root` (not ours, not `.git`), relative to it, sorted.
@@ -229,6 +321,77 @@ impl Source {
             self.root.join(&self.module)
         }
     }
+}
+
+/// Extensions of the files `go build` compiles or links (go/build's list).
+const GO_SOURCE_EXTENSIONS: [&str; 21] = [
+    "go", "s", "S", "sx", "c", "h", "cc", "cpp", "cxx", "hh", "hpp", "hxx", "m", "f", "F", "for", "f90", "swig",
+    "swigcxx", "syso", "pgo",
+];
+
+/// Whether Go may read `rel` whatever the source says: module files anywhere,
+/// `vendor/` trees, and source files outside directories whose name starts
+/// with a dot (no import path can name those).
+fn readable_by_name(rel: &str) -> bool {
+    let parts: Vec<&str> = rel.split('/').collect();
+    let (dirs, name) = parts.split_at(parts.len() - 1);
+    let name = name[0];
+    if matches!(name, "go.mod" | "go.sum" | "go.work" | "go.work.sum") {
+        return true;
+    }
+    if dirs.iter().any(|d| d.starts_with('.')) {
+        return false;
+    }
+    dirs.contains(&"vendor") || name.rsplit_once('.').is_some_and(|(_, ext)| GO_SOURCE_EXTENSIONS.contains(&ext))
+}
+
+/// The patterns of the `//go:embed` lines in a Go file (quoted or not, `all:` kept).
+fn embed_patterns(src: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in src.lines() {
+        let Some(rest) = line.trim_start().strip_prefix("//go:embed") else { continue };
+        if !rest.starts_with([' ', '\t']) {
+            continue;
+        }
+        let mut rest = rest.trim();
+        while !rest.is_empty() {
+            let (pattern, tail) = match rest.chars().next() {
+                Some(q @ ('"' | '`')) => match rest[1..].find(q) {
+                    Some(end) => (rest[1..=end].replace("\\\\", "\\"), &rest[end + 2..]),
+                    None => (rest[1..].to_owned(), ""),
+                },
+                _ => match rest.find([' ', '\t']) {
+                    Some(end) => (rest[..end].to_owned(), &rest[end..]),
+                    None => (rest.to_owned(), ""),
+                },
+            };
+            out.push(pattern);
+            rest = tail.trim_start();
+        }
+    }
+    out
+}
+
+/// Whether an embed pattern of the package in `dir` can match `rel` itself, or
+/// a directory holding it (Go embeds a matched directory's whole tree). A
+/// pattern that is not a valid glob counts as matching everything below `dir`.
+fn embedded(rel: &str, embeds: &[(String, String)]) -> bool {
+    let options = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: false,
+    };
+    embeds.iter().any(|(dir, pattern)| {
+        let Some(below) =
+            (if dir.is_empty() { Some(rel) } else { rel.strip_prefix(dir.as_str()).and_then(|r| r.strip_prefix('/')) })
+        else {
+            return false;
+        };
+        let pattern = pattern.strip_prefix("all:").unwrap_or(pattern);
+        let Ok(glob) = glob::Pattern::new(pattern) else { return true };
+        let parts: Vec<&str> = below.split('/').collect();
+        (1..=parts.len()).any(|n| glob.matches_with(&parts[..n].join("/"), options))
+    })
 }
 
 /// Go's rule: `vendor/modules.txt` with `go` ≥ 1.14 in go.mod means `-mod=vendor`
@@ -479,75 +642,201 @@ mod tests {
         assert!(ok, "git {args:?}");
     }
 
-    /// Links are listed and hashed as links (their target's path), never
-    /// followed: not into a directory, not into a file, in git or outside it.
+    fn write(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn source_of(module: &Path) -> Source {
+        let outputs = Outputs { out: module.join("dist"), ours: vec![module.join("target")] };
+        Source::find(module, &[], "", &outputs).unwrap()
+    }
+
+    /// What `go build` can read changes the digest; what it cannot (CI
+    /// scripts, docs, Cargo files, outputs, files below `.` directories, other
+    /// tools' ignored output) does not, in a git checkout with the module at the root.
+    #[test]
+    fn only_what_go_can_read_changes_the_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "go.mod", "module m\ngo 1.22\n");
+        write(root, "go.sum", "");
+        write(root, "main.go", "package main\n\nimport _ \"embed\"\n\n//go:embed assets templates/*.tmpl \"with space.txt\"\nvar x string\n\nfunc main() {}\n");
+        write(root, "main_test.go", "package main\n");
+        write(root, "internal/a/a.go", "package a\n");
+        write(root, "internal/a/a_amd64.s", "// asm\n");
+        write(root, "internal/a/testdata/t.go", "package t\n");
+        write(root, "assets/logo.svg", "<svg/>");
+        write(root, "assets/deep/data.json", "{}");
+        write(root, "templates/page.tmpl", "page");
+        write(root, "with space.txt", "x");
+        write(root, "vendor/modules.txt", "# v\n");
+        write(root, "vendor/example.com/v/LICENSE", "MIT");
+        write(root, "cmd/tool/default.pgo", "pgo");
+        write(root, "sub/go.mod", "module m/sub\n");
+        for other in [
+            ".ci/run",
+            ".ci/tools/tool.go",
+            ".github/workflows/ci.yml",
+            "Cargo.toml",
+            "Cargo.lock",
+            "README.md",
+            "docs/guide.md",
+            "templates/notes.txt",
+            "bench/out.log",
+            "junk/big.bin",
+            "dist/x",
+            "target/y",
+        ] {
+            write(root, other, "one");
+        }
+        write(root, ".gitignore", "/junk/\n/dist/\n/target/\n*.log\n/gen/\n");
+        write(root, "gen/zz_generated.go", "package gen\n");
+        git(root, &["init", "-q"]);
+        git(root, &["add", "."]);
+        git(root, &["commit", "-qm", "m"]);
+        let s = source_of(root);
+        let digest = s.digest(&[], false).unwrap();
+        for unread in [
+            ".ci/run",
+            ".ci/tools/tool.go",
+            ".github/workflows/ci.yml",
+            "Cargo.toml",
+            "Cargo.lock",
+            "README.md",
+            "docs/guide.md",
+            "templates/notes.txt",
+            "bench/out.log",
+            "junk/big.bin",
+            "dist/x",
+            "target/y",
+            ".gitignore",
+            "new-notes.md",
+        ] {
+            write(root, unread, "changed");
+            assert_eq!(s.digest(&[], false).unwrap(), digest, "{unread} is not read by go build");
+        }
+        for read in [
+            "main_test.go",
+            "go.mod",
+            "go.sum",
+            "internal/a/a.go",
+            "internal/a/a_amd64.s",
+            "internal/a/testdata/t.go",
+            "assets/logo.svg",
+            "assets/deep/data.json",
+            "templates/page.tmpl",
+            "with space.txt",
+            "vendor/modules.txt",
+            "vendor/example.com/v/LICENSE",
+            "cmd/tool/default.pgo",
+            "sub/go.mod",
+            "gen/zz_generated.go",
+            "internal/b/new.go",
+            "templates/new.tmpl",
+            "assets/new.txt",
+            "main.go",
+        ] {
+            let before = s.digest(&[], false).unwrap();
+            write(root, read, "changed");
+            assert_ne!(s.digest(&[], false).unwrap(), before, "{read} is read by go build");
+        }
+        // With cgo, anything may be read.
+        let before = s.digest(&[], true).unwrap();
+        write(root, "docs/guide.md", "changed again");
+        assert_ne!(s.digest(&[], true).unwrap(), before);
+        // Files named by flags count by content, wherever they are.
+        let outside = tempfile::tempdir().unwrap();
+        write(outside.path(), "overlay.json", "{}");
+        let named = [outside.path().join("overlay.json")];
+        let before = s.digest(&named, false).unwrap();
+        write(outside.path(), "overlay.json", "{\"Replace\": {}}");
+        assert_ne!(s.digest(&named, false).unwrap(), before);
+    }
+
+    #[test]
+    fn embed_lines_and_patterns() {
+        let src = "package p\n//go:embed a.txt  b/*.html\n//go:embed \"c d.txt\" `e/f`\n// go:embed nope\n//go:embedded nope\n\t//go:embed all:static\n";
+        assert_eq!(embed_patterns(src), ["a.txt", "b/*.html", "c d.txt", "e/f", "all:static"]);
+        let embeds = |dir: &str, p: &str| vec![(dir.to_owned(), p.to_owned())];
+        assert!(embedded("pkg/a.txt", &embeds("pkg", "a.txt")));
+        assert!(embedded("pkg/static/x/y.css", &embeds("pkg", "all:static")));
+        assert!(embedded("pkg/b/index.html", &embeds("pkg", "b/*.html")));
+        assert!(!embedded("pkg/b/c/index.html", &embeds("pkg", "b/*.html")), "* stops at /");
+        assert!(embedded("pkg/b/c/index.html", &embeds("pkg", "b/*")), "a matched directory brings its tree");
+        assert!(!embedded("other/a.txt", &embeds("pkg", "a.txt")));
+        assert!(!embedded("pkga.txt", &embeds("pkg", "a.txt")));
+        assert!(embedded("a.txt", &embeds("", "*.txt")));
+        assert!(embedded("pkg/anything", &embeds("pkg", "[bad")), "an unreadable pattern counts as matching");
+    }
+
+    /// A link Go can read through must stay inside the upload: one to a Go file
+    /// or directory elsewhere, or by an absolute path, is refused with the fix;
+    /// a link Go never reads through (a LICENSE pointing up, anything below a
+    /// `.` directory) is fine; a link inside counts as what it points to.
     #[cfg(unix)]
     #[test]
-    fn links_are_hashed_as_links_and_never_followed() {
+    fn links_go_reads_through_stay_inside_the_upload() {
         use std::os::unix::fs::symlink;
         let dir = tempfile::tempdir().unwrap();
         let (module, outside) = (dir.path().join("module"), dir.path().join("outside"));
-        std::fs::create_dir_all(module.join("cmd")).unwrap();
-        std::fs::create_dir_all(outside.join("deep")).unwrap();
-        std::fs::write(module.join("go.mod"), "module m\ngo 1.22\n").unwrap();
-        std::fs::write(module.join("cmd/main.go"), "package main\n").unwrap();
-        std::fs::write(outside.join("secret.txt"), "s3cret").unwrap();
-        std::fs::write(outside.join("deep/key"), "k").unwrap();
-        symlink("/etc", module.join("leak")).unwrap();
-        symlink(outside.join("secret.txt"), module.join("secret.txt")).unwrap();
-        symlink(&outside, module.join("cmd/outside")).unwrap();
-        let outputs = Outputs { out: dir.path().join("dist"), ours: vec![] };
+        write(&module, "go.mod", "module m\ngo 1.22\n");
+        write(&module, "cmd/main.go", "package main\n");
+        write(&module, "shared/gen.go", "package shared\n");
+        write(&outside, "x.go", "package x\n");
+        write(&outside, "LICENSE", "MIT\n");
+        symlink("../outside/LICENSE", module.join("LICENSE")).unwrap();
+        std::fs::create_dir_all(module.join(".tools")).unwrap();
+        symlink(&outside, module.join(".tools/outside")).unwrap();
+        symlink("../shared/gen.go", module.join("cmd/gen.go")).unwrap();
+        let s = source_of(&module);
+        let digest = s.digest(&[], false).unwrap();
+        write(&outside, "LICENSE", "changed\n");
+        assert_eq!(s.digest(&[], false).unwrap(), digest, "go build never reads LICENSE");
+        write(&module, "shared/gen.go", "package shared // changed\n");
+        assert_ne!(s.digest(&[], false).unwrap(), digest, "cmd/gen.go reads shared/gen.go");
 
-        for in_git in [false, true] {
-            if in_git {
-                git(&module, &["init", "-q"]);
-                git(&module, &["add", "."]);
-                git(&module, &["commit", "-qm", "m"]);
-            }
-            let s = Source::find(&module, &[], "", &outputs).unwrap();
-            assert_eq!(
-                s.files().unwrap(),
-                ["cmd/main.go", "cmd/outside", "go.mod", "leak", "secret.txt"],
-                "git: {in_git}"
+        for (rel, to) in [
+            ("cmd/x.go", "../../outside/x.go".to_owned()),
+            ("cmd/abs.go", module.join("shared/gen.go").to_string_lossy().into_owned()),
+            ("pkg", "../outside".to_owned()),
+            ("leak", "/etc".to_owned()),
+        ] {
+            symlink(&to, module.join(rel)).unwrap();
+            let err = format!("{:#}", s.digest(&[], false).unwrap_err());
+            assert!(
+                err.contains(&format!("{} is a symlink to {to}", module.join(rel).display()))
+                    && err.contains("the Dagger engine gets only")
+                    && err.contains("Copy it in, or make the link relative"),
+                "{rel}: {err}"
             );
-            let digest = s.digest().unwrap();
-            // What the links point to is no input...
-            std::fs::write(outside.join("secret.txt"), "another").unwrap();
-            std::fs::write(outside.join("deep/key"), "another").unwrap();
-            assert_eq!(s.digest().unwrap(), digest);
-            // ...where they point is.
-            std::fs::remove_file(module.join("secret.txt")).unwrap();
-            symlink("/etc/hostname", module.join("secret.txt")).unwrap();
-            assert_ne!(s.digest().unwrap(), digest);
-            std::fs::remove_file(module.join("secret.txt")).unwrap();
-            symlink(outside.join("secret.txt"), module.join("secret.txt")).unwrap();
-            assert_eq!(s.digest().unwrap(), digest);
+            std::fs::remove_file(module.join(rel)).unwrap();
         }
+        assert_eq!(s.digest(&[], false).unwrap(), s.digest(&[], false).unwrap());
     }
 
-    /// Git's index still lists `sub/x` after `sub/` became a link out of the
-    /// tree: the list (and so the digest) leaves it out rather than read through the link.
+    /// Git's index still lists `sub/x.go` after `sub/` became a link out of
+    /// the tree: Go would read through it, so the digest refuses it rather than
+    /// read (or ignore) what is outside.
     #[cfg(unix)]
     #[test]
-    fn files_behind_a_directory_turned_link_are_not_read() {
+    fn a_package_directory_turned_link_out_of_the_tree_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let (module, outside) = (dir.path().join("module"), dir.path().join("outside"));
-        std::fs::create_dir_all(module.join("sub")).unwrap();
-        std::fs::create_dir_all(&outside).unwrap();
-        std::fs::write(module.join("go.mod"), "module m\ngo 1.22\n").unwrap();
-        std::fs::write(module.join("sub/x.go"), "package sub\n").unwrap();
+        write(&module, "go.mod", "module m\ngo 1.22\n");
+        write(&module, "sub/x.go", "package sub\n");
         git(&module, &["init", "-q"]);
         git(&module, &["add", "."]);
         git(&module, &["commit", "-qm", "m"]);
         std::fs::remove_dir_all(module.join("sub")).unwrap();
-        std::fs::write(outside.join("x.go"), "package outside\n").unwrap();
+        write(&outside, "x.go", "package outside\n");
         std::os::unix::fs::symlink(&outside, module.join("sub")).unwrap();
 
         let s = Source::find(&module, &[], "", &Outputs { out: dir.path().join("dist"), ours: vec![] }).unwrap();
         assert_eq!(s.files().unwrap(), ["go.mod", "sub"]);
-        let digest = s.digest().unwrap();
-        std::fs::write(outside.join("x.go"), "package changed\n").unwrap();
-        assert_eq!(s.digest().unwrap(), digest, "a file outside the root was read");
+        let err = format!("{:#}", s.digest(&[], false).unwrap_err());
+        assert!(err.contains("sub is a symlink to"), "{err}");
     }
 
     /// A symlinked app dir is the module it points to, as Go (which runs with
@@ -569,9 +858,9 @@ mod tests {
         assert_eq!(s.root, std::fs::canonicalize(&real).unwrap());
         assert_eq!((s.module.as_str(), s.workspace.as_deref()), ("", None));
         assert_eq!(s.files().unwrap(), ["go.mod", "main.go"]);
-        let digest = s.digest().unwrap();
+        let digest = s.digest(&[], false).unwrap();
         std::fs::write(real.join("main.go"), "package main // changed\n").unwrap();
-        assert_ne!(s.digest().unwrap(), digest, "a change in the module is a change of the upload");
+        assert_ne!(s.digest(&[], false).unwrap(), digest, "a change in the module is a change of the upload");
 
         // Outputs inside the module, named through the link, are still left out.
         let s =

@@ -25,6 +25,10 @@ pub struct Stamp {
     pub date: String,
     /// Seconds since 1970 for every mtime we write: SOURCE_DATE_EPOCH, else the commit time.
     pub epoch: i64,
+    /// Tracked files differ from the commit (`git describe --dirty`).
+    pub dirty: bool,
+    /// The commit is exactly `tag` and the tree is clean: a release, not a snapshot.
+    pub tagged: bool,
 }
 
 impl Stamp {
@@ -55,9 +59,13 @@ impl Stamp {
                 })?),
                 _ => None,
             };
+        let dirty = described.as_deref().is_some_and(|d| d.ends_with("-dirty"));
+        let tagged = !dirty && tag.is_some() && described == tag;
         let mut stamp =
             Stamp::from_parts(has_tag.then_some(described).flatten(), commit, commit_time, source_date_epoch);
         stamp.tag = tag.unwrap_or_default();
+        stamp.dirty = dirty;
+        stamp.tagged = tagged;
         Ok(stamp)
     }
 
@@ -76,6 +84,8 @@ impl Stamp {
         };
         let time = source_date_epoch.or(commit_time);
         Stamp {
+            dirty: version.ends_with("-dirty"),
+            tagged: false,
             version,
             tag: String::new(),
             commit: commit.unwrap_or_else(|| UNKNOWN.to_owned()),
@@ -136,7 +146,9 @@ mod tests {
                 tag: String::new(),
                 commit: "unknown".into(),
                 date: "unknown".into(),
-                epoch: FALLBACK_EPOCH
+                epoch: FALLBACK_EPOCH,
+                dirty: false,
+                tagged: false,
             }
         );
     }
@@ -168,10 +180,22 @@ mod tests {
         assert_eq!(untagged.commit.len(), 40);
         assert_eq!((untagged.epoch, untagged.date.as_str()), (1_700_000_000, "2023-11-14T22:13:20Z"));
 
+        assert!(!untagged.dirty && !untagged.tagged);
         cmd!(sh, "git tag v1.4.0").run().unwrap();
         let tagged = Stamp::read(&sh, dir.path()).unwrap();
         assert_eq!((tagged.version.as_str(), tagged.tag.as_str()), ("1.4.0", "v1.4.0"));
+        assert!(tagged.tagged && !tagged.dirty);
         std::fs::write(dir.path().join("f"), "y").unwrap();
-        assert_eq!(Stamp::read(&sh, dir.path()).unwrap().version, "1.4.0-dirty");
+        let dirty = Stamp::read(&sh, dir.path()).unwrap();
+        assert_eq!(
+            (dirty.version.as_str(), dirty.tag.as_str(), dirty.dirty, dirty.tagged),
+            ("1.4.0-dirty", "v1.4.0", true, false)
+        );
+        std::fs::write(dir.path().join("f"), "x").unwrap();
+        std::fs::write(dir.path().join("g"), "new").unwrap();
+        cmd!(sh, "git add g").run().unwrap();
+        cmd!(sh, "git commit -qm next").run().unwrap();
+        let after = Stamp::read(&sh, dir.path()).unwrap();
+        assert!(after.version.starts_with("1.4.0-1-g") && !after.tagged && !after.dirty, "{after:?}");
     }
 }

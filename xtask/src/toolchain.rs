@@ -135,6 +135,34 @@ pub fn probe(go: &Path) -> Command {
     c
 }
 
+/// Every file of a Go installation by path, size and modification time: a
+/// patched GOROOT (or another installation) of the same version differs.
+/// Only metadata is read (about 15,000 files, tens of milliseconds).
+pub fn goroot_fingerprint(goroot: &Path) -> anyhow::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    let mut pending = vec![goroot.to_path_buf()];
+    let mut seen = 0usize;
+    while let Some(dir) = pending.pop() {
+        let mut entries: Vec<fs::DirEntry> = fs::read_dir(&dir)
+            .with_context(|| format!("cannot list {} (GOROOT)", dir.display()))?
+            .collect::<Result<_, _>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let meta = entry.metadata()?;
+            if meta.is_dir() {
+                pending.push(entry.path());
+                continue;
+            }
+            let rel = entry.path().strip_prefix(goroot).unwrap_or(&entry.path()).to_string_lossy().into_owned();
+            let mtime = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+            hash.update(format!("{rel}\0{}\0{mtime:?}\n", meta.len()));
+            seen += 1;
+        }
+    }
+    Ok(format!("{seen} files {:x}", hash.finalize()))
+}
+
 /// `$XDG_CACHE_HOME/cargo-xtask-go`, else `~/.cache/cargo-xtask-go`; `%LOCALAPPDATA%\cargo-xtask-go` on Windows.
 fn cache_root() -> anyhow::Result<PathBuf> {
     let var =

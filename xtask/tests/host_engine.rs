@@ -55,7 +55,10 @@ fn builds_every_default_target_with_correct_headers() {
 
     let check = run_ok(Command::new("sha256sum").arg("-c").arg("SHA256SUMS").current_dir(&out));
     let ok_lines = String::from_utf8(check.stdout).unwrap().lines().filter(|l| l.ends_with(": OK")).count();
-    assert_eq!(ok_lines, 12, "SHA256SUMS covers every binary and archive");
+    assert_eq!(ok_lines, 7, "SHA256SUMS covers every archive and the manifest");
+    let published = assert_published_release_verifies(&out);
+    let archives: Vec<&String> = published.iter().filter(|n| n.ends_with(".tar.gz") || n.ends_with(".zip")).collect();
+    assert_eq!((published.len(), archives.len()), (8, 6), "{published:?}");
 
     let manifest = manifest(&out);
     assert_eq!(manifest["generator"], "cargo xtask dist");

@@ -47,7 +47,8 @@ fn assert_release(out: &Path) -> serde_json::Value {
         assert_eq!(a["target"].as_str().unwrap(), host_target());
     }
     let check = run_ok(Command::new("sha256sum").args(["-c", "SHA256SUMS"]).current_dir(out));
-    assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK").count(), 2);
+    assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK").count(), 2, "the archive and the manifest");
+    assert_published_release_verifies(out);
     let version = run_ok(Command::new(out.join(host_target()).join("hello")).arg("version"));
     let text = String::from_utf8(version.stdout).unwrap();
     assert!(text.starts_with("hello ") && text.ends_with(&format!(", {})\n", host_target())), "{text}");
@@ -119,9 +120,11 @@ fn a_value_with_a_leading_dash_needs_the_equals_form() {
 }
 
 /// `app.dir` is a symlink to the module, which holds symlinks out of the
-/// repository (`leak -> /etc`, `secret.txt -> <tmp>/outside/secret.txt`): the
-/// build works, the upload is the module itself, the links are not followed
-/// (the outside file's content is no input), and re-pointing a link is a change.
+/// repository. One Go never reads through (`secret.txt -> <tmp>/outside/…`)
+/// is harmless: its target changing changes no byte of a fresh build, and the
+/// run carries the release over. One Go could read through (`leak -> /etc`, a
+/// package directory, a `.go` file) is refused, naming the link and the fix:
+/// the Dagger engine could not see its target, and a change there would go unnoticed.
 #[test]
 fn a_symlinked_app_dir_and_links_out_of_the_repository() {
     let tmp = tempfile::tempdir().unwrap();
@@ -130,50 +133,65 @@ fn a_symlinked_app_dir_and_links_out_of_the_repository() {
     let outside = tmp.path().join("outside");
     fs::create_dir(&outside).unwrap();
     fs::write(outside.join("secret.txt"), "s3cret\n").unwrap();
-    std::os::unix::fs::symlink("/etc", real.join("leak")).unwrap();
+    fs::write(outside.join("extra.go"), "package buildinfo\n").unwrap();
     std::os::unix::fs::symlink(outside.join("secret.txt"), real.join("secret.txt")).unwrap();
-    std::os::unix::fs::symlink(&outside, real.join("internal/outside")).unwrap();
 
     let repo = tmp.path().join("repo");
     fs::create_dir(&repo).unwrap();
     std::os::unix::fs::symlink("../modules/hello", repo.join("app")).unwrap();
     fs::write(repo.join("dist.toml"), settings_with_dir("app")).unwrap();
     let out = repo.join("dist");
-    let dist = |args: &[&str]| {
+    let dist = |args: &[&str], out: &Path| {
         let mut cmd = xtask();
         cmd.args(["dist", "--engine", "host", "--host", "--settings"])
             .arg(repo.join("dist.toml"))
             .arg("--out")
-            .arg(&out);
+            .arg(out);
         cmd.args(args);
         cmd
     };
 
-    let dry = String::from_utf8(run_ok(&mut dist(&["--dry-run"])).stdout).unwrap();
+    let dry = String::from_utf8(run_ok(&mut dist(&["--dry-run"], &out)).stdout).unwrap();
     let upload = format!("upload:    {} (module .)", fs::canonicalize(&real).unwrap().display());
     assert!(dry.contains(&upload), "the upload is the real module:\n{dry}");
 
-    run_ok(&mut dist(&[]));
+    run_ok(&mut dist(&[], &out));
     assert_release(&out);
     let before = snapshot(&out);
 
-    // The file a link points to outside is not read: changing it changes nothing.
+    // Go never reads secret.txt: its target changing changes no byte, so the release is carried over.
     fs::write(outside.join("secret.txt"), "another secret\n").unwrap();
-    let stderr = String::from_utf8(run_ok(&mut dist(&[])).stderr).unwrap();
+    let stderr = String::from_utf8(run_ok(&mut dist(&[], &out)).stderr).unwrap();
     assert!(stderr.contains(&format!("up to date, reused from {}", out.display())), "{stderr}");
     assert!(snapshot(&out) == before);
+    let fresh = tmp.path().join("fresh");
+    run_ok(&mut dist(&[], &fresh));
+    let fresh = snapshot(&fresh);
+    for (name, bytes) in &before {
+        assert!(fresh[name] == *bytes, "{name}: a fresh build differs from the release carried over");
+    }
 
-    // The link itself is: pointing it elsewhere is a change of the upload.
-    fs::remove_file(real.join("secret.txt")).unwrap();
-    std::os::unix::fs::symlink("/etc/hostname", real.join("secret.txt")).unwrap();
-    let stderr = String::from_utf8(run_ok(&mut dist(&[])).stderr).unwrap();
-    assert!(!stderr.contains("up to date, reused"), "{stderr}");
-    assert_release(&out);
+    // Links Go could read through are refused, naming the link; nothing is written.
+    for (link, to) in [
+        (real.join("leak"), Path::new("/etc").to_path_buf()),
+        (real.join("internal/outside"), outside.clone()),
+        (real.join("internal/buildinfo/extra.go"), outside.join("extra.go")),
+    ] {
+        std::os::unix::fs::symlink(&to, &link).unwrap();
+        let err = run_err(&mut dist(&[], &out));
+        assert!(
+            err.contains(&format!("{} is a symlink to {}", link.display(), to.display()))
+                && err.contains("Copy it in, or make the link relative"),
+            "{err}"
+        );
+        assert!(snapshot(&out) == before, "{} changed the release", link.display());
+        fs::remove_file(&link).unwrap();
+    }
 
     // A change in the real module, reached through the symlinked app dir, is seen.
     let main_go = real.join("cmd/hello/main.go");
     fs::write(&main_go, fs::read_to_string(&main_go).unwrap() + "\n// changed\n").unwrap();
-    let stderr = String::from_utf8(run_ok(&mut dist(&[])).stderr).unwrap();
+    let stderr = String::from_utf8(run_ok(&mut dist(&[], &out)).stderr).unwrap();
     assert!(!stderr.contains("up to date, reused"), "{stderr}");
     assert_release(&out);
     assert_eq!(leftovers_beside(&out), Vec::<String>::new());

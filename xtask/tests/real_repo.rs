@@ -112,11 +112,12 @@ fn a_root_module_with_vendored_modules_and_two_commands() {
         ]
     );
     let check = run_ok(Command::new("sha256sum").args(["-c", "checksums.txt"]).current_dir(repo.out()));
-    assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK").count(), 9 * 3);
+    assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK").count(), 9 + 1, "archives and manifest");
+    assert_eq!(assert_published_release_verifies(&repo.out()).len(), 9 + 2);
     let m = manifest(&repo.out());
     assert_eq!(
         (m["name"].as_str(), m["checksums"].as_str(), m["schema"].as_u64()),
-        (Some("tool"), Some("checksums.txt"), Some(2))
+        (Some("tool"), Some("checksums.txt"), Some(3))
     );
 
     // The same build from a clean environment gives the same bytes.
@@ -191,6 +192,19 @@ fn an_unvendored_module_downloads_once_and_bare_binaries_need_no_archive() {
         fs::read(repo.out().join("tool-Linux-x86_64")).unwrap(),
         fs::read(repo.out().join("linux/amd64/tool")).unwrap()
     );
+    // Downloaded, the bare binaries verify on their own: the folders are not published.
+    let published = assert_published_release_verifies(&repo.out());
+    assert_eq!(
+        published,
+        [
+            "checksums.txt",
+            "manifest.json",
+            "tool-Linux-x86_64",
+            "tool-Windows-arm64.exe",
+            "toolctl-Linux-x86_64",
+            "toolctl-Windows-arm64.exe"
+        ]
+    );
 }
 
 #[test]
@@ -244,4 +258,58 @@ fn ignored_embedded_files_and_nested_repositories_are_inputs() {
     let (stderr, said) = run();
     assert!(!stderr.contains("up to date"), "a file of the nested repository changed: {stderr}");
     assert_eq!(said, "two\n\nv2\n");
+}
+
+/// A dirty tree is said loudly (its archive names use `.Tag` as a release
+/// would); `--release` refuses it, and a commit that is not exactly a tag; the
+/// manifest records which it was, for the publishing workflow to check.
+#[test]
+fn a_dirty_or_untagged_build_is_never_a_release() {
+    let repo = Repo::new();
+    let settings = REPO_SETTINGS.replace("arm = [\"6\"]", "list = [\"linux/amd64\"]").replace(
+        "name = \"\"\"{{ .ProjectName }}_{{ .Version }}_{{ .Os }}",
+        "name = \"\"\"{{ .ProjectName }}_{{ .Tag }}_{{ .Os }}",
+    );
+    repo.copy_template(&settings);
+    repo.commit_all("template");
+    repo.git(&["tag", "v1.4.2"]);
+
+    let out = run_ok(&mut repo.xtask(&["dist", "--engine", "host", "--release"]));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"), "{}", String::from_utf8_lossy(&out.stderr));
+    let m = manifest(&repo.out());
+    assert_eq!(
+        (m["tag"].as_str(), m["dirty"].as_bool(), m["tagged"].as_bool()),
+        (Some("v1.4.2"), Some(false), Some(true))
+    );
+    assert!(repo.out().join("tool_v1.4.2_Linux_x86_64.tar.gz").is_file());
+    let release = snapshot(&repo.out());
+
+    repo.write("README.md", "# tool, edited\n");
+    let err = run_err(&mut repo.xtask(&["dist", "--engine", "host", "--release"]));
+    assert!(
+        err.contains("--release: the working tree has uncommitted changes (version 1.4.2-dirty): commit or stash them"),
+        "{err}"
+    );
+    assert!(snapshot(&repo.out()) == release, "a refused run changes nothing");
+    let out = run_ok(&mut repo.xtask(&["dist", "--engine", "host"]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "warning: the working tree has uncommitted changes: this build is 1.4.2-dirty, not a release; its file \
+             names use .Tag (v1.4.2) as a release of v1.4.2 would; do not publish it"
+        ),
+        "{stderr}"
+    );
+    let m = manifest(&repo.out());
+    assert_eq!(
+        (m["version"].as_str(), m["dirty"].as_bool(), m["tagged"].as_bool()),
+        (Some("1.4.2-dirty"), Some(true), Some(false))
+    );
+
+    repo.commit_all("after the tag");
+    let err = run_err(&mut repo.xtask(&["dist", "--engine", "host", "--release"]));
+    assert!(err.contains("is not exactly a tag (version 1.4.2-1-g"), "{err}");
+    let refused = run(&mut repo.xtask(&["dist", "--engine", "host", "--release", "--host"]));
+    assert_eq!(refused.status.code(), Some(2), "a usage error");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("'--release' cannot be used with '--host'"));
 }

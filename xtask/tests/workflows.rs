@@ -342,57 +342,15 @@ fn release_builds_every_shard_and_merges_them() {
         uses(merge_job).iter().any(|a| a.starts_with("actions/download-artifact@")),
         "release.yml: job {merge_id} does not download the shards"
     );
-    // What is published comes from the merged manifest, not from names written
-    // here: `checksum.name` and `archive.format = "binary"` change them.
-    let publish = steps(merge_job)
-        .iter()
-        .find(|step| text_at(step, &["run"]).is_some_and(|s| s.contains("gh release")))
-        .unwrap_or_else(|| panic!("release.yml: job {merge_id} publishes with no `gh release` script"));
-    let script = text_at(publish, &["run"]).unwrap();
-    let dir = text_at(publish, &["working-directory"]);
-    let manifest = if dir.as_deref().is_some_and(|d| d.trim_end_matches('/') == "dist") {
-        "manifest.json"
-    } else {
-        "dist/manifest.json"
-    };
-    // The shell variable set to `jq … 'EXPRESSION' manifest`, if a line does that.
-    let read_from_manifest = |expression: &str| {
-        let quoted = format!("'{expression}'");
-        script.lines().find_map(|line| {
-            let (before, after) = line.split_once(&quoted)?;
-            let file = after.split_whitespace().next()?.trim_end_matches([')', '"']);
-            let (variable, call) = before.trim().split_once("=$(")?;
-            (file == manifest && call.starts_with("jq ")).then(|| variable.to_string())
-        })
-    };
-    let artifacts = read_from_manifest(r#".artifacts[] | select(.kind != "binary") | .path"#);
-    let artifacts = artifacts.unwrap_or_else(|| {
-        panic!(
-            "release.yml: job {merge_id} does not take the archives and bare binaries from {manifest} with \
-             jq '.artifacts[] | select(.kind != \"binary\") | .path':\n{script}"
-        )
-    });
-    let checksums = read_from_manifest(".checksums").unwrap_or_else(|| {
-        panic!(
-            "release.yml: job {merge_id} does not take the checksum file's name from {manifest} with \
-             jq '.checksums':\n{script}"
-        )
-    });
-    for variable in [&artifacts, &checksums] {
-        assert!(
-            script.contains(&format!("\"${variable}\"")),
-            "release.yml: job {merge_id} reads ${variable} from {manifest} but never uses it:\n{script}"
-        );
-    }
-    assert!(
-        script.lines().any(|line| !line.contains("jq ") && line.contains(manifest)),
-        "release.yml: job {merge_id} does not publish {manifest} itself:\n{script}"
-    );
+    // On a tag, the shards refuse what is not a release.
+    assert!(script.contains("'--release'") && script.contains("startsWith(github.ref, 'refs/tags/"), "{script}");
+    // What is published is what the merged manifest lists: checked by running
+    // the job's own scripts (`release_publishes_what_the_manifest_lists`).
     for fixed in ["SHA256SUMS", ".tar.gz", ".zip"] {
-        assert!(
-            !script.contains(fixed),
-            "release.yml: job {merge_id} publishes a fixed name ({fixed}), not what {manifest} lists:\n{script}"
-        );
+        for step in steps(merge_job) {
+            let text = format!("{step:?}");
+            assert!(!text.contains(fixed), "release.yml: job {merge_id} names a fixed file ({fixed}): {text}");
+        }
     }
 
     // The version stamp is `git describe --tags`: every checkout needs the tags.
@@ -491,4 +449,124 @@ fn actionlint_finds_nothing() {
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", actionlint.display()));
     let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{} reports:\n{report}", actionlint.display());
+}
+
+/// The `run:` script of the step named `name` in job `job`, and its working directory.
+fn step_script(doc: &Doc, job_id: &str, name: &str) -> (String, Option<String>) {
+    let jobs = jobs(doc);
+    let (_, job) = jobs.iter().find(|(id, _)| id.as_str() == job_id).unwrap_or_else(|| panic!("no job {job_id}"));
+    let step = steps(job)
+        .iter()
+        .find(|s| text_at(s, &["name"]).as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("release.yml: job {job_id} has no step {name:?}"));
+    (text_at(step, &["run"]).expect("a run step"), text_at(step, &["working-directory"]))
+}
+
+/// Runs the release job's own "Collect" and "Publish" scripts (bash, jq, and
+/// a `gh` that records what it is asked) on a real merged release: exactly
+/// the files manifest.json lists as published are uploaded, and they verify
+/// on their own; a dirty build of the tag, or a build of another tag, is
+/// never published.
+#[cfg(unix)]
+#[test]
+fn release_publishes_what_the_manifest_lists() {
+    use common::*;
+    let doc = workflow("release.yml");
+    let (collect, collect_dir) = step_script(&doc, "release", "Collect what the release publishes");
+    let (publish, publish_dir) = step_script(&doc, "release", "Publish on the GitHub release for the tag");
+
+    let repo = Repo::new();
+    let settings = REPO_SETTINGS.replace("arm = [\"6\"]", "list = [\"linux/amd64\", \"windows/arm64\"]")
+        + "\n[archive.formats]\nwindows = \"binary\"\n";
+    let settings = settings.replace("{{ .ProjectName }}_{{ .Version }}", "{{ .Binary }}_{{ .Version }}");
+    repo.copy_template(&settings);
+    repo.commit_all("template");
+    repo.git(&["tag", "v1.0.0"]);
+    let work = tempfile::tempdir().unwrap();
+    let gh_log = work.path().join("gh.log");
+    let bin = work.path().join("bin");
+    fs::create_dir(&bin).unwrap();
+    fs::write(bin.join("gh"), format!("#!/bin/sh\necho \"$*\" >> '{}'\n[ \"$2\" != view ]\n", gh_log.display()))
+        .unwrap();
+    common::run_ok(Command::new("chmod").arg("755").arg(bin.join("gh")));
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let bash = |script: &str, dir: &Path, tag: &str| {
+        Command::new("bash")
+            .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script])
+            .current_dir(dir)
+            .env("PATH", &path)
+            .env("TAG", tag)
+            .output()
+            .unwrap()
+    };
+    // The release as the job has it: shards merged into dist/ beside publish/.
+    let release = |dir: &Path| {
+        for i in 1..=2 {
+            let shard = dir.join(format!("shard-{i}"));
+            run_ok(&mut repo.xtask(&[
+                "dist",
+                "--engine",
+                "host",
+                "--shard",
+                &format!("{i}/2"),
+                "--out",
+                shard.to_str().unwrap(),
+            ]));
+        }
+        let mut merge = repo.xtask(&["dist", "merge", "--out", dir.join("dist").to_str().unwrap()]);
+        run_ok(merge.arg(dir.join("shard-1")).arg(dir.join("shard-2")));
+    };
+    let at = |dir: &Path, sub: &Option<String>| sub.as_ref().map_or(dir.to_path_buf(), |s| dir.join(s));
+
+    let clean = work.path().join("clean");
+    fs::create_dir(&clean).unwrap();
+    release(&clean);
+    let out = bash(&collect, &at(&clean, &collect_dir), "v1.0.0");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bash(&publish, &at(&clean, &publish_dir), "v1.0.0");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let published: Vec<String> = manifest(&clean.join("dist"))["published"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        published,
+        [
+            "checksums.txt",
+            "manifest.json",
+            "tool_1.0.0_Linux_x86_64.tar.gz",
+            "tool_1.0.0_Windows_arm64.exe",
+            "toolctl_1.0.0_Windows_arm64.exe"
+        ]
+    );
+    let mut uploaded: Vec<String> = fs::read_dir(clean.join("publish"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    uploaded.sort();
+    assert_eq!(uploaded, published, "publish/ holds exactly what the manifest lists");
+    assert_published_release_verifies(&clean.join("publish"));
+    let calls = fs::read_to_string(&gh_log).unwrap();
+    assert_eq!(
+        calls,
+        format!(
+            "release view v1.0.0\nrelease create v1.0.0 --verify-tag --title v1.0.0 --generate-notes {}\n",
+            published.join(" ")
+        )
+    );
+
+    // Another tag's release is not published as this one; nor is a dirty build.
+    fs::remove_file(&gh_log).unwrap();
+    let out = bash(&publish, &at(&clean, &publish_dir), "v9.9.9");
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("is not a clean build of v9.9.9"));
+    repo.write("README.md", "# tool, edited\n");
+    let dirty = work.path().join("dirty");
+    fs::create_dir(&dirty).unwrap();
+    release(&dirty);
+    assert!(bash(&collect, &at(&dirty, &collect_dir), "v1.0.0").status.success());
+    let out = bash(&publish, &at(&dirty, &publish_dir), "v1.0.0");
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("is not a clean build of v1.0.0"));
+    assert!(!gh_log.exists(), "gh was called for a build that must not be published");
 }

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 pub const FILE_NAME: &str = "manifest.json";
 /// Identifies directories this tool wrote.
 pub const GENERATOR: &str = "cargo xtask dist";
-/// 2: artifacts name their binary, bare binaries, a named checksum file.
-pub const SCHEMA: u32 = 2;
+/// 3: `published` lists what a release publishes; the checksum file covers exactly that.
+pub const SCHEMA: u32 = 3;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
@@ -21,6 +21,15 @@ pub struct Manifest {
     pub schema: u32,
     pub name: String,
     pub version: String,
+    /// The latest tag (`.Tag` in names), or empty.
+    #[serde(default)]
+    pub tag: String,
+    /// Built from a tree with uncommitted changes.
+    #[serde(default)]
+    pub dirty: bool,
+    /// Built from a clean tree exactly at `tag`: what may be published as that tag.
+    #[serde(default)]
+    pub tagged: bool,
     pub commit: String,
     /// Commit date (RFC 3339), the date stamped into binaries.
     pub date: String,
@@ -37,6 +46,10 @@ pub struct Manifest {
     pub shard: Option<String>,
     pub settings: serde_json::Value,
     pub artifacts: Vec<Artifact>,
+    /// What a release publishes, by file name: every published artifact, this
+    /// manifest and the checksum file. The checksum file lists all the others.
+    #[serde(default)]
+    pub published: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -59,10 +72,21 @@ pub struct Artifact {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
+    /// A binary in its target's folder (`linux/amd64/hello`): for local use, not published.
     Binary,
     Archive,
     /// A binary published on its own (`archive.format = "binary"`).
     Bare,
+}
+
+impl Kind {
+    /// Whether a release publishes artifacts of this kind (and so lists them in its checksum file).
+    pub fn published(self) -> bool {
+        match self {
+            Kind::Binary => false,
+            Kind::Archive | Kind::Bare => true,
+        }
+    }
 }
 
 fn default_checksums() -> String {
@@ -70,10 +94,25 @@ fn default_checksums() -> String {
 }
 
 impl Manifest {
-    pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
+    /// Writes `manifest.json` and then the checksum file over everything
+    /// published but itself (this manifest included), with artifacts in one
+    /// canonical order (target, then path), so that a merged release and an
+    /// unsharded one are the same bytes.
+    pub fn write_with_checksums(&mut self, dir: &Path) -> anyhow::Result<()> {
+        self.artifacts.sort_by(|a, b| (&a.target, &a.path).cmp(&(&b.target, &b.path)));
+        let mut published: Vec<String> =
+            self.artifacts.iter().filter(|a| a.kind.published()).map(|a| a.path.clone()).collect();
+        published.extend([FILE_NAME.to_owned(), self.checksums.clone()]);
+        published.sort();
+        self.published = published;
         let mut text = serde_json::to_string_pretty(self)?;
         text.push('\n');
-        std::fs::write(dir.join(FILE_NAME), text).context("cannot write manifest.json")
+        std::fs::write(dir.join(FILE_NAME), &text).context("cannot write manifest.json")?;
+        let mut sums: Vec<(String, String)> =
+            self.artifacts.iter().filter(|a| a.kind.published()).map(|a| (a.path.clone(), a.sha256.clone())).collect();
+        sums.push((FILE_NAME.to_owned(), super::checksums::sha256_hex(text.as_bytes())));
+        std::fs::write(dir.join(&self.checksums), super::checksums::sums_file(&sums))
+            .with_context(|| format!("cannot write {}", self.checksums))
     }
 
     /// The manifest of `dir`, if it holds one of ours.

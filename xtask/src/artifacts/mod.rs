@@ -50,8 +50,10 @@ pub fn read_extras(plan: &Plan) -> anyhow::Result<Vec<Entry>> {
 pub struct Packing<'a> {
     pub dir: &'a Path,
     pub plan: &'a Plan,
-    /// Per target (as `plan.builds`): its input key.
-    pub keys: &'a [String],
+    /// Per target (as `plan.builds`): the key of its binaries, if any key covers them.
+    pub keys: &'a [Option<String>],
+    /// Per target: its binaries, if carried over from the previous release (already in `dir`).
+    pub reused: &'a [Option<Vec<Artifact>>],
     pub previous: Option<&'a reuse::Previous>,
     pub extras: &'a [Entry],
 }
@@ -61,6 +63,7 @@ impl Packing<'_> {
     /// done (through the function it is given) — on one thread while building,
     /// so the compiler keeps the cores, then on every core. Targets never
     /// reported (an engine that delivers all at the end) are packed after it.
+    /// Targets carried over (not in `todo`) are packed first.
     pub fn during<T>(
         &self,
         todo: &[usize],
@@ -96,6 +99,9 @@ impl Packing<'_> {
                     ready.notify_one();
                 }
             };
+            for i in (0..self.plan.builds.len()).filter(|i| !todo.contains(i)) {
+                done(i);
+            }
             let outcome = build(&done);
             if outcome.is_ok() {
                 for &i in todo {
@@ -120,56 +126,54 @@ impl Packing<'_> {
         Ok((value, packed))
     }
 
-    /// Verifies one built target and packs it (or links its unchanged archive).
+    /// Verifies one built target (or takes its carried-over binaries) and
+    /// packs it, or links its unchanged package from the previous release.
     fn pack(&self, i: usize) -> anyhow::Result<Vec<Artifact>> {
         let (dir, plan, extras) = (self.dir, self.plan, self.extras);
-        let (build, key) = (&plan.builds[i], &self.keys[i]);
-        let mut artifacts = Vec::new();
-        let mut binaries = Vec::new();
-        for (binary, output) in plan.binaries.iter().zip(&build.outputs) {
-            let bytes = fs::read(dir.join(output))
-                .with_context(|| format!("the build for {} produced no {output}", build.target))?;
-            if !verify::check(&build.target, &bytes)? {
-                crate::ui::warn(format!(
-                    "cannot check the header of {} binaries; {output} is unverified",
-                    build.target.os
-                ));
-            }
-            let mut a = artifact(build, Kind::Binary, output.clone(), &bytes, Some(&binary.name));
-            a.inputs = Some(key.clone());
-            artifacts.push(a);
-            binaries.push((binary.name.as_str(), bytes));
-        }
-        // An archive is made from its binaries, the extra files and its name: when
-        // none changed (a rebuild that gave the same bytes), the previous one serves.
-        let packed_key = match &build.package {
-            Package::Archive { file, .. } => {
-                let archive_key = checksums::sha256_hex(
-                    serde_json::json!({
-                        "xtask": crate::plan::KEY_FORMAT,
-                        "binaries": artifacts.iter().map(|a| &a.sha256).collect::<Vec<_>>(),
-                        "extras": extras.iter().map(|e| (&e.name, checksums::sha256_hex(&e.bytes))).collect::<Vec<_>>(),
-                        "package": build.package,
-                        "wrap": plan.wrap,
-                        "epoch": plan.stamp.epoch,
-                    })
-                    .to_string()
-                    .as_bytes(),
-                );
-                if let Some(a) = self.previous.and_then(|p| p.take_archive(file, &archive_key, dir)) {
-                    artifacts.push(a);
-                    return Ok(artifacts);
+        let build = &plan.builds[i];
+        let mut fresh = Vec::new();
+        let binaries: Vec<Artifact> = match &self.reused[i] {
+            Some(reused) => reused.clone(),
+            None => {
+                let mut binaries = Vec::new();
+                for (binary, output) in plan.binaries.iter().zip(&build.outputs) {
+                    let bytes = fs::read(dir.join(output))
+                        .with_context(|| format!("the build for {} produced no {output}", build.target))?;
+                    if !verify::check(&build.target, &bytes)? {
+                        crate::ui::warn(format!(
+                            "cannot check the header of {} binaries; {output} is unverified",
+                            build.target.os
+                        ));
+                    }
+                    let mut a = artifact(build, Kind::Binary, output.clone(), &bytes, Some(&binary.name));
+                    a.inputs = self.keys[i].clone();
+                    binaries.push(a);
+                    fresh.push(bytes);
                 }
-                archive_key
+                binaries
             }
-            Package::Bare(_) => key.clone(),
         };
-        let mut packed = package(dir, plan, build, binaries, extras)?;
-        for a in &mut packed {
-            a.inputs = Some(packed_key.clone());
+        // A package is made from its binaries' bytes, the extra files and its
+        // name: when none changed, the previous one serves.
+        let shas: Vec<&str> = binaries.iter().map(|a| a.sha256.as_str()).collect();
+        let sums: Vec<(&str, String)> =
+            extras.iter().map(|e| (e.name.as_str(), checksums::sha256_hex(&e.bytes))).collect();
+        let key = crate::plan::package_key(plan, build, &shas, &sums);
+        if let Some(previous) = self.previous.and_then(|p| p.take_package(&build.package_files(), &key, dir)) {
+            return Ok([binaries, previous].concat());
         }
-        artifacts.extend(packed);
-        Ok(artifacts)
+        if fresh.is_empty() {
+            // Carried-over binaries, packed anew (by another xtask, say).
+            for a in &binaries {
+                fresh.push(fs::read(dir.join(&a.path)).with_context(|| format!("cannot read {}", a.path))?);
+            }
+        }
+        let named: Vec<(&str, Vec<u8>)> = plan.binaries.iter().map(|b| b.name.as_str()).zip(fresh).collect();
+        let mut packed = package(dir, plan, build, named, extras)?;
+        for a in &mut packed {
+            a.inputs = Some(key.clone());
+        }
+        Ok([binaries, packed].concat())
     }
 }
 
@@ -179,15 +183,14 @@ pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
     let plan = release.plan;
     check_only_planned_files(dir, plan)?;
     let artifacts: Vec<Artifact> = release.artifacts.iter().flatten().cloned().collect();
-
-    let sums: Vec<(String, String)> = artifacts.iter().map(|a| (a.path.clone(), a.sha256.clone())).collect();
-    fs::write(dir.join(&plan.checksum_file), checksums::sums_file(&sums))
-        .with_context(|| format!("cannot write {}", plan.checksum_file))?;
-    let manifest = Manifest {
+    let mut manifest = Manifest {
         generator: manifest::GENERATOR.into(),
         schema: manifest::SCHEMA,
         name: plan.project.clone(),
         version: plan.stamp.version.clone(),
+        tag: plan.stamp.tag.clone(),
+        dirty: plan.stamp.dirty,
+        tagged: plan.stamp.tagged,
         commit: plan.stamp.commit.clone(),
         date: plan.stamp.date.clone(),
         source_date_epoch: plan.stamp.epoch,
@@ -198,8 +201,9 @@ pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
         shard: plan.shard.clone(),
         settings: release.settings.clone(),
         artifacts,
+        published: vec![],
     };
-    manifest.write(dir)?;
+    manifest.write_with_checksums(dir)?;
     seal(dir, &manifest)?;
     Ok(manifest)
 }

@@ -1,12 +1,14 @@
 //! Carrying unchanged work over from the release being replaced.
 //!
-//! A target whose key (see `Plan::target_key`) equals the one recorded in
-//! the previous `manifest.json`, and whose files there still have their
-//! recorded SHA-256, is linked into the staging directory instead of being
-//! built and packed again. An archive whose contents are unchanged is linked
-//! the same way even when its target was rebuilt. For the targets that are
-//! rebuilt, the previous binaries are copied in first: Go then skips the link
-//! of any binary that is already up to date.
+//! A target whose binaries' key (see `Plan::target_key`) equals the one
+//! recorded in the previous `manifest.json`, and whose binaries there still
+//! have their recorded SHA-256, has them linked into the staging directory
+//! instead of being built again. A package (archive or bare binaries) whose
+//! own key (`plan::package_key`: the binaries' bytes, the extra files, its
+//! name and format, this xtask's build) is unchanged is linked the same way,
+//! whether its binaries were carried over or rebuilt to the same bytes. For
+//! the targets that are rebuilt, the previous binaries are copied in first:
+//! Go then skips the link of any binary that is already up to date.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -27,41 +29,48 @@ impl Previous {
         Manifest::read(out).map(|manifest| Previous { dir: out.to_path_buf(), manifest })
     }
 
-    /// Links every file of `target` into `staging` if they were made from `key`
-    /// and are intact, and returns their artifacts; else touches nothing.
-    pub fn take_target(&self, target: &str, key: &str, expected: &[String], staging: &Path) -> Option<Vec<Artifact>> {
-        let artifacts: Vec<&Artifact> = self.manifest.artifacts.iter().filter(|a| a.target == target).collect();
-        let mut paths: Vec<&str> = artifacts.iter().map(|a| a.path.as_str()).collect();
+    /// Links the binaries of `target` (at `outputs`) into `staging` if they were
+    /// built from `key` and are intact, and returns their artifacts; else touches nothing.
+    pub fn take_binaries(&self, target: &str, key: &str, outputs: &[String], staging: &Path) -> Option<Vec<Artifact>> {
+        let found: Vec<&Artifact> =
+            self.manifest.artifacts.iter().filter(|a| a.target == target && a.kind == Kind::Binary).collect();
+        let mut paths: Vec<&str> = found.iter().map(|a| a.path.as_str()).collect();
         paths.sort();
-        let mut wanted: Vec<&str> = expected.iter().map(String::as_str).collect();
+        let mut wanted: Vec<&str> = outputs.iter().map(String::as_str).collect();
         wanted.sort();
         if paths != wanted {
             return None;
         }
-        let keyed = artifacts.iter().filter(|a| a.kind != Kind::Archive).all(|a| a.inputs.as_deref() == Some(key));
-        if !keyed || !artifacts.iter().all(|a| self.intact(a)) {
+        // In the plan's order.
+        let ordered: Vec<&Artifact> =
+            outputs.iter().filter_map(|o| found.iter().find(|a| a.path == *o).copied()).collect();
+        self.take(&ordered, key, staging)
+    }
+
+    /// Links the previous package files at `paths` (an archive, or bare binaries) if they were packed from `key`.
+    pub fn take_package(&self, paths: &[String], key: &str, staging: &Path) -> Option<Vec<Artifact>> {
+        let found: Vec<&Artifact> = paths
+            .iter()
+            .map(|p| self.manifest.artifacts.iter().find(|a| a.path == *p && a.kind != Kind::Binary))
+            .collect::<Option<_>>()?;
+        self.take(&found, key, staging)
+    }
+
+    /// All or nothing: every artifact made from `key` and intact, linked into staging.
+    fn take(&self, artifacts: &[&Artifact], key: &str, staging: &Path) -> Option<Vec<Artifact>> {
+        if !artifacts.iter().all(|a| a.inputs.as_deref() == Some(key) && self.intact(a)) {
             return None;
         }
         for (n, a) in artifacts.iter().enumerate() {
             if link(&self.dir.join(&a.path), &staging.join(&a.path)).is_err() {
-                // All or nothing: what was linked goes, so the rebuild writes fresh files.
+                // What was linked goes, so a rebuild writes fresh files.
                 for done in &artifacts[..n] {
                     let _ = fs::remove_file(staging.join(&done.path));
                 }
                 return None;
             }
         }
-        Some(artifacts.into_iter().cloned().collect())
-    }
-
-    /// Links the previous archive at `path` if it was packed from the same inputs.
-    pub fn take_archive(&self, path: &str, key: &str, staging: &Path) -> Option<Artifact> {
-        let a = self.manifest.artifacts.iter().find(|a| a.path == path && a.kind == Kind::Archive)?;
-        if a.inputs.as_deref() != Some(key) || !self.intact(a) {
-            return None;
-        }
-        link(&self.dir.join(&a.path), &staging.join(&a.path)).ok()?;
-        Some(a.clone())
+        Some(artifacts.iter().map(|a| (*a).clone()).collect())
     }
 
     /// Copies the previous binary to `rel` in `staging` (a copy: Go replaces it

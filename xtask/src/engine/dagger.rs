@@ -299,13 +299,16 @@ fn read_netrc() -> Option<String> {
 
 /// The image's Go and the targets it supports; independent of the source, so cached by the engine.
 pub async fn toolchain(client: &Query, image: &str) -> eyre::Result<Toolchain> {
-    let go = crate::plan::NEUTRAL_GO_ENV
-        .iter()
-        .fold(client.container().from(image), |c, (k, v)| c.with_env_variable(*k, *v));
+    let from = client.container().from(image);
+    // The image by digest: a tag that moves to other bytes is another toolchain.
+    let image_ref = from.image_ref().await?;
+    let go = crate::plan::NEUTRAL_GO_ENV.iter().fold(from, |c, (k, v)| c.with_env_variable(*k, *v));
     let go_version = step(&go, vec!["go", "env", "GOVERSION"], &format!("`go env GOVERSION` in {image}")).await?;
     let dist_list = step(&go, vec!["go", "tool", "dist", "list"], &format!("`go tool dist list` in {image}")).await?;
+    let go_env = step(&go, vec!["go", "env", "-json"], &format!("`go env -json` in {image}")).await?;
+    let fingerprint = format!("{image_ref}\n{}", crate::plan::go_env_fingerprint(&go_env).map_err(|e| eyre!("{e:#}"))?);
     let go_version = go_version.trim().to_owned();
-    Ok(Toolchain { label: format!("{go_version} in {image}"), go_version, dist_list })
+    Ok(Toolchain { label: format!("{go_version} in {image}"), go_version, dist_list, fingerprint })
 }
 
 /// Runs one command; a failure names the step and keeps its stderr.

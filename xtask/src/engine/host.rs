@@ -102,9 +102,17 @@ impl Session {
             ));
         }
         let dist_list = read(self.go(module_dir, ["tool", "dist", "list"], &env), "go tool dist list")?;
+        let go_env = read(self.go(module_dir, ["env", "-json"], &env), "go env -json")?;
+        let goroot: serde_json::Value = serde_json::from_str(&go_env).context("`go env -json` printed no JSON")?;
+        let goroot = goroot["GOROOT"].as_str().context("`go env -json` names no GOROOT")?;
+        let fingerprint = format!(
+            "{}\n{}",
+            crate::plan::go_env_fingerprint(&go_env)?,
+            crate::toolchain::goroot_fingerprint(Path::new(goroot))?
+        );
         let label =
             if self.from_path { format!("the host's {go_version}") } else { format!("the fetched {go_version}") };
-        Ok(Toolchain { label, go_version, dist_list })
+        Ok(Toolchain { label, go_version, dist_list, fingerprint })
     }
 
     pub fn build(&mut self, plan: &Plan, out: &Path, done: &(dyn Fn(usize) + Sync)) -> anyhow::Result<Built> {

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use xshell::{cmd, Shell};
 
+pub use crate::plan::Engine;
 use crate::plan::{Plan, Toolchain};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -20,22 +21,6 @@ pub enum EngineChoice {
     Dagger,
     /// The host's Go toolchain.
     Host,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Engine {
-    Dagger,
-    Host,
-}
-
-impl std::fmt::Display for Engine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Engine::Dagger => "dagger",
-            Engine::Host => "host",
-        })
-    }
 }
 
 /// What an engine reports after building every target.

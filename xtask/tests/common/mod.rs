@@ -179,6 +179,40 @@ pub fn manifest(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&fs::read(dir.join("manifest.json")).unwrap()).unwrap()
 }
 
+/// A release as a downloader gets it: only the files the manifest says are
+/// published, copied into an empty folder, where `sha256sum -c <checksum file>`
+/// must pass and the checksum file must name every other published file
+/// exactly once. Returns the published names.
+pub fn assert_published_release_verifies(out: &Path) -> Vec<String> {
+    let m = manifest(out);
+    let checksums = m["checksums"].as_str().unwrap().to_owned();
+    let published: Vec<String> = m["published"]
+        .as_array()
+        .expect("manifest.json lists what is published")
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert!(published.contains(&checksums) && published.contains(&"manifest.json".to_owned()), "{published:?}");
+    let download = tempfile::tempdir().unwrap();
+    for name in &published {
+        assert!(!name.contains('/'), "a published file sits at the top of the release: {name}");
+        fs::copy(out.join(name), download.path().join(name)).unwrap();
+    }
+    let check = run(Command::new("sha256sum").arg("-c").arg(&checksums).current_dir(download.path()));
+    let said = String::from_utf8_lossy(&check.stdout).into_owned() + &String::from_utf8_lossy(&check.stderr);
+    assert!(check.status.success(), "sha256sum -c {checksums} fails on the published files alone:\n{said}");
+    let mut listed: Vec<String> = fs::read_to_string(download.path().join(&checksums))
+        .unwrap()
+        .lines()
+        .map(|l| l.split_once("  ").expect("`<hex>  <name>` lines").1.to_owned())
+        .collect();
+    listed.sort();
+    let mut others: Vec<String> = published.iter().filter(|n| **n != checksums).cloned().collect();
+    others.sort();
+    assert_eq!(listed, others, "{checksums} lists exactly the other published files");
+    published
+}
+
 /// A Go repository shaped like a real project — module at the root, mains
 /// under `cmd/`, a vendored dependency that cannot be fetched, ignored junk,
 /// an existing `.goreleaser.yml`, git history with a tag — into which the

@@ -83,6 +83,9 @@ impl GraphQLClient for FakeEngine {
             "stdout" => match exec_args(&chain).join(" ").as_str() {
                 "go env GOVERSION" => json!("go1.26.8\n"),
                 "go tool dist list" => json!(self.dist_list),
+                "go env -json" => {
+                    json!("{\"GOVERSION\": \"go1.26.8\", \"GOAMD64\": \"v1\", \"GOCACHE\": \"/root/.cache/go-build\"}")
+                }
                 other => panic!("unexpected stdout of {other}"),
             },
             "exitCode" => {
@@ -98,6 +101,7 @@ impl GraphQLClient for FakeEngine {
                 "# example.com/hello\n./main.go:3:1: syntax error: non-declaration statement outside function body\n"
             ),
             "export" => json!(leaf.str("path")),
+            "imageRef" => json!("docker.io/library/golang:1.26.8@sha256:0123abcd"),
             other => panic!("the fake engine cannot answer `{other}`: {query}"),
         };
         // Nest the answer under every field of the path, as GraphQL does.
@@ -208,7 +212,12 @@ fn job(targets: &[&str]) -> Job {
     let stamp = Stamp::from_parts(Some("v2.0.1".into()), Some("c0ffee".into()), Some(1_700_000_000), None);
     let outputs = Outputs { out: "/tmp/x/dist".into(), ours: vec![] };
     let source = Source::find(&settings.app_dir, &[], "", &outputs).unwrap();
-    let toolchain = Toolchain { go_version: "go1.26.8".into(), dist_list: DIST_LIST.into(), label: "go1.26.8".into() };
+    let toolchain = Toolchain {
+        go_version: "go1.26.8".into(),
+        dist_list: DIST_LIST.into(),
+        label: "go1.26.8".into(),
+        fingerprint: String::new(),
+    };
     let plan = Plan::new(&settings, &targets, stamp, source, &toolchain, &Default::default()).unwrap();
     Job {
         plan,
@@ -359,6 +368,11 @@ fn the_toolchain_comes_from_the_pinned_image_alone() {
     assert_eq!(
         (t.go_version.as_str(), t.dist_list.as_str(), t.label.as_str()),
         ("go1.26.8", DIST_LIST, "go1.26.8 in golang:1.26.8")
+    );
+    // The image by digest and its Go's environment (less cache locations) tell installations apart.
+    assert_eq!(
+        t.fingerprint,
+        "docker.io/library/golang:1.26.8@sha256:0123abcd\n{\"GOAMD64\":\"v1\",\"GOVERSION\":\"go1.26.8\"}"
     );
     for query in engine.log() {
         let fields: Vec<&str> = query.iter().map(|c| c.field.as_str()).collect();
