@@ -84,11 +84,20 @@ impl Dist {
         };
         let (built, mut packed) = packing.during(&to_build, |done| {
             if to_build.is_empty() {
-                return Ok(engine::Built { go_version: toolchain.go_version.clone(), seconds: Default::default() });
+                return Ok(engine::Built {
+                    go_version: toolchain.go_version.clone(),
+                    seconds: Default::default(),
+                    probes: vec![],
+                });
             }
             session.build(&plan.subset(&to_build), output.staging(), &|i| done(to_build[i])).map_err(failed)
         })?;
         drop(session);
+        if !to_build.is_empty() {
+            for warning in plan.check_linker_vars(&built.probes).with_context(unchanged)? {
+                ui::warn(warning);
+            }
+        }
 
         // A source edited during the build: its binaries are kept but not keyed, so the next run rebuilds them.
         if !to_build.is_empty() && plan.source_digest()? != source_digest {

@@ -12,6 +12,7 @@ mod engine;
 mod flags;
 mod init;
 mod interrupt;
+mod linker_vars;
 mod merge;
 mod output;
 mod plan;

@@ -13,6 +13,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use serde::Serialize;
 
+use crate::engine::StepResult;
+use crate::linker_vars::LinkerVar;
 use crate::settings::{Format, Resolved};
 use crate::source::Source;
 use crate::stamp::Stamp;
@@ -107,6 +109,8 @@ pub struct Plan {
     pub shard: Option<String>,
     /// What the builds read besides the upload: part of the carry-over key.
     pub reads: Reads,
+    /// Every `-X` variable, checked to exist before a release is written.
+    pub linker_vars: Vec<LinkerVar>,
 }
 
 /// Inputs of the builds that the upload alone does not show.
@@ -277,6 +281,7 @@ impl Plan {
             checksum_file,
             shard: None,
             reads: Reads::default(),
+            linker_vars: linker_vars(settings),
         }
         .with_reads())
     }
@@ -329,6 +334,22 @@ impl Plan {
         let everything = self.env.get("CGO_ENABLED").is_some_and(|v| v != "0");
         self.reads = Reads { named, everything, opaque };
         self
+    }
+
+    /// The go commands that tell whether every `-X` variable exists (see `linker_vars`).
+    pub fn probes(&self) -> Vec<Vec<String>> {
+        crate::linker_vars::probes(&self.linker_vars, &self.mains())
+    }
+
+    /// Checks the engine's answers to [`Plan::probes`]: an error for a missing
+    /// `build.stamp` variable, warnings for other missing `-X` variables.
+    pub fn check_linker_vars(&self, answers: &[StepResult]) -> anyhow::Result<Vec<String>> {
+        let names: Vec<String> = self.binaries.iter().map(|b| b.name.clone()).collect();
+        crate::linker_vars::check(&self.linker_vars, &self.mains(), &names, answers)
+    }
+
+    fn mains(&self) -> Vec<String> {
+        self.binaries.iter().map(|b| b.main.clone()).collect()
     }
 
     /// The digest of what the builds read (see [`Source::digest`]).
@@ -443,6 +464,29 @@ pub fn build_env(settings: &Resolved, source: &Source) -> BTreeMap<String, Strin
     }
     env.extend(settings.build.env.clone());
     env
+}
+
+/// The stamp variables and every other `-X` of each binary's ldflags, once each.
+fn linker_vars(settings: &Resolved) -> Vec<LinkerVar> {
+    let s = &settings.build.stamp;
+    let mut vars = Vec::new();
+    for (b, binary) in settings.binaries.iter().enumerate() {
+        let stamps = [("version", &s.version), ("commit", &s.commit), ("date", &s.date)];
+        for ((key, symbol), given) in stamps.into_iter().zip(settings.stamp_given) {
+            if !symbol.is_empty() {
+                let key = format!("build.stamp.{key}");
+                vars.push(LinkerVar { key, symbol: symbol.clone(), binary: b, required: given });
+            }
+        }
+        let own = settings.raw.binaries.get(b).is_some_and(|raw| raw.ldflags.is_some());
+        let key = if own { format!("binaries[{b}].ldflags") } else { "build.ldflags".to_owned() };
+        for symbol in crate::linker_vars::x_vars(&binary.ldflags.join(" ")) {
+            if !vars.iter().any(|v| v.binary == b && v.symbol == symbol) {
+                vars.push(LinkerVar { key: key.clone(), symbol, binary: b, required: false });
+            }
+        }
+    }
+    vars
 }
 
 fn ldflags(flags: &[String], settings: &Resolved, stamp: &Stamp) -> String {

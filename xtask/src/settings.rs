@@ -234,6 +234,8 @@ pub struct Resolved {
     pub checksum_name: Template,
     /// The settings as read, for the manifest.
     pub raw: Settings,
+    /// Whether the file itself sets `build.stamp.version`, `.commit`, `.date`.
+    pub stamp_given: [bool; 3],
 }
 
 impl Settings {
@@ -243,12 +245,17 @@ impl Settings {
     /// most that much plus one byte is ever read, so `/dev/zero` or a FIFO cannot
     /// hang or exhaust memory); so is one with a NUL byte or that is not UTF-8.
     pub fn load(file: &Path) -> anyhow::Result<Resolved> {
-        let settings = match read_bounded(file, MAX_SETTINGS_BYTES) {
-            Ok(bytes) => Settings::parse(file, &bytes)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Settings::default(),
+        let (settings, text) = match read_bounded(file, MAX_SETTINGS_BYTES) {
+            Ok(bytes) => (Settings::parse(file, &bytes)?, String::from_utf8(bytes).unwrap_or_default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Settings::default(), String::new()),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
         };
-        settings.resolve(file).with_context(|| format!("invalid settings in {}", file.display()))
+        let mut resolved = settings.resolve(file).with_context(|| format!("invalid settings in {}", file.display()))?;
+        // Which stamp variables the file names itself (not taken by default): a missing one is an error then.
+        let table = toml::from_str::<toml::Table>(&text).unwrap_or_default();
+        let stamp = table.get("build").and_then(|b| b.get("stamp"));
+        resolved.stamp_given = ["version", "commit", "date"].map(|k| stamp.is_some_and(|s| s.get(k).is_some()));
+        Ok(resolved)
     }
 
     /// The settings in `bytes`, the content of `file` (named in every error).
@@ -333,6 +340,7 @@ impl Settings {
             archive_name,
             checksum_name,
             raw: self,
+            stamp_given: [false; 3],
         })
     }
 

@@ -253,18 +253,47 @@ fn an_interrupted_build_leaves_dist_intact() {
     assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
 }
 
-/// Go ignores `-X` for a variable that does not exist: --smoke catches the typo.
+/// Go ignores `-X` for a variable that does not exist: a typo in
+/// `build.stamp`, or a stamp variable in a package the binary does not import,
+/// is refused, naming the key and the symbol, and nothing is written; the
+/// default `main.version` of a program that has none, and another `-X` in
+/// ldflags that names nothing, are warnings.
 #[test]
-fn smoke_catches_a_version_that_was_not_stamped() {
+fn stamp_variables_that_do_not_exist_are_refused() {
     let settings = fs::read_to_string(workspace().join("dist.toml")).unwrap();
-    let p = Project::new(&settings.replace("internal/buildinfo.Version\"", "internal/buildinfo.Versoin\""));
-    commit_and_tag(&p, "v3.1.4");
-    let err = run_err(&mut p.dist(&["--engine", "host", "--host", "--smoke"]));
-    assert!(err.contains("smoke test failed"), "{err}");
-    assert!(err.contains("which does not name version 3.1.4"), "{err}");
-    assert!(err.contains("hello 0.0.0-dev (commit "), "{err}");
-    assert!(!p.out().exists(), "nothing written");
-    assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
+    let refused = |settings: &str, want: &str| {
+        let p = Project::new(settings);
+        fs::create_dir_all(p.path().join("app/internal/unused")).unwrap();
+        fs::write(p.path().join("app/internal/unused/unused.go"), "package unused\n\nvar Version string\n").unwrap();
+        commit_and_tag(&p, "v3.1.4");
+        let err = run_err(&mut p.dist(&["--engine", "host", "--host"]));
+        assert!(err.contains(want), "{err}");
+        assert!(err.contains("the linker ignores -X for it"), "{err}");
+        assert!(!p.out().exists(), "nothing written");
+        assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
+    };
+    refused(
+        &settings.replace("internal/buildinfo.Version\"", "internal/buildinfo.Versoin\""),
+        "`build.stamp.version` names example.com/hello/internal/buildinfo.Versoin, but hello (./cmd/hello) has no such variable",
+    );
+    refused(
+        &settings.replace("internal/buildinfo.Version\"", "internal/unused.Version\""),
+        "`build.stamp.version` names example.com/hello/internal/unused.Version, but hello (./cmd/hello) does not import example.com/hello/internal/unused",
+    );
+    // Not named in dist.toml: the default main.version of a program without one only stamps nothing (said),
+    // and another -X that names nothing is said too.
+    let with_x = settings.replace("ldflags = [\"-s\", \"-w\"]", "ldflags = [\"-s\", \"-w\", \"-X main.builtBy=ci\"]");
+    let defaults = &with_x[..with_x.find("[build.stamp]").unwrap()];
+    let p = Project::new(defaults);
+    let out = run_ok(&mut p.dist(&["--engine", "host", "--host"]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for want in [
+        "warning: `build.stamp.version` (by default) names main.version, but hello (./cmd/hello) has no such variable",
+        "or to \"\" to stamp nothing",
+        "warning: `build.ldflags` names main.builtBy, but hello (./cmd/hello) has no such variable",
+    ] {
+        assert!(stderr.contains(want), "{want}: {stderr}");
+    }
 }
 
 #[test]

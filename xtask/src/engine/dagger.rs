@@ -430,8 +430,27 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
         }
     }
 
+    // Whether every -X variable exists: after the download, in the first target's environment.
+    let probes: Vec<(Vec<String>, Container)> = match plan.builds.first() {
+        Some(first) => {
+            let ctr = first.target.go_env().into_iter().fold(go.clone(), |c, (k, v)| c.with_env_variable(k, v));
+            plan.probes()
+                .into_iter()
+                .map(|argv| {
+                    let exec = ctr.with_exec_opts(argv.iter().map(String::as_str).collect(), any_exit());
+                    (argv, exec)
+                })
+                .collect()
+        }
+        None => vec![],
+    };
+
     // Asked together, so the engine runs the branches concurrently.
-    let codes = futures::future::join_all(branches.iter().map(|(_, _, c)| c.exit_code())).await;
+    let (codes, probe_codes) = futures::future::join(
+        futures::future::join_all(branches.iter().map(|(_, _, c)| c.exit_code())),
+        futures::future::join_all(probes.iter().map(|(_, c)| c.exit_code())),
+    )
+    .await;
     let mut failures = Vec::new();
     for ((target, _, ctr), code) in branches.iter().zip(codes) {
         let code = code?;
@@ -443,6 +462,15 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
     if !failures.is_empty() {
         return Err(eyre!("{}", failures.join("\n")));
     }
+    let mut answers = Vec::new();
+    for ((argv, ctr), code) in probes.iter().zip(probe_codes) {
+        answers.push(crate::engine::StepResult {
+            argv: argv.clone(),
+            code: code? as i64,
+            stdout: ctr.stdout().await.unwrap_or_default(),
+            stderr: ctr.stderr().await.unwrap_or_default(),
+        });
+    }
 
     let gathered = branches
         .iter()
@@ -452,7 +480,7 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
         // No wipe: the staging directory is ours and may already hold targets carried over.
         .export_opts(&job.export_to, DirectoryExportOptsBuilder::default().wipe(false).build()?)
         .await?;
-    Ok(Built { go_version, seconds: Default::default() })
+    Ok(Built { go_version, seconds: Default::default(), probes: answers })
 }
 
 async fn interrupted() {

@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use xshell::Shell;
 
-use crate::engine::Built;
+use crate::engine::{Built, StepResult};
 use crate::interrupt;
 use crate::plan::{Plan, TargetBuild, Toolchain, DOWNLOAD_ENV_ALLOWED};
 
@@ -129,6 +129,12 @@ impl Session {
                 .with_context(|| format!("cannot download the modules of {}", dir.display()))?;
         }
 
+        // Whether every -X variable exists: after the download, in the first target's environment.
+        let probes = match plan.builds.first() {
+            Some(first) => self.probe(&dir, &plan.probes(), &plan.env_for(&first.target))?,
+            None => vec![],
+        };
+
         let mut jobs: Vec<(usize, &TargetBuild, Command)> = Vec::new();
         for (i, b) in plan.builds.iter().enumerate() {
             for (index, output) in b.outputs.iter().enumerate() {
@@ -138,7 +144,32 @@ impl Session {
             }
         }
         let seconds = run_parallel(jobs, plan.builds.len(), done)?;
-        Ok(Built { go_version, seconds })
+        Ok(Built { go_version, seconds, probes })
+    }
+
+    /// Runs quick go commands side by side and returns how each went.
+    fn probe(&self, dir: &Path, argvs: &[Vec<String>], env: &[(String, String)]) -> anyhow::Result<Vec<StepResult>> {
+        std::thread::scope(|scope| {
+            let running: Vec<_> = argvs
+                .iter()
+                .map(|argv| {
+                    let mut command = self.go(dir, argv[1..].iter().map(String::as_str), env);
+                    scope.spawn(move || command.output().map(|out| (argv, out)))
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|r| {
+                    let (argv, out) = r.join().expect("a probe thread panicked").context("cannot run go")?;
+                    Ok(StepResult {
+                        argv: argv.clone(),
+                        code: out.status.code().map_or(-1, i64::from),
+                        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                    })
+                })
+                .collect()
+        })
     }
 }
 

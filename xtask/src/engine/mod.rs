@@ -30,6 +30,8 @@ pub struct Built {
     pub go_version: String,
     /// Seconds each target's `go build`s took, where the engine can tell (the host).
     pub seconds: std::collections::BTreeMap<String, f64>,
+    /// The answers to `Plan::probes`, in order.
+    pub probes: Vec<StepResult>,
 }
 
 /// Commands to run in the module (for `cargo xtask test`): the same source,

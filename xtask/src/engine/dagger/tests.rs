@@ -83,6 +83,10 @@ impl GraphQLClient for FakeEngine {
             "stdout" => match exec_args(&chain).join(" ").as_str() {
                 "go env GOVERSION" => json!("go1.26.8\n"),
                 "go tool dist list" => json!(self.dist_list),
+                argv if argv.starts_with("go list -deps") => json!("fmt\nexample.com/hello/internal/buildinfo\n"),
+                argv if argv.starts_with("go doc -u example.com/hello/internal/buildinfo ") => {
+                    json!("package buildinfo\n\nvar (\n\tVersion = \"0.0.0-dev\"\n)\n")
+                }
                 "go env -json" => {
                     json!("{\"GOVERSION\": \"go1.26.8\", \"GOAMD64\": \"v1\", \"GOCACHE\": \"/root/.cache/go-build\"}")
                 }
@@ -315,9 +319,31 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
         assert!(ctr.iter().all(|c| !c.field.contains("Secret")), "no download setting in a build's chain");
     }
     // `go env`, then the download (with the app's environment and the proxy as a secret), then every
-    // branch at once (concurrently), then the export.
+    // branch and the -X probes at once (concurrently), then the export.
     let exits: Vec<&Vec<Call>> = log.iter().filter(|q| q.last().unwrap().field == "exitCode").collect();
-    assert_eq!(exits.len(), 2 + plan.builds.len());
+    assert_eq!(exits.len(), 2 + plan.builds.len() + plan.probes().len());
+    let probed: Vec<String> = exits[2 + plan.builds.len()..]
+        .iter()
+        .map(|q| {
+            let exec = q.iter().rev().find(|c| c.field == "withExec").unwrap();
+            assert!(env_of(q).get("GOPROXY").is_none() && q.iter().all(|c| !c.field.contains("Secret")));
+            serde_json::from_value::<Vec<String>>(match &exec.args["args"] {
+                Arg::Value(v) => v.clone(),
+                other => panic!("{other:?}"),
+            })
+            .unwrap()
+            .join(" ")
+        })
+        .collect();
+    assert_eq!(
+        probed,
+        [
+            "go list -deps -f {{.ImportPath}} -- ./cmd/hello",
+            "go doc -u example.com/hello/internal/buildinfo Version",
+            "go doc -u example.com/hello/internal/buildinfo Commit",
+            "go doc -u example.com/hello/internal/buildinfo Date"
+        ]
+    );
     let download = exits[1];
     let exec = download.iter().rev().find(|c| c.field == "withExec").unwrap();
     assert_eq!(exec.args["args"], Arg::Value(json!(["go", "mod", "download"])));
