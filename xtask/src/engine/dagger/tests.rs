@@ -326,7 +326,7 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
         .iter()
         .map(|q| {
             let exec = q.iter().rev().find(|c| c.field == "withExec").unwrap();
-            assert!(env_of(q).get("GOPROXY").is_none() && q.iter().all(|c| !c.field.contains("Secret")));
+            assert!(!env_of(q).contains_key("GOPROXY") && q.iter().all(|c| !c.field.contains("Secret")));
             serde_json::from_value::<Vec<String>>(match &exec.args["args"] {
                 Arg::Value(v) => v.clone(),
                 other => panic!("{other:?}"),
