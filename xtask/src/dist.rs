@@ -115,7 +115,16 @@ impl Dist {
             .filter(|i| !to_build.contains(i))
             .map(|i| plan.builds[i].target.to_string())
             .collect();
-        let release = Release { plan: &plan, built: &built, engine, settings: settings_json, artifacts };
+        // A partial run keeps the previous release's other targets aside, for the next full run.
+        let partial = self.host || !self.targets.is_empty();
+        let held = match (&previous, partial) {
+            (Some(previous), true) => {
+                let building: Vec<String> = plan.targets().iter().map(|t| t.to_string()).collect();
+                previous.hold_others(&building, output.staging())
+            }
+            _ => vec![],
+        };
+        let release = Release { plan: &plan, built: &built, engine, settings: settings_json, artifacts, partial, held };
         let manifest = artifacts::finish(output.staging(), &release)
             .with_context(|| format!("cannot complete the release; {}", unchanged()))?;
         if self.smoke {
@@ -129,6 +138,25 @@ impl Dist {
         }
         output.commit()?;
         ui::say(summary(&manifest, &built, &reused_targets));
+        if partial {
+            let mut held: Vec<&str> = manifest.held.iter().map(|a| a.target.as_str()).collect();
+            held.dedup();
+            let option = if self.host { "--host" } else { "--target" };
+            ui::say(format!(
+                "{} now holds {} only ({option}): a partial release, not for publishing{}",
+                out.display(),
+                plan.targets().iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" "),
+                if held.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; the previous release's {} are kept in {} for the next full run",
+                        held.join(" "),
+                        out.join(artifacts::reuse::HELD).display()
+                    )
+                }
+            ));
+        }
         ui::say(format!(
             "wrote {} artifacts ({} {}, {}) to {}",
             manifest.artifacts.len(),

@@ -116,7 +116,8 @@ pub fn run(merge: Merge) -> anyhow::Result<()> {
             artifacts.push(a.clone());
         }
     }
-    let mut manifest = Manifest { engine: engines.join("+"), shard: None, artifacts, ..first.clone() };
+    let mut manifest =
+        Manifest { engine: engines.join("+"), shard: None, artifacts, held: vec![], partial: false, ..first.clone() };
     manifest.write_with_checksums(output.staging())?;
     artifacts::seal(output.staging(), &manifest)?;
     output.commit()?;

@@ -171,6 +171,7 @@ pub fn check_replaceable(out: &Path) -> anyhow::Result<()> {
         .artifacts
         .iter()
         .map(|a| out.join(&a.path))
+        .chain(manifest.held.iter().map(|a| out.join(crate::artifacts::reuse::HELD).join(&a.path)))
         .chain([out.join(manifest::FILE_NAME), out.join(&manifest.checksums)])
         .collect();
     // A directory is ours only on the way to one of our files.
@@ -570,6 +571,8 @@ mod tests {
                 })
                 .collect(),
             published: vec![],
+            partial: false,
+            held: vec![],
         };
         m.write_with_checksums(out).unwrap();
         for p in artifacts {

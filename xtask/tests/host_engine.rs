@@ -387,3 +387,57 @@ fn a_change_only_windows_reads_repacks_only_windows() {
     assert_eq!(inode(&linux_archive), linux_inode, "an unchanged archive is carried over, not packed again");
     assert!(stderr.contains("building windows/amd64"), "{stderr}");
 }
+
+/// `--host` (or `--target`) into the default output: the output then holds
+/// that target only (said plainly, published files verifying on their own),
+/// and the previous release's other targets are kept aside for the next full
+/// run, which carries all of them over without running go build.
+#[test]
+fn a_partial_run_keeps_the_other_targets_for_the_next_full_run() {
+    let p = Project::template();
+    let (path, calls) = recording_go(&p);
+    run_ok(p.dist(&["--engine", "host"]).env("PATH", &path));
+    let whole = snapshot(&p.out());
+    let host = host_target();
+
+    let out = run_ok(p.dist(&["--engine", "host", "--host"]).env("PATH", &path));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let others: Vec<&str> = DEFAULT_TARGETS.iter().copied().filter(|t| *t != host).collect();
+    assert!(
+        stderr.contains(&format!(
+            "{} now holds {host} only (--host): a partial release, not for publishing; the previous release's {} are kept in {} for the next full run",
+            p.out().display(),
+            others.join(" "),
+            p.out().join(".held").display()
+        )),
+        "{stderr}"
+    );
+    let m = manifest(&p.out());
+    assert_eq!(m["partial"], true);
+    let targets: Vec<&str> = m["artifacts"].as_array().unwrap().iter().map(|a| a["target"].as_str().unwrap()).collect();
+    assert!(targets.iter().all(|t| *t == host), "{targets:?}");
+    let published = assert_published_release_verifies(&p.out());
+    assert_eq!(published.len(), 3, "one archive, the checksum file, the manifest: {published:?}");
+    let held = snapshot(&p.out().join(".held"));
+    assert_eq!(held.len(), 2 * others.len());
+    for (name, bytes) in &held {
+        assert!(whole[name] == *bytes, ".held/{name} is the previous release's file");
+    }
+
+    // Again partial: the held targets stay.
+    run_ok(p.dist(&["--engine", "host", "--target", &host]).env("PATH", &path));
+    assert_eq!(snapshot(&p.out().join(".held")).len(), 2 * others.len());
+
+    // A full run: everything carried over, nothing held, the same release as before.
+    fs::remove_file(&calls).unwrap();
+    let out = run_ok(p.dist(&["--engine", "host"]).env("PATH", &path));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("up to date, reused from {}: {}", p.out().display(), DEFAULT_TARGETS.join(" "))),
+        "{stderr}"
+    );
+    let calls = fs::read_to_string(&calls).unwrap_or_default();
+    assert!(!calls.lines().any(|l| l.starts_with("build ")), "go build ran: {calls}");
+    assert!(snapshot(&p.out()) == whole, "the full release is back, byte for byte");
+    assert!(!p.out().join(".held").exists());
+}

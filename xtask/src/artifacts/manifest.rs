@@ -50,6 +50,13 @@ pub struct Manifest {
     /// manifest and the checksum file. The checksum file lists all the others.
     #[serde(default)]
     pub published: Vec<String>,
+    /// Built for some targets only (`--target`, `--host`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
+    /// The previous release's other targets, kept by a partial run in `.held/`
+    /// (under their paths here) for the next full run: not part of this release.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<Artifact>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -33,6 +33,10 @@ pub struct Release<'a> {
     pub settings: serde_json::Value,
     /// Per target (as `plan.builds`): its artifacts, carried over or packed.
     pub artifacts: Vec<Vec<Artifact>>,
+    /// Built for some targets only (`--target`, `--host`).
+    pub partial: bool,
+    /// The previous release's other targets, linked into `.held/` by a partial run.
+    pub held: Vec<Artifact>,
 }
 
 /// The files shipped beside the binaries, read once.
@@ -181,7 +185,7 @@ impl Packing<'_> {
 /// checksum file, `manifest.json`, modes and mtimes.
 pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
     let plan = release.plan;
-    check_only_planned_files(dir, plan)?;
+    check_only_planned_files(dir, plan, &release.held)?;
     let artifacts: Vec<Artifact> = release.artifacts.iter().flatten().cloned().collect();
     let mut manifest = Manifest {
         generator: manifest::GENERATOR.into(),
@@ -202,6 +206,8 @@ pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
         settings: release.settings.clone(),
         artifacts,
         published: vec![],
+        partial: release.partial,
+        held: release.held.clone(),
     };
     manifest.write_with_checksums(dir)?;
     seal(dir, &manifest)?;
@@ -209,8 +215,10 @@ pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
 }
 
 /// An engine must write what the plan asked and nothing else.
-fn check_only_planned_files(dir: &Path, plan: &Plan) -> anyhow::Result<()> {
-    let planned: Vec<PathBuf> = plan.builds.iter().flat_map(|b| b.files().into_iter().map(|o| dir.join(o))).collect();
+fn check_only_planned_files(dir: &Path, plan: &Plan, held: &[Artifact]) -> anyhow::Result<()> {
+    let mut planned: Vec<PathBuf> =
+        plan.builds.iter().flat_map(|b| b.files().into_iter().map(|o| dir.join(o))).collect();
+    planned.extend(held.iter().map(|a| dir.join(reuse::HELD).join(&a.path)));
     let stray: Vec<String> = walk(dir)?
         .into_iter()
         .filter(|p| p.is_file() && !planned.contains(p))
@@ -287,7 +295,9 @@ pub fn seal(dir: &Path, manifest: &Manifest) -> anyhow::Result<()> {
         .map(|a| dir.join(&a.path))
         .collect();
     let mtime = SystemTime::UNIX_EPOCH + Duration::from_secs(manifest.source_date_epoch.max(0) as u64);
-    let mut paths = walk(dir)?;
+    // Files held aside were sealed by the run that made them (and are links to them).
+    let held = dir.join(reuse::HELD);
+    let mut paths: Vec<PathBuf> = walk(dir)?.into_iter().filter(|p| !p.starts_with(&held) || p.is_dir()).collect();
     // Children before parents, so setting a file's time does not move its directory's.
     paths.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
     paths.push(dir.to_path_buf());

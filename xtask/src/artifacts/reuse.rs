@@ -18,23 +18,33 @@ use anyhow::Context;
 use super::checksums::sha256_hex;
 use super::manifest::{Artifact, Kind, Manifest};
 
+/// Where a partial run (`--target`, `--host`) keeps the previous release's
+/// other targets, inside the output directory: not part of the release, not
+/// published, there for the next full run to carry over.
+pub const HELD: &str = ".held";
+
 pub struct Previous {
     dir: PathBuf,
-    manifest: Manifest,
+    /// Every file of the previous release with where it lies below `dir`:
+    /// the release's own artifacts, and those held aside by a partial run.
+    files: Vec<(Artifact, String)>,
 }
 
 impl Previous {
     /// The release in `out`, if it is ours.
     pub fn read(out: &Path) -> Option<Previous> {
-        Manifest::read(out).map(|manifest| Previous { dir: out.to_path_buf(), manifest })
+        let manifest = Manifest::read(out)?;
+        let mut files: Vec<(Artifact, String)> = manifest.artifacts.into_iter().map(|a| (a.clone(), a.path)).collect();
+        files.extend(manifest.held.into_iter().map(|a| (a.clone(), format!("{HELD}/{}", a.path))));
+        Some(Previous { dir: out.to_path_buf(), files })
     }
 
     /// Links the binaries of `target` (at `outputs`) into `staging` if they were
     /// built from `key` and are intact, and returns their artifacts; else touches nothing.
     pub fn take_binaries(&self, target: &str, key: &str, outputs: &[String], staging: &Path) -> Option<Vec<Artifact>> {
-        let found: Vec<&Artifact> =
-            self.manifest.artifacts.iter().filter(|a| a.target == target && a.kind == Kind::Binary).collect();
-        let mut paths: Vec<&str> = found.iter().map(|a| a.path.as_str()).collect();
+        let found: Vec<&(Artifact, String)> =
+            self.files.iter().filter(|(a, _)| a.target == target && a.kind == Kind::Binary).collect();
+        let mut paths: Vec<&str> = found.iter().map(|(a, _)| a.path.as_str()).collect();
         paths.sort();
         let mut wanted: Vec<&str> = outputs.iter().map(String::as_str).collect();
         wanted.sort();
@@ -42,45 +52,71 @@ impl Previous {
             return None;
         }
         // In the plan's order.
-        let ordered: Vec<&Artifact> =
-            outputs.iter().filter_map(|o| found.iter().find(|a| a.path == *o).copied()).collect();
-        self.take(&ordered, key, staging)
+        let ordered: Vec<&(Artifact, String)> =
+            outputs.iter().filter_map(|o| found.iter().find(|(a, _)| a.path == *o).copied()).collect();
+        self.take(&ordered, Some(key), staging, "")
     }
 
     /// Links the previous package files at `paths` (an archive, or bare binaries) if they were packed from `key`.
     pub fn take_package(&self, paths: &[String], key: &str, staging: &Path) -> Option<Vec<Artifact>> {
-        let found: Vec<&Artifact> = paths
+        let found: Vec<&(Artifact, String)> = paths
             .iter()
-            .map(|p| self.manifest.artifacts.iter().find(|a| a.path == *p && a.kind != Kind::Binary))
+            .map(|p| self.files.iter().find(|(a, _)| a.path == *p && a.kind != Kind::Binary))
             .collect::<Option<_>>()?;
-        self.take(&found, key, staging)
+        self.take(&found, Some(key), staging, "")
     }
 
-    /// All or nothing: every artifact made from `key` and intact, linked into staging.
-    fn take(&self, artifacts: &[&Artifact], key: &str, staging: &Path) -> Option<Vec<Artifact>> {
-        if !artifacts.iter().all(|a| a.inputs.as_deref() == Some(key) && self.intact(a)) {
+    /// For a partial run: links every intact target of the previous release
+    /// that is not among `building` into `staging/.held/`, whole targets only,
+    /// and returns their artifacts (paths as in a release).
+    pub fn hold_others(&self, building: &[String], staging: &Path) -> Vec<Artifact> {
+        let mut targets: Vec<&str> = self.files.iter().map(|(a, _)| a.target.as_str()).collect();
+        targets.sort();
+        targets.dedup();
+        let mut held = Vec::new();
+        for target in targets.into_iter().filter(|t| !building.iter().any(|b| b == t)) {
+            let files: Vec<&(Artifact, String)> = self.files.iter().filter(|(a, _)| a.target == target).collect();
+            held.extend(self.take(&files, None, staging, HELD).unwrap_or_default());
+        }
+        held
+    }
+
+    /// All or nothing: every artifact (made from `key`, when given) intact,
+    /// linked into `staging/<prefix>/<path>`.
+    fn take(
+        &self,
+        files: &[&(Artifact, String)],
+        key: Option<&str>,
+        staging: &Path,
+        prefix: &str,
+    ) -> Option<Vec<Artifact>> {
+        let keyed = |a: &Artifact| key.is_none_or(|k| a.inputs.as_deref() == Some(k));
+        if !files.iter().all(|(a, at)| keyed(a) && self.intact(a, at)) {
             return None;
         }
-        for (n, a) in artifacts.iter().enumerate() {
-            if link(&self.dir.join(&a.path), &staging.join(&a.path)).is_err() {
+        let to = |a: &Artifact| staging.join(prefix).join(&a.path);
+        for (n, (a, at)) in files.iter().enumerate() {
+            if link(&self.dir.join(at), &to(a)).is_err() {
                 // What was linked goes, so a rebuild writes fresh files.
-                for done in &artifacts[..n] {
-                    let _ = fs::remove_file(staging.join(&done.path));
+                for (done, _) in &files[..n] {
+                    let _ = fs::remove_file(to(done));
                 }
                 return None;
             }
         }
-        Some(artifacts.iter().map(|a| (*a).clone()).collect())
+        Some(files.iter().map(|(a, _)| a.clone()).collect())
     }
 
     /// Copies the previous binary to `rel` in `staging` (a copy: Go replaces it
     /// when it relinks, which must not touch the release being replaced).
     pub fn seed(&self, rel: &str, staging: &Path) -> anyhow::Result<()> {
-        let from = self.dir.join(rel);
         // Only a binary of ours, as written: Go refuses to replace anything else.
-        if !self.manifest.artifacts.iter().any(|a| a.path == rel && a.kind == Kind::Binary && self.intact(a)) {
+        let Some((_, at)) =
+            self.files.iter().find(|(a, at)| a.path == rel && a.kind == Kind::Binary && self.intact(a, at))
+        else {
             return Ok(());
-        }
+        };
+        let from = self.dir.join(at);
         let to = staging.join(rel);
         fs::create_dir_all(to.parent().expect("a relative file path has a parent"))?;
         // Never write through a link into the release being replaced.
@@ -89,9 +125,8 @@ impl Previous {
         Ok(())
     }
 
-    fn intact(&self, a: &Artifact) -> bool {
-        fs::read(self.dir.join(&a.path))
-            .is_ok_and(|bytes| bytes.len() as u64 == a.size && sha256_hex(&bytes) == a.sha256)
+    fn intact(&self, a: &Artifact, at: &str) -> bool {
+        fs::read(self.dir.join(at)).is_ok_and(|bytes| bytes.len() as u64 == a.size && sha256_hex(&bytes) == a.sha256)
     }
 }
 
