@@ -101,32 +101,16 @@ impl Adopt {
         };
 
         ui::say(format!("adopt: the xtask of {} into {}", template.display(), dir.display()));
-        let mut counts = [0usize; 4];
-        let mut kept_workspace = Vec::new();
-        let mut kept_other = Vec::new();
+        let mut outcomes = Vec::new();
         for rel in &files {
             let outcome = place(&template, dir, rel, self.force)?;
-            let line = match &outcome {
+            ui::say(match &outcome {
                 Outcome::Written => format!("  written    {rel}"),
                 Outcome::Replaced => format!("  replaced   {rel} (--force)"),
                 Outcome::Unchanged => format!("  unchanged  {rel}"),
                 Outcome::Skipped(why) => format!("  skipped    {rel}: {why}"),
-            };
-            ui::say(line);
-            let slot = match outcome {
-                Outcome::Written => 0,
-                Outcome::Replaced => 1,
-                Outcome::Unchanged => 2,
-                Outcome::Skipped(_) if WORKSPACE.contains(&rel.as_str()) => {
-                    kept_workspace.push(rel.as_str());
-                    3
-                }
-                Outcome::Skipped(_) => {
-                    kept_other.push(rel.as_str());
-                    3
-                }
-            };
-            counts[slot] += 1;
+            });
+            outcomes.push((rel.as_str(), outcome));
         }
         ignore_outputs(dir)?;
         match imported {
@@ -137,11 +121,18 @@ impl Adopt {
             }
             None => ui::say("  kept       dist.toml (yours: init not run)"),
         }
-        let [written, replaced, unchanged, skipped] = counts;
+        let count = |want: fn(&Outcome) -> bool| outcomes.iter().filter(|(_, o)| want(o)).count();
+        let (written, replaced) = (count(|o| *o == Outcome::Written), count(|o| *o == Outcome::Replaced));
+        let (unchanged, skipped) = (count(|o| *o == Outcome::Unchanged), count(|o| matches!(o, Outcome::Skipped(_))));
         ui::say(format!(
             "adopt: {written} written, {replaced} replaced, {unchanged} unchanged, {skipped} skipped (of {} files)",
             files.len()
         ));
+        let (kept_workspace, kept_other): (Vec<&str>, Vec<&str>) = outcomes
+            .iter()
+            .filter(|(_, o)| matches!(o, Outcome::Skipped(_)))
+            .map(|(rel, _)| *rel)
+            .partition(|rel| WORKSPACE.contains(rel));
         if !kept_other.is_empty() {
             ui::warn(format!(
                 "kept {} file(s) of yours that differ from the template's ({}): the xtask builds from the mix, \
