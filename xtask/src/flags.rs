@@ -13,7 +13,7 @@ pub const PATH_OPTIONS: [&str; 3] = ["--out", "--settings", "--dir"];
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", bin_name = "cargo xtask", version)]
 #[command(
-    after_help = "Examples:\n  cargo xtask dist\n  cargo xtask dist --host\n  cargo xtask dist --engine host --target linux/arm64,windows/amd64 --out /tmp/release\n  cargo xtask init\n  cargo xtask ci"
+    after_help = "Examples:\n  cargo xtask dist\n  cargo xtask dist --host\n  cargo xtask dist --engine host --target linux/arm64,windows/amd64 --out /tmp/release\n  cargo xtask init\n  cargo xtask ci\n  cargo xtask adopt ../your-go-repo"
 )]
 pub struct Xtask {
     #[command(subcommand)]
@@ -27,6 +27,7 @@ pub enum Command {
     Test(Test),
     Ci(Ci),
     Toolchain(Toolchain),
+    Adopt(Adopt),
 }
 
 /// Build every target into dist/: binaries, archives, checksums and manifest.json.
@@ -169,15 +170,22 @@ pub struct Test {
     pub settings: Option<PathBuf>,
 }
 
-/// Everything CI needs: cargo fmt, clippy, the app's tests, and dist; stops at the first failure.
+/// Everything CI needs: the app's gofmt/vet/tests, then dist; stops at the first failure.
+///
+/// The xtask's own Rust code is not checked unless --lint-xtask: a new Rust
+/// release's lints or formatting would otherwise fail CI for code you did not write.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  cargo xtask ci                            # fmt, clippy, test, dist\n  cargo xtask ci --engine host              # without Docker or Dagger"
+    after_help = "Examples:\n  cargo xtask ci                            # test, dist\n  cargo xtask ci --engine host              # without Docker or Dagger\n  cargo xtask ci --lint-xtask               # cargo fmt --check and clippy of the xtask first"
 )]
 pub struct Ci {
     /// Engine for `test` and `dist`.
     #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
     pub engine: EngineChoice,
+
+    /// First check the xtask's Rust code: `cargo fmt --check` and `cargo clippy -D warnings` (for repositories that change their xtask).
+    #[arg(long)]
+    pub lint_xtask: bool,
 }
 
 /// Print the path of the pinned Go (fetching it if needed): the go the host engine uses.
@@ -189,6 +197,37 @@ pub struct Toolchain {
     /// Settings file [default: dist.toml in the workspace].
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
+}
+
+/// Copy the xtask into an existing Go repository, ignore its outputs, and write dist.toml there with init.
+///
+/// Run from a checkout of this template. A file of yours that differs from the
+/// template's is skipped and named (--force replaces it); Cargo.toml, Cargo.lock
+/// and .cargo/config.toml of yours are never replaced: what to add to them is printed.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cargo xtask adopt ../your-go-repo                # the xtask, .gitignore lines, dist.toml\n  cargo xtask adopt ../your-go-repo --ci github    # and .github/workflows/ci.yml, release.yml\n  cargo xtask adopt ../your-go-repo --force        # replace xtask files of yours that differ"
+)]
+pub struct Adopt {
+    /// The Go repository's top folder (it must exist).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Replace files of yours that differ from the template's (never Cargo.toml, Cargo.lock, .cargo/config.toml).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Also copy a CI configuration: github (.github/workflows/ci.yml, release.yml), gitlab (.gitlab-ci.yml).
+    #[arg(long, value_enum, default_value_t = CiKind::None)]
+    pub ci: CiKind,
+}
+
+/// Which CI configuration `adopt` copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CiKind {
+    Github,
+    Gitlab,
+    None,
 }
 
 #[cfg(test)]

@@ -41,12 +41,22 @@ impl crate::flags::Init {
             bail!("{} exists: pass --force to replace it", file.display());
         }
         let imported = import(&repo)?;
-        std::fs::write(&file, &imported.toml).with_context(|| format!("cannot write {}", file.display()))?;
+        write(&file, &imported)?;
         crate::ui::say(format!("wrote {} from {}", file.display(), imported.source));
-        for key in &imported.unmapped {
-            crate::ui::warn(format!("not imported: {key} (see the comments in dist.toml)"));
-        }
+        warn_unmapped(&imported);
         Ok(())
+    }
+}
+
+/// Writes the settings `import` made to `file`.
+pub fn write(file: &Path, imported: &Imported) -> anyhow::Result<()> {
+    std::fs::write(file, &imported.toml).with_context(|| format!("cannot write {}", file.display()))
+}
+
+/// Names every key that was not imported (the file says the same in comments).
+pub fn warn_unmapped(imported: &Imported) {
+    for key in &imported.unmapped {
+        crate::ui::warn(format!("not imported: {key} (see the comments in dist.toml)"));
     }
 }
 

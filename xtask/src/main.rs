@@ -5,6 +5,7 @@
 //! stamp, plan) is separate from the engines that execute it (engine/) and from
 //! what turns binaries into a release (artifacts/, output).
 
+mod adopt;
 mod artifacts;
 mod ci;
 mod dist;
@@ -64,5 +65,6 @@ fn try_main(flags: flags::Xtask) -> anyhow::Result<()> {
         flags::Command::Test(cmd) => cmd.run(&sh),
         flags::Command::Ci(cmd) => cmd.run(&sh),
         flags::Command::Toolchain(cmd) => cmd.run(),
+        flags::Command::Adopt(cmd) => cmd.run(),
     }
 }

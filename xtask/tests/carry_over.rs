@@ -81,7 +81,7 @@ fn fixture() -> Repo {
     );
     repo.write(".ci/run", "#!/bin/sh\necho ci\n");
     repo.write(".github/workflows/ci.yml", "name: ci\n");
-    repo.copy_template(SETTINGS);
+    repo.adopt(SETTINGS);
     repo.commit_all("the fixture");
     repo.git(&["tag", "v1.0.0"]);
     repo

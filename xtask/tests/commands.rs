@@ -8,17 +8,16 @@ use std::process::Command;
 
 use common::*;
 
-/// `.goreleaser.yml` → `cargo xtask init` → `cargo xtask dist`: the archive
-/// names GoReleaser would give (its `goreleaser init` template, `title` and
-/// the `if eq .Arch` chain), both commands in each, its checksum file.
+/// `.goreleaser.yml` → `cargo xtask adopt` (which runs `init`) → `cargo xtask dist`:
+/// the archive names GoReleaser would give (its `goreleaser init` template,
+/// `title` and the `if eq .Arch` chain), both commands in each, its checksum file.
 #[test]
 fn init_imports_goreleaser_and_dist_gives_its_names() {
     let repo = Repo::new();
-    repo.copy_template("");
-    fs::remove_file(repo.path().join("dist.toml")).unwrap();
-    let out = run_ok(&mut repo.xtask(&["init"]));
+    let out = run_ok(&mut repo.adopt_cmd(&[]));
+    repo.link_xtask();
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("from .goreleaser.yml"), "{stderr}");
+    assert!(stderr.contains("  written    dist.toml (by init, from .goreleaser.yml)"), "{stderr}");
     assert!(stderr.contains("not imported: before.hooks"), "{stderr}");
     let settings = fs::read_to_string(repo.path().join("dist.toml")).unwrap();
     assert!(settings.contains("{{- title .Os }}_"), "the name template is copied verbatim:\n{settings}");
@@ -26,6 +25,9 @@ fn init_imports_goreleaser_and_dist_gives_its_names() {
     let err = run_err(&mut repo.xtask(&["init"]));
     assert!(err.contains("dist.toml exists: pass --force to replace it"), "{err}");
     assert_eq!(fs::read_to_string(repo.path().join("dist.toml")).unwrap(), settings);
+    let out = run_ok(&mut repo.xtask(&["init", "--force"]));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("from .goreleaser.yml"));
+    assert_eq!(fs::read_to_string(repo.path().join("dist.toml")).unwrap(), settings, "adopt wrote what init writes");
 
     repo.commit_all("template");
     repo.git(&["tag", "v2.0.0"]);
@@ -57,7 +59,7 @@ fn init_imports_goreleaser_and_dist_gives_its_names() {
 #[test]
 fn dry_run_says_everything_and_builds_nothing() {
     let repo = Repo::new();
-    repo.copy_template(REPO_SETTINGS);
+    repo.adopt(REPO_SETTINGS);
     let out = run_ok(repo.xtask(&["dist", "--engine", "host", "--dry-run"]).env("PATH", path_with_pinned_go()));
     let text = String::from_utf8(out.stdout).unwrap();
     for want in [
@@ -82,7 +84,7 @@ fn dry_run_says_everything_and_builds_nothing() {
 #[test]
 fn shards_merge_into_the_same_release_and_bad_sets_are_refused() {
     let repo = Repo::new();
-    repo.copy_template(REPO_SETTINGS);
+    repo.adopt(REPO_SETTINGS);
     repo.commit_all("template");
     repo.git(&["tag", "v1.0.0"]);
     run_ok(&mut repo.xtask(&["dist", "--engine", "host"]));
@@ -153,7 +155,7 @@ fn shards_merge_into_the_same_release_and_bad_sets_are_refused() {
 fn test_runs_gofmt_vet_and_tests_and_names_the_failing_step() {
     let repo = Repo::new();
     repo.write("cmd/tool/main_test.go", "package main\n\nimport \"testing\"\n\nfunc TestVersion(t *testing.T) {\n\tif version != \"dev\" {\n\t\tt.Fatal(version)\n\t}\n}\n");
-    repo.copy_template(REPO_SETTINGS);
+    repo.adopt(REPO_SETTINGS);
     let out = run_ok(&mut repo.xtask(&["test", "--engine", "host"]));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("  gofmt -l: ok\n  go vet: ok\n  go test: ok"), "{stderr}");

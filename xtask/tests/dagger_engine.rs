@@ -166,7 +166,7 @@ fn dagger_builds_the_same_bytes_as_the_host_and_caches_every_build() {
 fn a_root_module_repository_is_cached_on_the_engine_and_matches_the_host() {
     let log = EngineLog::from_env();
     let repo = Repo::new();
-    repo.copy_template(REPO_SETTINGS);
+    repo.adopt(REPO_SETTINGS);
     repo.write("NONCE", &format!("{:?}", std::time::SystemTime::now()));
     repo.commit_all("add the cargo xtask template");
     repo.git(&["tag", "v1.4.2"]);
@@ -203,6 +203,35 @@ fn a_root_module_repository_is_cached_on_the_engine_and_matches_the_host() {
     assert!(release(&host) == files, "the dagger and host engines built different bytes");
     let version = run_ok(Command::new(repo.out().join(host_target()).join("tool")).arg("version"));
     assert!(String::from_utf8(version.stdout).unwrap().starts_with("tool 1.4.2 (commit "));
+}
+
+/// README "Use it for your app" on the real engine: `cargo xtask adopt` (dist.toml by init, from the
+/// repository's .goreleaser.yml), then `dist --engine dagger` gives the bytes the host engine gives.
+#[test]
+#[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
+fn an_adopted_repository_builds_the_same_bytes_on_dagger_as_on_the_host() {
+    let log = EngineLog::from_env();
+    let repo = Repo::new();
+    let out = run_ok(&mut repo.adopt_cmd(&[]));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("written    dist.toml (by init, from .goreleaser.yml)"));
+    repo.link_xtask();
+    repo.commit_all("cargo xtask adopt");
+    repo.git(&["tag", "v3.1.0"]);
+    let mut cmd = repo.xtask(&["dist", "--engine", "dagger"]);
+    let (first, builds, downloads) = log.run(with_engine(&mut cmd, repo.path()));
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(stderr.contains("engine: dagger (--engine dagger)"), "{stderr}");
+    // The vendored module needs no download (which would fail offline); at most 9 targets × 2 commands.
+    assert!(builds <= 18 && downloads == 0, "{builds} builds, {downloads} downloads:\n{stderr}");
+    let check = run_ok(Command::new("sha256sum").args(["-c", "checksums.txt"]).current_dir(repo.out()));
+    assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK\n").count(), 27, "{stderr}");
+    assert!(repo.out().join("tool_Linux_x86_64.tar.gz").is_file(), "GoReleaser's archive names: {stderr}");
+
+    let host = repo.path().join("host-release");
+    run_ok(&mut repo.xtask(&["dist", "--engine", "host", "--out", host.to_str().unwrap()]));
+    assert!(release(&host) == release(&repo.out()), "the dagger and host engines built different bytes");
+    let version = run_ok(Command::new(repo.out().join(host_target()).join("tool")).arg("version"));
+    assert!(String::from_utf8(version.stdout).unwrap().starts_with("tool 3.1.0 (commit "));
 }
 
 /// A module whose go.mod replaces a sibling directory: the upload must hold both.
@@ -246,7 +275,7 @@ fn a_dagger_cli_on_path_is_used_without_download() {
 fn test_runs_in_the_pinned_image() {
     let _log = EngineLog::from_env();
     let repo = Repo::new();
-    repo.copy_template(REPO_SETTINGS);
+    repo.adopt(REPO_SETTINGS);
     let mut cmd = repo.xtask(&["test", "--engine", "dagger"]);
     let out = run_ok(with_engine(&mut cmd, repo.path()));
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -35,7 +35,7 @@ const HOSTILE_ENV: [(&str, &str); 7] = [
 #[test]
 fn a_root_module_with_vendored_modules_and_two_commands() {
     let repo = Repo::new();
-    repo.copy_template(REPO_SETTINGS);
+    repo.adopt(REPO_SETTINGS);
     repo.commit_all("add the cargo xtask template");
     repo.git(&["tag", "v1.4.2"]);
     let commit = String::from_utf8(repo.git(&["rev-parse", "HEAD"]).stdout).unwrap().trim().to_owned();
@@ -134,7 +134,7 @@ fn a_root_module_with_vendored_modules_and_two_commands() {
 #[test]
 fn named_targets_the_toolchain_lacks_are_errors_and_an_empty_matrix_too() {
     let repo = Repo::new();
-    repo.copy_template(REPO_SETTINGS);
+    repo.adopt(REPO_SETTINGS);
     let err = run_err(&mut repo.xtask(&["dist", "--engine", "host", "--target", "darwin/386,linux/amd64"]));
     assert!(err.contains("target darwin/386 is not supported by the host's go1.26.8"), "{err}");
 
@@ -168,7 +168,7 @@ fn an_unvendored_module_downloads_once_and_bare_binaries_need_no_archive() {
         "name = \"\"\"{{ .ProjectName }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}\"\"\"",
         "name = \"{{ .Binary }}-{{ .Os }}-{{ .Arch }}\"",
     );
-    repo.copy_template(&settings);
+    repo.adopt(&settings);
     let out = run_ok(&mut repo.xtask(&["dist", "--engine", "host"]));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("downloading modules (go mod download)"), "{stderr}");
@@ -237,7 +237,7 @@ fn ignored_embedded_files_and_nested_repositories_are_inputs() {
         "go.mod",
         "module example.com/tool\n\ngo 1.22\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ./lib\n",
     );
-    repo.copy_template(&REPO_SETTINGS.replace("arm = [\"6\"]", "list = [\"linux/amd64\"]"));
+    repo.adopt(&REPO_SETTINGS.replace("arm = [\"6\"]", "list = [\"linux/amd64\"]"));
     let run = || {
         let out = run_ok(&mut repo.xtask(&["dist", "--engine", "host"]));
         let stderr = String::from_utf8(out.stderr).unwrap();
@@ -270,7 +270,7 @@ fn a_dirty_or_untagged_build_is_never_a_release() {
         "name = \"\"\"{{ .ProjectName }}_{{ .Version }}_{{ .Os }}",
         "name = \"\"\"{{ .ProjectName }}_{{ .Tag }}_{{ .Os }}",
     );
-    repo.copy_template(&settings);
+    repo.adopt(&settings);
     repo.commit_all("template");
     repo.git(&["tag", "v1.4.2"]);
 

@@ -2,7 +2,8 @@
 //! copied into a new directory, the app renamed through the settings only,
 //! its main moved to `./cmd/<name>`, a second package added, and
 //! `cargo xtask ci` run there — then a formatting slip, which `ci` must
-//! stop at and report.
+//! stop at and report. Heavy (cargo compiles the copy's xtask): `.ci/run`
+//! runs it with `--ignored`.
 
 mod common;
 
@@ -12,6 +13,7 @@ use std::process::Command;
 use common::*;
 
 #[test]
+#[ignore = "heavy: compiles the xtask in the copied template; run by .ci/run"]
 fn a_copy_of_the_template_passes_cargo_xtask_ci() {
     let ws = workspace();
     let tmp = tempfile::tempdir().unwrap();
@@ -45,24 +47,11 @@ fn a_copy_of_the_template_passes_cargo_xtask_ci() {
     )
     .unwrap();
 
-    // Its own target directory (inside ours, so warm after the first run): the
-    // outer `cargo test` may hold the lock of the main one.
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let ci = || {
-        let mut c = Command::new(&cargo);
-        c.args(["xtask", "ci", "--engine", "host"])
-            .current_dir(&copy)
-            .env("CARGO_TARGET_DIR", ws.join("target/template-copy"))
-            .env_remove("CARGO_MANIFEST_DIR")
-            .env_remove("SOURCE_DATE_EPOCH");
-        for var in ["DAGGER_SESSION_PORT", "_EXPERIMENTAL_DAGGER_RUNNER_HOST", "_EXPERIMENTAL_DAGGER_CLI_BIN"] {
-            c.env_remove(var);
-        }
-        c
-    };
+    // The target directory the heavy tests share (see `heavy_target_dir`).
+    let ci = || user_cargo(&copy, &["xtask", "ci", "--engine", "host"]);
     let out = run_ok(&mut ci());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("ci: all 4 steps passed: cargo fmt --check"), "{stderr}");
+    assert!(stderr.contains("ci: all 2 steps passed: cargo xtask test ("), "{stderr}");
     let names: Vec<String> = snapshot(&copy.join("dist")).into_keys().collect();
     assert!(names.contains(&"greeter_0.0.0-dev_linux_amd64.tar.gz".to_owned()), "{names:?}");
     assert!(names.contains(&"windows/arm64/greeter.exe".to_owned()), "{names:?}");
@@ -73,10 +62,5 @@ fn a_copy_of_the_template_passes_cargo_xtask_ci() {
     let err = run_err(&mut ci());
     assert!(err.contains("gofmt: these files are not formatted"), "{err}");
     let summary = err.lines().find(|l| l.starts_with("ci: ")).unwrap_or_default();
-    assert!(
-        summary.starts_with("ci: passed: cargo fmt --check (")
-            && summary.contains("cargo clippy -D warnings (")
-            && summary.ends_with("; FAILED: cargo xtask test; not run: cargo xtask dist"),
-        "{err}"
-    );
+    assert_eq!(summary, "ci: passed: nothing; FAILED: cargo xtask test; not run: cargo xtask dist", "{err}");
 }

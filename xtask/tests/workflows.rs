@@ -479,7 +479,7 @@ fn release_publishes_what_the_manifest_lists() {
     let settings = REPO_SETTINGS.replace("arm = [\"6\"]", "list = [\"linux/amd64\", \"windows/arm64\"]")
         + "\n[archive.formats]\nwindows = \"binary\"\n";
     let settings = settings.replace("{{ .ProjectName }}_{{ .Version }}", "{{ .Binary }}_{{ .Version }}");
-    repo.copy_template(&settings);
+    repo.adopt(&settings);
     repo.commit_all("template");
     repo.git(&["tag", "v1.0.0"]);
     let work = tempfile::tempdir().unwrap();

@@ -216,7 +216,7 @@ pub fn assert_published_release_verifies(out: &Path) -> Vec<String> {
 /// A Go repository shaped like a real project — module at the root, mains
 /// under `cmd/`, a vendored dependency that cannot be fetched, ignored junk,
 /// an existing `.goreleaser.yml`, git history with a tag — into which the
-/// template is copied the way the README says.
+/// xtask is adopted the way the README says.
 pub struct Repo {
     pub dir: tempfile::TempDir,
 }
@@ -313,7 +313,7 @@ impl Repo {
     }
 
     /// A module in `svc/` whose go.mod replaces `example.com/lib` with `../lib`,
-    /// the template copied in to build it for linux/amd64.
+    /// the xtask adopted to build it for linux/amd64.
     pub fn with_sibling_replace() -> Repo {
         let repo = Repo::new();
         repo.write("lib/go.mod", "module example.com/lib\n\ngo 1.22\n");
@@ -326,7 +326,7 @@ impl Repo {
             "svc/main.go",
             "package main\n\nimport \"example.com/lib\"\n\nfunc main() { println(lib.Name()) }\n",
         );
-        repo.copy_template("[app]\ndir = \"svc\"\n[targets]\nlist = [\"linux/amd64\"]\n");
+        repo.adopt("[app]\ndir = \"svc\"\n[targets]\nlist = [\"linux/amd64\"]\n");
         repo
     }
 
@@ -349,22 +349,23 @@ impl Repo {
         git_at(self.path(), args)
     }
 
-    /// README "Use it for your app", steps 1 and 3: copy the template's files in
-    /// and ignore its outputs; `settings` is step 2's dist.toml. The xtask
-    /// binary goes where `cargo xtask` would build it (`target/debug/`).
-    pub fn copy_template(&self, settings: &str) {
-        let ws = workspace();
-        for file in ["Cargo.toml", "Cargo.lock"] {
-            fs::copy(ws.join(file), self.path().join(file)).unwrap();
-        }
-        for dir in [".cargo", ".ci", "xtask/src", "xtask/tests"] {
-            copy_dir(&ws.join(dir), &self.path().join(dir));
-        }
-        fs::copy(ws.join("xtask/Cargo.toml"), self.path().join("xtask/Cargo.toml")).unwrap();
-        fs::write(self.path().join("dist.toml"), settings).unwrap();
-        let mut ignore = fs::read_to_string(self.path().join(".gitignore")).unwrap();
-        ignore.push_str("/dist/\n/target/\n/.dist.*\n");
-        fs::write(self.path().join(".gitignore"), ignore).unwrap();
+    /// `cargo xtask adopt <this> ARGS`, run from the template.
+    pub fn adopt_cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = xtask();
+        cmd.arg("adopt").arg(self.path()).args(args);
+        cmd
+    }
+
+    /// README "Use it for your app": `settings` written as dist.toml (so `init` is not run), then
+    /// `cargo xtask adopt` from the template, and the xtask binary put where `cargo xtask` would build it.
+    pub fn adopt(&self, settings: &str) {
+        self.write("dist.toml", settings);
+        run_ok(&mut self.adopt_cmd(&[]));
+        self.link_xtask();
+    }
+
+    /// This test's xtask binary in `target/debug/`, where `cargo run` would build it in the repository.
+    pub fn link_xtask(&self) {
         let debug = self.path().join("target/debug");
         fs::create_dir_all(&debug).unwrap();
         fs::write(self.path().join("target/CACHEDIR.TAG"), "Signature: 8a477f597d28d172789f06886806bc55\n").unwrap();
@@ -442,6 +443,27 @@ pub fn go_wrapper(dir: &Path, name: &str, before: &str) -> String {
     fs::write(&wrapper, format!("#!/bin/sh\n{before}\nexec '{}/bin/go' \"$@\"\n", pinned_goroot())).unwrap();
     run_ok(Command::new("chmod").arg("755").arg(&wrapper));
     format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
+}
+
+/// Where the heavy tests let cargo build a repository's own xtask: `adopted/` in this test's target
+/// directory (CARGO_TARGET_DIR honoured), shared so the xtask compiles once, and apart from the main
+/// one, whose lock the outer `cargo test` holds.
+pub fn heavy_target_dir() -> PathBuf {
+    let exe = Path::new(env!("CARGO_BIN_EXE_xtask"));
+    let target = exe.ancestors().skip(1).find(|a| a.join("CACHEDIR.TAG").is_file());
+    // Without the tag cargo writes at the top, the folder above the profile's (`<target>/debug/xtask`).
+    let target = target.unwrap_or_else(|| exe.parent().unwrap().parent().unwrap());
+    target.join("adopted")
+}
+
+/// `cargo ARGS` in `dir` as a user runs it: the caller's cargo, the shared [`heavy_target_dir`],
+/// nothing pointing at a Dagger engine or changing the stamp, and no CARGO_MANIFEST_DIR of ours.
+pub fn user_cargo(dir: &Path, args: &[&str]) -> Command {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut cmd = Command::new(cargo);
+    cmd.args(args).current_dir(dir).env("CARGO_TARGET_DIR", heavy_target_dir()).env_remove("CARGO_MANIFEST_DIR");
+    without_caller_settings(&mut cmd);
+    cmd
 }
 
 /// Removes what would point a command at a Dagger engine or change its stamp.
