@@ -17,13 +17,14 @@ impl Ci {
     pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
         let cargo = sh.var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         let engine = self.engine;
+        let allow_other_go = self.allow_other_go;
         let steps: Vec<Step> = vec![
             ("cargo fmt --check", Box::new(|| Ok(cmd!(sh, "{cargo} fmt --all --check").run()?))),
             (
                 "cargo clippy -D warnings",
                 Box::new(|| Ok(cmd!(sh, "{cargo} clippy --workspace --all-targets --quiet -- -D warnings").run()?)),
             ),
-            ("cargo xtask test", Box::new(move || Test { engine, settings: None }.run(sh))),
+            ("cargo xtask test", Box::new(move || Test { engine, settings: None, allow_other_go }.run(sh))),
             (
                 "cargo xtask dist",
                 Box::new(move || {
@@ -37,6 +38,7 @@ impl Ci {
                         settings: None,
                         smoke: false,
                         dry_run: false,
+                        allow_other_go,
                         output: Verbosity::default(),
                     }
                     .run(sh)

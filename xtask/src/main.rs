@@ -16,6 +16,7 @@ mod merge;
 mod output;
 mod plan;
 mod project;
+mod set_go;
 mod settings;
 mod source;
 mod stamp;

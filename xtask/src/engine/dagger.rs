@@ -305,7 +305,7 @@ pub async fn toolchain(client: &Query, image: &str) -> eyre::Result<Toolchain> {
     let go_version = step(&go, vec!["go", "env", "GOVERSION"], &format!("`go env GOVERSION` in {image}")).await?;
     let dist_list = step(&go, vec!["go", "tool", "dist", "list"], &format!("`go tool dist list` in {image}")).await?;
     let go_version = go_version.trim().to_owned();
-    Ok(Toolchain { label: format!("{go_version} in {image}"), go_version, dist_list })
+    Ok(Toolchain { label: format!("{go_version} in {image}"), go_version, dist_list, why_other: None })
 }
 
 /// Runs one command; a failure names the step and keeps its stderr.

@@ -326,7 +326,9 @@ impl Repo {
         for dir in [".cargo", ".ci", "xtask/src", "xtask/tests"] {
             copy_dir(&ws.join(dir), &self.path().join(dir));
         }
-        fs::copy(ws.join("xtask/Cargo.toml"), self.path().join("xtask/Cargo.toml")).unwrap();
+        for file in ["xtask/Cargo.toml", "xtask/go-toolchains.sha256"] {
+            fs::copy(ws.join(file), self.path().join(file)).unwrap();
+        }
         fs::write(self.path().join("dist.toml"), settings).unwrap();
         let mut ignore = fs::read_to_string(self.path().join(".gitignore")).unwrap();
         ignore.push_str("/dist/\n/target/\n/.dist.*\n");

@@ -208,7 +208,12 @@ fn job(targets: &[&str]) -> Job {
     let stamp = Stamp::from_parts(Some("v2.0.1".into()), Some("c0ffee".into()), Some(1_700_000_000), None);
     let outputs = Outputs { out: "/tmp/x/dist".into(), ours: vec![] };
     let source = Source::find(&settings.app_dir, &[], "", &outputs).unwrap();
-    let toolchain = Toolchain { go_version: "go1.26.8".into(), dist_list: DIST_LIST.into(), label: "go1.26.8".into() };
+    let toolchain = Toolchain {
+        go_version: "go1.26.8".into(),
+        dist_list: DIST_LIST.into(),
+        label: "go1.26.8".into(),
+        why_other: None,
+    };
     let plan = Plan::new(&settings, &targets, stamp, source, &toolchain, &Default::default()).unwrap();
     Job {
         plan,
