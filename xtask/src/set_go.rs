@@ -150,7 +150,6 @@ struct Change {
     new: String,
 }
 
-#[allow(clippy::too_many_arguments)]
 fn push_change(
     changes: &mut Vec<Change>,
     untouched: &mut Vec<String>,
