@@ -23,6 +23,7 @@ impl Ci {
     pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
         let cargo = sh.var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         let engine = self.engine;
+        let allow_other_go = self.allow_other_go;
         let mut steps: Vec<Step> = Vec::new();
         if self.lint_xtask {
             // Only the xtask package: a Rust team's own crates in the same workspace have their own checks.
@@ -32,7 +33,7 @@ impl Ci {
                 Box::new(|| Ok(cmd!(sh, "{cargo} clippy --package xtask --all-targets --quiet -- -D warnings").run()?)),
             ));
         }
-        steps.push(("cargo xtask test", Box::new(move || Test { engine, settings: None }.run(sh))));
+        steps.push(("cargo xtask test", Box::new(move || Test { engine, settings: None, allow_other_go }.run(sh))));
         steps.push((
             "cargo xtask dist",
             Box::new(move || {
@@ -47,6 +48,7 @@ impl Ci {
                     smoke: false,
                     dry_run: false,
                     release: false,
+                    allow_other_go,
                     output: Verbosity::default(),
                 }
                 .run(sh)

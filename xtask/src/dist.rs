@@ -12,7 +12,7 @@ use crate::engine::{self, Engine, Session};
 use crate::flags::{Dist, DistAction, Shard};
 use crate::interrupt;
 use crate::output::{check_replaceable, Output};
-use crate::plan::{Inputs, Package, Plan, Toolchain};
+use crate::plan::{check_go, Inputs, Package, Plan, Toolchain};
 use crate::project;
 use crate::settings::{Resolved, Settings};
 use crate::source::Source;
@@ -36,7 +36,8 @@ impl Dist {
         if self.dry_run {
             let (engine, why) = engine::choose(sh, self.engine, &settings.go_version)?;
             let mut session = Session::open(engine, sh, &settings.go_version)?;
-            let toolchain = session.toolchain(&settings.image, &settings.go_version, &source.module_dir())?;
+            let toolchain = session.toolchain(&settings.image, &source.module_dir())?;
+            check_go(&toolchain, &settings, engine, self.allow_other_go)?;
             let plan = make_plan(&settings, &selected, stamp, source, &toolchain, self.shard)?;
             print!("{}", describe(&plan, &toolchain, engine, &why, &out));
             return Ok(());
@@ -57,8 +58,9 @@ impl Dist {
         };
 
         let mut session = Session::open(engine, sh, &settings.go_version).map_err(failed)?;
-        let toolchain =
-            session.toolchain(&settings.image, &settings.go_version, &source.module_dir()).map_err(failed)?;
+        let toolchain = session.toolchain(&settings.image, &source.module_dir()).map_err(failed)?;
+        // Not wrapped: `--dry-run` says exactly this.
+        check_go(&toolchain, &settings, engine, self.allow_other_go)?;
         let plan = make_plan(&settings, &selected, stamp, source, &toolchain, self.shard)?;
         announce(&plan, &toolchain);
         let extras = artifacts::read_extras(&plan)?;
@@ -322,7 +324,12 @@ fn describe(plan: &Plan, toolchain: &Toolchain, engine: Engine, why: &str, out: 
     if engine == Engine::Dagger {
         line(format!("image:     {}", plan.image));
     }
-    line(format!("toolchain: {}", toolchain.label));
+    let other = if toolchain.go_version == format!("go{}", plan.go_version) {
+        String::new()
+    } else {
+        format!(" (not app.go {}: --allow-other-go)", plan.go_version)
+    };
+    line(format!("toolchain: {}{other}", toolchain.label));
     line(format!(
         "version:   {} {} (commit {}, {})",
         plan.project, plan.stamp.version, plan.stamp.commit, plan.stamp.date

@@ -85,6 +85,10 @@ pub struct Dist {
     #[arg(long, conflicts_with_all = ["targets", "host"])]
     pub release: bool,
 
+    /// Build with the engine's Go even when it is not app.go; the manifest records the Go that built.
+    #[arg(long)]
+    pub allow_other_go: bool,
+
     #[command(flatten)]
     pub output: Verbosity,
 }
@@ -168,6 +172,10 @@ pub struct Test {
     /// Settings file [default: dist.toml in the workspace].
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
+
+    /// Run with the engine's Go even when it is not app.go.
+    #[arg(long)]
+    pub allow_other_go: bool,
 }
 
 /// Everything CI needs: the app's gofmt/vet/tests, then dist; stops at the first failure.
@@ -186,17 +194,30 @@ pub struct Ci {
     /// First check the xtask's Rust code: `cargo fmt --check` and `cargo clippy -D warnings` (for repositories that change their xtask).
     #[arg(long)]
     pub lint_xtask: bool,
+
+    /// Build with the engine's Go even when it is not app.go; the manifest records the Go that built.
+    #[arg(long)]
+    pub allow_other_go: bool,
 }
 
-/// Print the path of the pinned Go (fetching it if needed): the go the host engine uses.
+/// Print the path of the pinned Go (fetching it if needed): the go the host engine uses; or, with --set, change it.
+///
+/// --set VERSION has the go command download and verify (against the Go checksum
+/// database, GOSUMDB) the toolchain module zip of each platform, then writes their
+/// SHA-256 to xtask/go-toolchains.sha256, app.go to the settings file and every
+/// `go-version:` line of .github/workflows: all of them, or nothing.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  cargo xtask toolchain                     # path of the pinned go\n  \"$(cargo xtask toolchain)\" version\n  cargo xtask toolchain --settings other/dist.toml"
+    after_help = "Examples:\n  cargo xtask toolchain                     # path of the pinned go\n  \"$(cargo xtask toolchain)\" version\n  cargo xtask toolchain --settings other/dist.toml\n  cargo xtask toolchain --set 1.26.9        # verify and pin Go 1.26.9 everywhere"
 )]
 pub struct Toolchain {
     /// Settings file [default: dist.toml in the workspace].
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
+
+    /// Pin Go VERSION (e.g. 1.26.9): verify its module zips and update the hash file, app.go and the workflows.
+    #[arg(long, value_name = "VERSION")]
+    pub set: Option<String>,
 }
 
 /// Copy the xtask into an existing Go repository, ignore its outputs, and write dist.toml there with init.
@@ -304,5 +325,25 @@ mod tests {
         let Command::Dist(d) = Xtask::parse_from(["x", "dist", "merge", "a", "b"]).command else { panic!("dist") };
         let Some(DistAction::Merge(m)) = d.action else { panic!("merge") };
         assert_eq!(m.dirs, [PathBuf::from("a"), PathBuf::from("b")]);
+    }
+
+    #[test]
+    fn allow_other_go_and_set_parse() {
+        for command in ["dist", "test", "ci"] {
+            let parsed = Xtask::parse_from(["x", command, "--allow-other-go"]).command;
+            let allowed = match parsed {
+                Command::Dist(d) => d.allow_other_go,
+                Command::Test(t) => t.allow_other_go,
+                Command::Ci(c) => c.allow_other_go,
+                _ => panic!("{command}"),
+            };
+            assert!(allowed, "{command}");
+        }
+        let Command::Toolchain(t) = Xtask::parse_from(["x", "toolchain", "--set", "1.26.9"]).command else {
+            panic!("toolchain")
+        };
+        assert_eq!(t.set.as_deref(), Some("1.26.9"));
+        let Command::Toolchain(t) = Xtask::parse_from(["x", "toolchain"]).command else { panic!("toolchain") };
+        assert_eq!(t.set, None);
     }
 }

@@ -18,6 +18,7 @@ mod merge;
 mod output;
 mod plan;
 mod project;
+mod set_go;
 mod settings;
 mod source;
 mod stamp;

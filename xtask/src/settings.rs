@@ -517,7 +517,7 @@ fn binary_name(key: &str, given: Option<&str>, main_key: &str, main: &str, app_d
 }
 
 /// An exact release such as `1.26.8`: a moving `1.26` would make builds drift.
-fn check_go_version(v: &str) -> anyhow::Result<()> {
+pub fn check_go_version(v: &str) -> anyhow::Result<()> {
     let parts: Vec<&str> = v.split('.').collect();
     let numeric = parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     if parts.len() != 3 || !numeric {

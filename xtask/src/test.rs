@@ -37,6 +37,8 @@ impl Test {
             steps,
         };
         let mut session = Session::open(engine, sh, &settings.go_version)?;
+        let toolchain = session.toolchain(&settings.image, &job.source.module_dir())?;
+        crate::plan::check_go(&toolchain, &settings, engine, self.allow_other_go)?;
         let results = session.run_steps(&job)?;
         for r in &results {
             let name = r.argv.iter().take(2).cloned().collect::<Vec<_>>().join(" ");

@@ -8,9 +8,9 @@
 //! The download trusts the system's CA bundle as well as rustls' built-in
 //! roots, as the go command does, so a TLS-inspecting proxy works.
 //!
-//! To pin another release or platform, add the `sha256sum` of its module zip
-//! (`go mod download -json golang.org/toolchain@v0.0.1-go1.26.8.linux-arm64`
-//! prints where the zip is) to `xtask/go-toolchains.sha256`.
+//! `cargo xtask toolchain --set VERSION` (set_go.rs) pins another release: it
+//! has the go command fetch and verify each platform's module zip, and writes
+//! their `sha256sum` lines here.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -26,14 +26,18 @@ use crate::interrupt;
 
 /// `sha256sum` lines for the module zips, named `go<version>.<goos>-<goarch>.zip`.
 const PINNED: &str = include_str!("../go-toolchains.sha256");
-const PINNED_FILE: &str = "xtask/go-toolchains.sha256";
+pub const PINNED_FILE: &str = "xtask/go-toolchains.sha256";
 const DEFAULT_PROXY: &str = "https://proxy.golang.org";
 /// Far above any Go release (about 70 MB): a runaway response is cut off.
 const MAX_ZIP: u64 = 1 << 30;
 
-/// `cargo xtask toolchain`: the path of the go the host engine would use.
+/// `cargo xtask toolchain`: the path of the go the host engine would use; with
+/// `--set`, another Go pinned everywhere.
 impl crate::flags::Toolchain {
     pub fn run(self) -> anyhow::Result<()> {
+        if let Some(version) = &self.set {
+            return crate::set_go::run(version, self.settings.as_deref());
+        }
         let settings = crate::settings::Settings::load_for_build(self.settings.as_deref())?;
         println!("{}", ensure(&settings.go_version)?.display());
         Ok(())
@@ -186,10 +190,10 @@ fn cached(root: &Path, version: &str) -> Option<PathBuf> {
 
 /// One toolchain module: a Go release for one platform.
 #[derive(Debug, Clone)]
-struct Release {
-    version: String,
-    goos: String,
-    goarch: String,
+pub struct Release {
+    pub version: String,
+    pub goos: String,
+    pub goarch: String,
 }
 
 impl Release {
@@ -199,12 +203,12 @@ impl Release {
     }
 
     /// `v0.0.1-go1.26.8.linux-amd64`
-    fn module_version(&self) -> String {
+    pub fn module_version(&self) -> String {
         format!("v0.0.1-go{}.{}-{}", self.version, self.goos, self.goarch)
     }
 
     /// The name in the hash file: `go1.26.8.linux-amd64.zip`.
-    fn zip_name(&self) -> String {
+    pub fn zip_name(&self) -> String {
         format!("go{}.{}-{}.zip", self.version, self.goos, self.goarch)
     }
 
@@ -256,7 +260,7 @@ fn redact(url: &str) -> String {
 }
 
 /// `sha256sum` output: `<64 hex>  <name>` (or ` *<name>`) per line; blank lines are skipped.
-fn parse_hashes(text: &str) -> anyhow::Result<BTreeMap<&str, String>> {
+pub fn parse_hashes(text: &str) -> anyhow::Result<BTreeMap<&str, String>> {
     let mut hashes = BTreeMap::new();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -282,13 +286,50 @@ fn pinned_hash(release: &Release) -> anyhow::Result<String> {
     let hashes = parse_hashes(PINNED)?;
     let Some(hash) = hashes.get(release.zip_name().as_str()) else {
         let Release { version, goos, goarch } = release;
-        bail!(
-            "no pinned hash for go{version} {goos}/{goarch} in {PINNED_FILE}: add one (sha256sum of the module zip; \
-             `go mod download -json golang.org/toolchain@{}` prints its path) or install Go {version}",
-            release.module_version()
-        );
+        return Err(NotPinned { version: version.clone(), platform: format!("{goos}/{goarch}") }.into());
     };
     Ok(hash.clone())
+}
+
+/// Why [`ensure`] could not fetch a Go: no hash is pinned for it on this machine.
+#[derive(Debug)]
+pub struct NotPinned {
+    version: String,
+    platform: String,
+}
+
+impl NotPinned {
+    /// The fact alone, for a message that lists the fixes itself.
+    pub fn fact(&self) -> String {
+        format!("no pinned hash for go{} {} in {PINNED_FILE}, so it cannot be fetched", self.version, self.platform)
+    }
+}
+
+impl std::fmt::Display for NotPinned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = &self.version;
+        write!(
+            f,
+            "no pinned hash for go{v} {} in {PINNED_FILE}: `cargo xtask toolchain --set {v}` verifies and pins \
+             Go {v}'s hashes, or install Go {v}",
+            self.platform
+        )
+    }
+}
+
+impl std::error::Error for NotPinned {}
+
+/// Whether this machine's zip of Go `version` has a pinned hash (so [`ensure`] may fetch it).
+pub fn pinned_here(version: &str) -> bool {
+    Release::this_machine(version).is_ok_and(|r| pinned_hash(&r).is_ok())
+}
+
+/// Why [`ensure`] failed, in one clause: the missing pin said plainly, else the error.
+pub fn why_unavailable(version: &str, e: &anyhow::Error) -> String {
+    match e.downcast_ref::<NotPinned>() {
+        Some(not_pinned) => not_pinned.fact(),
+        None => format!("cannot get Go {version}: {e:#}"),
+    }
 }
 
 /// The whole module zip, in memory (about 70 MB), with progress on stderr.
@@ -628,11 +669,10 @@ mod tests {
         let err = pinned_hash(&Release { version: "1.26.9".into(), goos: "linux".into(), goarch: "riscv64".into() })
             .unwrap_err()
             .to_string();
-        assert!(
-            err.starts_with(
-                "no pinned hash for go1.26.9 linux/riscv64 in xtask/go-toolchains.sha256: add one (sha256sum of the module zip"
-            ) && err.ends_with("or install Go 1.26.9"),
-            "{err}"
+        assert_eq!(
+            err,
+            "no pinned hash for go1.26.9 linux/riscv64 in xtask/go-toolchains.sha256: \
+             `cargo xtask toolchain --set 1.26.9` verifies and pins Go 1.26.9's hashes, or install Go 1.26.9"
         );
     }
 

@@ -23,6 +23,8 @@ pub struct Session {
     go: PathBuf,
     /// Whether `go` is the host's own (on PATH) rather than the fetched one.
     from_path: bool,
+    /// Why `go` is not the pinned Go: the pinned one could not be had (then `go` is whatever is on PATH).
+    why_other: Option<String>,
     /// PATH and the caller's Go cache locations: all a build takes from the caller.
     base_env: BTreeMap<String, String>,
     /// The caller's variables allowed into the module download.
@@ -33,12 +35,13 @@ impl Session {
     pub fn open(sh: &Shell, pinned: &str) -> anyhow::Result<Session> {
         let path = sh.var("PATH").unwrap_or_default();
         let on_path = crate::project::on_path("go");
-        let go = match (crate::toolchain::ensure(pinned), on_path) {
-            (Ok(go), _) => go,
-            // Offline with another Go: build with it, as before fetching existed (`toolchain` warns).
+        let (go, why_other) = match (crate::toolchain::ensure(pinned), on_path) {
+            (Ok(go), _) => (go, None),
+            // Another Go is at hand: plan::check_go stops the run unless --allow-other-go, naming why.
             (Err(e), Some(other)) => {
-                crate::ui::warn(format!("cannot fetch Go {pinned} ({e:#}); using {}", other.display()));
-                other
+                let why =
+                    format!("{}; the go on PATH is {}", crate::toolchain::why_unavailable(pinned, &e), other.display());
+                (other, Some(why))
             }
             (Err(e), None) => return Err(e),
         };
@@ -78,7 +81,7 @@ impl Session {
                 download_env.insert((*key).to_owned(), v);
             }
         }
-        Ok(Session { go, from_path, base_env, download_env })
+        Ok(Session { go, from_path, why_other, base_env, download_env })
     }
 
     /// A `go` command with only `env` on top of the base environment.
@@ -88,19 +91,13 @@ impl Session {
         c
     }
 
-    pub fn toolchain(&mut self, pinned: &str, module_dir: &Path) -> anyhow::Result<Toolchain> {
+    pub fn toolchain(&mut self, module_dir: &Path) -> anyhow::Result<Toolchain> {
         let env: Vec<(String, String)> = crate::plan::NEUTRAL_GO_ENV
             .iter()
             .chain(&[("GOWORK", "off")])
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         let go_version = read(self.go(module_dir, ["env", "GOVERSION"], &env), "go env GOVERSION")?.trim().to_owned();
-        let wanted = format!("go{pinned}");
-        if go_version != wanted {
-            crate::ui::warn(format!(
-                "the host has {go_version} but the settings pin {wanted}: binaries will differ from the Dagger build"
-            ));
-        }
         let dist_list = read(self.go(module_dir, ["tool", "dist", "list"], &env), "go tool dist list")?;
         let go_env = read(self.go(module_dir, ["env", "-json"], &env), "go env -json")?;
         let goroot: serde_json::Value = serde_json::from_str(&go_env).context("`go env -json` printed no JSON")?;
@@ -112,7 +109,7 @@ impl Session {
         );
         let label =
             if self.from_path { format!("the host's {go_version}") } else { format!("the fetched {go_version}") };
-        Ok(Toolchain { label, go_version, dist_list, fingerprint })
+        Ok(Toolchain { label, go_version, dist_list, fingerprint, why_other: self.why_other.clone() })
     }
 
     pub fn build(&mut self, plan: &Plan, out: &Path, done: &(dyn Fn(usize) + Sync)) -> anyhow::Result<Built> {

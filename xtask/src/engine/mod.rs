@@ -74,7 +74,10 @@ pub fn choose(sh: &Shell, choice: EngineChoice, go_version: &str) -> anyhow::Res
         match crate::toolchain::locate(go_version) {
             crate::toolchain::Found::OnPath => format!("{none}; using the host's Go"),
             crate::toolchain::Found::Cached => format!("{none}; the host engine will use the cached Go {go_version}"),
-            crate::toolchain::Found::Missing => format!("{none}; the host engine will fetch Go {go_version}"),
+            crate::toolchain::Found::Missing if crate::toolchain::pinned_here(go_version) => {
+                format!("{none}; the host engine will fetch Go {go_version}")
+            }
+            crate::toolchain::Found::Missing => format!("{none}; Go {go_version} is not on PATH and cannot be fetched"),
         },
     ))
 }
@@ -106,11 +109,11 @@ impl Session {
         })
     }
 
-    /// The Go that will build, with the targets it supports.
-    pub fn toolchain(&mut self, image: &str, pinned: &str, module_dir: &Path) -> anyhow::Result<Toolchain> {
+    /// The Go that will build, with the targets it supports (see `plan::check_go`).
+    pub fn toolchain(&mut self, image: &str, module_dir: &Path) -> anyhow::Result<Toolchain> {
         match self {
             Session::Dagger(s) => s.toolchain(image),
-            Session::Host(s) => s.toolchain(pinned, module_dir),
+            Session::Host(s) => s.toolchain(module_dir),
         }
     }
 

@@ -221,6 +221,7 @@ fn job(targets: &[&str]) -> Job {
         dist_list: DIST_LIST.into(),
         label: "go1.26.8".into(),
         fingerprint: String::new(),
+        why_other: None,
     };
     let plan = Plan::new(&settings, &targets, stamp, source, &toolchain, &Default::default()).unwrap();
     Job {
