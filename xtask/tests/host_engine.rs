@@ -234,7 +234,8 @@ fn an_interrupted_build_leaves_dist_intact() {
         assert!(started.elapsed() < Duration::from_secs(120), "no build started");
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert_eq!(leftovers_beside(&p.out()).len(), 1, "a staging directory exists mid-build");
+    let mid_build = [".dist.lock".to_owned(), format!(".dist.staging-{}", child.id())];
+    assert_eq!(leftovers_beside(&p.out()), mid_build, "a lock and a staging directory exist mid-build");
 
     let second = run_err(&mut p.dist(&["--engine", "host"]));
     assert!(second.contains(&format!("another `cargo xtask dist` (pid {}", child.id())), "{second}");
