@@ -26,7 +26,7 @@ pub fn say(line: impl AsRef<str>) {
     }
 }
 
-/// Detail (the Dagger engine's own progress): shown with `--verbose`.
+/// Detail (the host engine's go commands, the Dagger engine's own progress): shown with `--verbose`.
 pub fn detail(line: impl AsRef<str>) {
     if verbose() {
         eprintln!("{}", line.as_ref());

@@ -356,3 +356,42 @@ fn a_change_only_windows_reads_repacks_only_windows() {
     assert_eq!(inode(&linux_archive), linux_inode, "an unchanged archive is carried over, not packed again");
     assert!(stderr.contains("building windows/amd64"), "{stderr}");
 }
+
+/// `--verbose` on the host engine prints each go command it runs with the
+/// environment the plan gives it; the caller's download settings, which may
+/// hold credentials, by name only. Without it, none of these lines.
+#[test]
+fn verbose_prints_every_go_command_and_no_credential() {
+    let p = Project::template();
+    let host = host_target();
+    let (os, arch) = host.split_once('/').unwrap();
+    let mut cmd = p.dist(&["--engine", "host", "--host", "--verbose"]);
+    // Unvendored, with no dependencies: `go mod download` runs and needs no proxy.
+    cmd.env("PATH", path_with_pinned_go()).env("GOPROXY", "https://user:s3cret@proxy.invalid");
+    let out = run_ok(&mut cmd);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let neutral = "CGO_ENABLED=0 GOENV=off GOFLAGS= GOTOOLCHAIN=local GOWORK=off";
+    let lines: Vec<&str> = stderr.lines().collect();
+    let has = |want: &str| lines.contains(&want);
+    assert!(has("  GOTOOLCHAIN=local go env GOCACHE GOMODCACHE GOPATH"), "{stderr}");
+    assert!(has("  GOENV=off GOFLAGS= GOTOOLCHAIN=local GOWORK=off go tool dist list"), "{stderr}");
+    assert!(has(&format!("  {neutral} go env GOVERSION")), "{stderr}");
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!("  {neutral} go mod download (with the caller's GOPROXY"))
+            && l.ends_with("; values not shown)")),
+        "{stderr}"
+    );
+    let build = lines
+        .iter()
+        .find(|l| l.starts_with(&format!("  GOOS={os} GOARCH={arch} {neutral} go build -trimpath -buildvcs=false ")))
+        .unwrap_or_else(|| panic!("no go build line:\n{stderr}"));
+    let staging = format!(" -o {}/.dist.staging-", p.path().display());
+    assert!(build.contains(&staging) && build.ends_with(&format!("/release/{host}/hello ./cmd/hello")), "{build}");
+    assert!(!stdout.contains("s3cret") && !stderr.contains("s3cret"), "{stdout}\n{stderr}");
+
+    fs::remove_dir_all(p.out()).unwrap(); // So that it builds again.
+    let quiet = run_ok(p.dist(&["--engine", "host", "--host"]).env("PATH", path_with_pinned_go()));
+    let stderr = String::from_utf8_lossy(&quiet.stderr);
+    assert!(!stderr.contains(" go "), "go commands are shown with --verbose only:\n{stderr}");
+}
