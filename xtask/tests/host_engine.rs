@@ -395,3 +395,37 @@ fn verbose_prints_every_go_command_and_no_credential() {
     let stderr = String::from_utf8_lossy(&quiet.stderr);
     assert!(!stderr.contains(" go "), "go commands are shown with --verbose only:\n{stderr}");
 }
+
+/// Go prints file positions relative to the module, where it runs; the user
+/// stands elsewhere (at the repository root, usually): compiler, vet and gofmt
+/// output names the files relative to the directory the command started in.
+#[test]
+fn file_positions_are_relative_to_where_the_user_stands() {
+    let p = Project::template();
+    let docs = p.path().join("docs");
+    fs::create_dir(&docs).unwrap();
+    fs::write(p.path().join("app/cmd/hello/broken.go"), "package main\n\nfunc broken() {\n\treturn 1\n}\n").unwrap();
+    let at = |dir: &Path, args: &[&str]| {
+        let mut cmd = xtask();
+        cmd.args(args).arg("--settings").arg(p.path().join("dist.toml")).current_dir(dir);
+        cmd
+    };
+    let starts_a_line = |err: &str, want: &str| err.lines().any(|l| l.starts_with(want));
+    let dist = ["dist", "--engine", "host", "--host", "--out", "dist"];
+
+    let err = run_err(&mut at(p.path(), &dist));
+    assert!(starts_a_line(&err, "app/cmd/hello/broken.go:4:9: too many return values"), "{err}");
+    let err = run_err(&mut at(&docs, &dist));
+    assert!(starts_a_line(&err, "../app/cmd/hello/broken.go:4:9: too many return values"), "{err}");
+
+    let test = ["test", "--engine", "host"];
+    let err = run_err(&mut at(&docs, &test));
+    assert!(err.contains("`go vet ./...` failed"), "{err}");
+    assert!(starts_a_line(&err, "vet: ../app/cmd/hello/broken.go:4:9: too many return values"), "{err}");
+    fs::write(p.path().join("app/cmd/hello/broken.go"), "package main\n\nfunc  broken() {}\n").unwrap();
+    let err = run_err(&mut at(&docs, &test));
+    assert!(
+        err.contains("gofmt: these files are not formatted (run `gofmt -w` on them):\n../app/cmd/hello/broken.go\n"),
+        "{err}"
+    );
+}

@@ -213,7 +213,7 @@ fn shell_word(word: &str) -> String {
 fn read(mut command: Command, step: &str) -> anyhow::Result<String> {
     let out = command.output().with_context(|| format!("cannot run `{step}`"))?;
     if !out.status.success() {
-        bail!("`{step}` failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr).trim_end());
+        bail!("`{step}` failed ({}):\n{}", out.status, stderr_from_here(&command, &out.stderr));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
@@ -295,9 +295,19 @@ fn run_one(command: &mut Command) -> anyhow::Result<()> {
     };
     let stderr = reader.join().expect("stderr reader panicked").unwrap_or_default();
     if !status.success() {
-        bail!("{status}\n{}", stderr.trim_end());
+        bail!("{status}\n{}", stderr_from_here(command, stderr.as_bytes()));
     }
     Ok(())
+}
+
+/// A go command's stderr, its file positions (relative to the directory it
+/// ran in) made relative to where the user stands.
+fn stderr_from_here(command: &Command, stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    match command.get_current_dir() {
+        Some(dir) => crate::ui::paths_from_here(text.trim_end(), dir),
+        None => text.trim_end().to_owned(),
+    }
 }
 
 #[cfg(test)]
