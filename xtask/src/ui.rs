@@ -95,7 +95,7 @@ fn is_position(s: &str) -> bool {
 fn relative(path: &Path, from: &Path) -> Option<PathBuf> {
     let (path, from) = (normal(path), normal(from));
     // Another drive (Windows): no relative path.
-    if !path.first().is_some_and(|c| from.first() == Some(c)) {
+    if path.first().is_none_or(|c| from.first() != Some(c)) {
         return None;
     }
     let common = path.iter().zip(&from).take_while(|(a, b)| a == b).count();
