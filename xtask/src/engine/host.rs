@@ -115,6 +115,12 @@ impl Session {
         line
     }
 
+    /// [`read`], shown first with `--verbose`.
+    fn read(&self, command: Command, step: &str) -> anyhow::Result<String> {
+        crate::ui::detail(self.shown(&command));
+        read(command, step)
+    }
+
     pub fn toolchain(&mut self, pinned: &str, module_dir: &Path) -> anyhow::Result<Toolchain> {
         let env: Vec<(String, String)> = crate::plan::NEUTRAL_GO_ENV
             .iter()
@@ -188,14 +194,6 @@ impl Session {
             }
         }
         Ok(results)
-    }
-}
-
-impl Session {
-    /// Runs a quick Go command; on failure the error names the step and keeps its stderr.
-    fn read(&self, command: Command, step: &str) -> anyhow::Result<String> {
-        crate::ui::detail(self.shown(&command));
-        read(command, step)
     }
 }
 
