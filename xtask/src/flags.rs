@@ -120,7 +120,7 @@ pub struct Verbosity {
     #[arg(long, short, conflicts_with = "verbose", global = true)]
     pub quiet: bool,
 
-    /// Also print the Dagger engine's own progress and every step's detail.
+    /// Also print every go command the host engine runs, with the plan's environment, and the Dagger engine's own progress.
     #[arg(long, short, global = true)]
     pub verbose: bool,
 }

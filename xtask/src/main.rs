@@ -58,6 +58,7 @@ fn main() {
 
 fn try_main(flags: flags::Xtask) -> anyhow::Result<()> {
     interrupt::install()?;
+    project::start_dir(); // Read once, before anything runs.
     let sh = Shell::new()?;
     sh.change_dir(project::root());
     match flags.command {

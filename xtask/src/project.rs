@@ -14,6 +14,14 @@ pub fn root() -> PathBuf {
     manifest_dir.parent().map(Path::to_path_buf).expect("xtask lives inside the workspace")
 }
 
+/// The directory the user started the command in: the process's, which
+/// nothing changes (main moves the xshell `Shell` to the root, not the process).
+/// `None` if it cannot be read (removed meanwhile).
+pub fn start_dir() -> Option<&'static Path> {
+    static DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| std::env::current_dir().ok()).as_deref()
+}
+
 /// The first `program` (with the platform's executable suffix) in the directories of PATH.
 pub fn on_path(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;

@@ -239,7 +239,7 @@ pub struct Resolved {
 }
 
 impl Settings {
-    /// Reads `file`; a missing file means all defaults.
+    /// Reads `file`; a missing file means all defaults (see [`Settings::load_for_build`]).
     ///
     /// A file over [`MAX_SETTINGS_BYTES`] is refused before it is parsed (and at
     /// most that much plus one byte is ever read, so `/dev/zero` or a FIFO cannot
@@ -282,9 +282,20 @@ impl Settings {
     }
 
     /// The settings file (dist.toml in the workspace unless named), checked to name a Go module.
+    /// Only the default may be absent (all defaults): a file named with `--settings` that is not
+    /// there is a typo, not a request for the defaults.
     pub fn load_for_build(file: Option<&Path>) -> anyhow::Result<Resolved> {
-        let file = file.map(Path::to_path_buf).unwrap_or_else(|| crate::project::root().join("dist.toml"));
-        let settings = Settings::load(&std::path::absolute(&file)?)?;
+        let default = crate::project::root().join("dist.toml");
+        let named = file.is_some();
+        let file = std::path::absolute(file.unwrap_or(&default))?;
+        if named && std::fs::metadata(&file).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+            bail!(
+                "no settings file at {} (given with --settings): check the name, or leave --settings out to use {}",
+                file.display(),
+                default.display()
+            );
+        }
+        let settings = Settings::load(&file)?;
         if !settings.app_dir.join("go.mod").is_file() {
             bail!(
                 "no go.mod in {} (app.dir in {}): point app.dir at your Go module",

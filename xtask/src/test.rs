@@ -29,6 +29,7 @@ impl Test {
         };
         steps.push([vec!["go".to_owned(), "vet".to_owned()], tags.clone(), vec!["./...".to_owned()]].concat());
         steps.push([vec!["go".to_owned(), "test".to_owned()], tags, vec!["./...".to_owned()]].concat());
+        let module_dir = source.module_dir();
         let job = Steps {
             env: build_env(&settings, &source),
             source,
@@ -42,12 +43,20 @@ impl Test {
         let results = session.run_steps(&job)?;
         for r in &results {
             let name = r.argv.iter().take(2).cloned().collect::<Vec<_>>().join(" ");
+            // The commands ran in the module (in Dagger, at the same place in /src): paths from where the user is.
+            let (stdout, stderr) = (
+                ui::paths_from_here(r.stdout.trim_end(), &module_dir),
+                ui::paths_from_here(r.stderr.trim_end(), &module_dir),
+            );
             // gofmt -l lists badly formatted files and still exits 0.
-            if r.argv[0] == "gofmt" && r.code == 0 && !r.stdout.trim().is_empty() {
-                bail!("gofmt: these files are not formatted (run `gofmt -w` on them):\n{}", r.stdout.trim_end());
+            if r.argv[0] == "gofmt" && r.code == 0 && !stdout.is_empty() {
+                bail!("gofmt: these files are not formatted (run `gofmt -w` on them):\n{stdout}");
             }
             if r.code != 0 {
-                bail!("`{}` failed (exit {}):\n{}{}", r.argv.join(" "), r.code, r.stdout, r.stderr.trim_end());
+                // Each on its own lines, so a path that starts one stays at the start.
+                let output: Vec<&str> =
+                    [stdout.as_str(), stderr.as_str()].into_iter().filter(|s| !s.is_empty()).collect();
+                bail!("`{}` failed (exit {}):\n{}", r.argv.join(" "), r.code, output.join("\n"));
             }
             ui::say(format!("  {name}: ok"));
             if ui::verbose() {

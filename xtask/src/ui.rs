@@ -2,6 +2,7 @@
 //! goes to stderr (stdout stays for what a command is asked to print, such
 //! as `dist --dry-run`), and `--quiet` keeps only errors and warnings.
 
+use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::flags::Verbosity;
@@ -26,7 +27,7 @@ pub fn say(line: impl AsRef<str>) {
     }
 }
 
-/// Detail (the Dagger engine's own progress): shown with `--verbose`.
+/// Detail (the host engine's go commands, the Dagger engine's own progress): shown with `--verbose`.
 pub fn detail(line: impl AsRef<str>) {
     if verbose() {
         eprintln!("{}", line.as_ref());
@@ -46,6 +47,76 @@ pub fn warn(line: impl AsRef<str>) {
         b.drawn = 0;
     }
     eprintln!("warning: {}", line.as_ref());
+}
+
+/// Go's output with its file positions made relative to where the user stands
+/// ([`crate::project::start_dir`]) instead of `module`, where the go commands ran.
+pub fn paths_from_here(text: &str, module: &Path) -> String {
+    match crate::project::start_dir() {
+        // Both as the kernel sees them: getcwd gives the real path.
+        Some(here) => paths_from(text, &std::fs::canonicalize(module).unwrap_or_else(|_| module.to_owned()), here),
+        None => text.to_owned(),
+    }
+}
+
+/// `text` with the file paths that start its lines — positions such as
+/// `cmd/hello/main.go:9:2: …` or `vet: ./main.go:9: …`, and gofmt's bare
+/// `cmd/hello/main.go` lines — read relative to `module` and rewritten
+/// relative to `here`, so they can be opened from there. Absolute paths and
+/// every other line are left as they are. `module` and `here` are absolute.
+pub fn paths_from(text: &str, module: &Path, here: &Path) -> String {
+    text.split_inclusive('\n')
+        .map(|line| {
+            let body = line.trim_end_matches(['\n', '\r']);
+            let (prefix, rest) = body.strip_prefix("vet: ").map_or(("", body), |r| ("vet: ", r));
+            // The path ends at the first `.go` followed by `:LINE:`, or (gofmt -l) at the line's end.
+            let end = rest.match_indices(".go:").map(|(i, _)| i + 3).find(|&i| is_position(&rest[i..]));
+            let end = end.or((rest.ends_with(".go") && prefix.is_empty()).then_some(rest.len()));
+            let Some(end) = end else { return line.to_owned() };
+            let path = Path::new(&rest[..end]);
+            // Go quotes nothing: a path with a space or colon is more likely prose.
+            if path.has_root() || path.is_absolute() || rest[..end].contains(|c: char| c.is_whitespace() || c == ':') {
+                return line.to_owned();
+            }
+            let Some(from_here) = relative(&module.join(path), here) else { return line.to_owned() };
+            format!("{prefix}{}{}", from_here.display(), &line[prefix.len() + end..])
+        })
+        .collect()
+}
+
+/// Whether `s` starts with `:LINE:` (then a column, or the message).
+fn is_position(s: &str) -> bool {
+    let Some(s) = s.strip_prefix(':') else { return false };
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && s[digits..].starts_with(':')
+}
+
+/// `path` relative to `from` (both absolute), `..` and `.` resolved by name.
+fn relative(path: &Path, from: &Path) -> Option<PathBuf> {
+    let (path, from) = (normal(path), normal(from));
+    // Another drive (Windows): no relative path.
+    if path.first().is_none_or(|c| from.first() != Some(c)) {
+        return None;
+    }
+    let common = path.iter().zip(&from).take_while(|(a, b)| a == b).count();
+    let mut rel: PathBuf = from[common..].iter().map(|_| Component::ParentDir).collect();
+    rel.extend(&path[common..]);
+    Some(rel)
+}
+
+/// The components of `p` with `.` dropped and `..` applied by name.
+fn normal(p: &Path) -> Vec<Component<'_>> {
+    let mut out: Vec<Component> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// One target's state on the progress board.
@@ -155,5 +226,79 @@ pub fn progress(target: &str, state: Progress) {
         Progress::Building => say(format!("  building {target}")),
         Progress::Built(s) => say(format!("  built {target} in {s:.1} s")),
         Progress::Failed => say(format!("  failed {target}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `go build`, `go vet` and `go test` print, one kind of line each.
+    const GO_OUTPUT: &str = "# example.com/hello/cmd/hello\n\
+                             cmd/hello/main.go:9:2: undefined: x\n\
+                             ./main.go:4:2: undefined: y\n\
+                             vet: ./main.go:4: missing return\n\
+                             /usr/lib/go/src/fmt/print.go:12:1: absolute\n\
+                             --- FAIL: TestHello (0.00s)\n\
+                             \x20   main_test.go:5: boom\n\
+                             note: module requires Go 1.27\n";
+
+    #[test]
+    fn a_module_in_a_folder_seen_from_the_root() {
+        assert_eq!(
+            paths_from(GO_OUTPUT, Path::new("/repo/app"), Path::new("/repo")),
+            "# example.com/hello/cmd/hello\n\
+             app/cmd/hello/main.go:9:2: undefined: x\n\
+             app/main.go:4:2: undefined: y\n\
+             vet: app/main.go:4: missing return\n\
+             /usr/lib/go/src/fmt/print.go:12:1: absolute\n\
+             --- FAIL: TestHello (0.00s)\n\
+             \x20   main_test.go:5: boom\n\
+             note: module requires Go 1.27\n"
+        );
+    }
+
+    #[test]
+    fn a_module_at_the_root_seen_from_the_root() {
+        let got = paths_from(GO_OUTPUT, Path::new("/repo"), Path::new("/repo"));
+        assert!(got.contains("\ncmd/hello/main.go:9:2: undefined: x\nmain.go:4:2: undefined: y\n"), "{got}");
+        assert!(got.contains("\nvet: main.go:4: missing return\n"), "{got}");
+    }
+
+    #[test]
+    fn seen_from_a_subdirectory() {
+        let got = paths_from(GO_OUTPUT, Path::new("/repo/app"), Path::new("/repo/docs"));
+        assert!(got.contains("\n../app/cmd/hello/main.go:9:2: undefined: x\n../app/main.go:4:2: "), "{got}");
+        let got = paths_from(GO_OUTPUT, Path::new("/repo/app"), Path::new("/repo/app/cmd"));
+        assert!(got.contains("\nhello/main.go:9:2: undefined: x\n../main.go:4:2: "), "{got}");
+        let got = paths_from(GO_OUTPUT, Path::new("/repo/app"), Path::new("/elsewhere/deep"));
+        assert!(got.contains("\n../../repo/app/cmd/hello/main.go:9:2: "), "{got}");
+    }
+
+    #[test]
+    fn gofmt_lists_and_files_outside_the_module() {
+        let here = Path::new("/repo");
+        assert_eq!(
+            paths_from("internal/util/util.go\ncmd/hello/main.go", Path::new("/repo/app"), here),
+            "app/internal/util/util.go\napp/cmd/hello/main.go"
+        );
+        // A `replace ../lib` module's file, and Windows line ends.
+        assert_eq!(paths_from("../lib/lib.go:3:1: x\r\n", Path::new("/repo/svc"), here), "lib/lib.go:3:1: x\r\n");
+    }
+
+    #[test]
+    fn lines_that_are_not_file_positions_stay() {
+        let module = Path::new("/repo/app");
+        for line in [
+            "main.go: not a position\n",
+            "main.go:abc: neither\n",
+            "see main.go:12:3: prose\n",
+            "vet: main.go\n",
+            "C:/go/src/x.go:1:2: absolute\n",
+            "ok  \texample.com/hello\t0.01s\n",
+            "",
+        ] {
+            assert_eq!(paths_from(line, module, Path::new("/repo")), line);
+        }
     }
 }

@@ -60,6 +60,29 @@ fn settings_errors_name_the_field_and_the_file() {
     assert!(err.contains("no go.mod in") && err.contains("missing") && err.contains("app.dir in"), "{err}");
 }
 
+/// A mistyped `--settings` (dist, test, toolchain) is an error naming the
+/// path and the default, not a silent build with every default.
+#[test]
+fn a_settings_file_named_but_missing_is_an_error() {
+    let (p, before) = Project::with_previous_release();
+    let typo = p.path().join("dist.tolm");
+    let said = format!(
+        "error: no settings file at {} (given with --settings): check the name, or leave --settings out to use {}",
+        typo.display(),
+        workspace().join("dist.toml").display()
+    );
+    for args in [
+        &["dist", "--engine", "host", "--settings", "dist.tolm", "--out", "dist"][..],
+        &["test", "--engine", "host", "--settings", "dist.tolm"],
+        &["toolchain", "--settings", "dist.tolm"],
+    ] {
+        // Relative to where the user stands, as a shell would read it.
+        let err = refused(&p, &before, xtask().args(args).current_dir(p.path()));
+        assert!(err.contains(&said), "{args:?}: {err}");
+    }
+    assert!(!typo.exists());
+}
+
 #[test]
 fn no_go_and_no_container_runtime_fetches_go_unless_goproxy_forbids_it() {
     let (p, before) = Project::with_previous_release();

@@ -110,6 +110,9 @@ fn shards_merge_into_the_same_release_and_bad_sets_are_refused() {
     let mut merge = repo.xtask(&["dist", "merge", "--out", merged.to_str().unwrap()]);
     merge.args(&dirs);
     run_ok(&mut merge);
+    for dir in dirs.iter().chain([&merged]) {
+        assert_eq!(leftovers_beside(dir), Vec::<String>::new(), "{}: no lock, no staging", dir.display());
+    }
     let got = snapshot(&merged);
     assert_eq!(got.keys().collect::<Vec<_>>(), whole.keys().collect::<Vec<_>>());
     for (name, bytes) in &whole {
@@ -149,6 +152,7 @@ fn shards_merge_into_the_same_release_and_bad_sets_are_refused() {
     let err = refused(&[&dirs[0], &dirs[1], &dirs[2]]);
     assert!(err.contains("linux/arm/v6/tool does not match the SHA-256 in its shard's manifest"), "{err}");
     assert!(!repo.path().join("refused").exists());
+    assert_eq!(leftovers_beside(&repo.path().join("refused")), Vec::<String>::new(), "refused merges leave nothing");
 }
 
 #[test]

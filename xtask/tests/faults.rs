@@ -129,9 +129,9 @@ fn permission_denied_beside_the_output_is_a_clear_error_and_changes_nothing() {
     fs::set_permissions(p.path(), fs::Permissions::from_mode(0o555)).unwrap();
     let _restore = Mode(p.path().to_path_buf(), 0o700);
     let err = run_err(&mut cmd);
+    // The lock is the first file a run makes there (none is left from the previous run).
     assert!(
-        err.contains(&format!("error: cannot create {}/.dist.staging-", p.path().display()))
-            && err.contains("Permission denied"),
+        err.contains(&format!("error: cannot open the lock file {}/.dist.lock: Permission denied", p.path().display())),
         "{err}"
     );
     assert!(snapshot(&p.out()) == before, "the previous release changed");
@@ -231,7 +231,8 @@ fn sigterm_mid_build_exits_143_and_leaves_dist_intact() {
         start(p.dist(&["--engine", "host"]).env("GOCACHE", p.path().join("cold-gocache")), &stderr_file, |s| {
             s.contains("  building ")
         });
-    assert_eq!(leftovers_beside(&p.out()).len(), 1, "a staging directory exists mid-build");
+    let mid_build = [".dist.lock".to_owned(), format!(".dist.staging-{}", child.id())];
+    assert_eq!(leftovers_beside(&p.out()), mid_build, "a lock and a staging directory exist mid-build");
     signal(child.id(), "TERM");
     let status = child.wait().unwrap();
     let stderr = fs::read_to_string(&stderr_file).unwrap();
@@ -282,8 +283,9 @@ fn sigint_and_sigterm_in_each_phase_stop_the_run_and_change_nothing() {
 }
 
 /// SIGKILL cannot be caught: the run dies holding the lock and leaving its
-/// staging directory. The kernel drops a dead process's `flock`, and the next
-/// run removes the staging directory because its marker names a dead pid.
+/// staging directory. The kernel drops a dead process's `flock`, so the next
+/// run takes the lock file over (and removes it when done), and it removes the
+/// staging directory because its marker names a dead pid.
 #[test]
 fn a_run_killed_outright_is_recovered_by_the_next_run() {
     use std::os::unix::process::CommandExt;
@@ -295,12 +297,12 @@ fn a_run_killed_outright_is_recovered_by_the_next_run() {
     cmd.env("GOCACHE", p.path().join("cold-gocache")).process_group(0);
     let mut child = start(&mut cmd, &stderr_file, |s| s.contains("  building "));
     let pid = child.id();
-    let left = leftovers_beside(&p.out());
-    assert_eq!(left, [format!(".dist.staging-{pid}")]);
+    let staging = format!(".dist.staging-{pid}");
+    assert_eq!(leftovers_beside(&p.out()), [".dist.lock", staging.as_str()]);
     run_ok(Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]));
     child.wait().unwrap();
-    assert!(p.path().join(left[0].as_str()).join("release").is_dir(), "the killed run left its staging");
-    let marker = fs::read_to_string(p.path().join(left[0].as_str()).join(MARKER_FILE)).unwrap();
+    assert!(p.path().join(&staging).join("release").is_dir(), "the killed run left its staging");
+    let marker = fs::read_to_string(p.path().join(&staging).join(MARKER_FILE)).unwrap();
     assert!(marker.contains(&format!("\npid {pid}\n")), "{marker}");
     let lock = fs::read_to_string(p.path().join(".dist.lock")).unwrap();
     assert!(lock.starts_with(&format!("pid {pid},")), "{lock}");
@@ -310,11 +312,11 @@ fn a_run_killed_outright_is_recovered_by_the_next_run() {
     assert!(
         stderr.contains(&format!(
             "removed {}, left by a run that is no longer running (pid {pid}, started ",
-            p.path().join(&left[0]).display()
+            p.path().join(&staging).display()
         )),
         "{stderr}"
     );
-    assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
+    assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new(), "its lock was taken over and removed too");
     assert!(snapshot(&p.out()) == before, "the same build, complete");
 }
 
@@ -356,4 +358,54 @@ fn a_staging_directory_that_orphaned_builds_still_write_into_is_kept_until_they_
     run_ok(&mut p.dist(&["--engine", "host", "--host"]));
     assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
     assert!(snapshot(&p.out()) == before);
+}
+
+/// A run leaves nothing beside its output, whatever its end: after a compile
+/// error into a new directory its parent is empty; after a success, a compile
+/// error, SIGINT mid-build and a dry run, it holds the output alone — no lock
+/// file, no staging directory.
+#[test]
+fn every_run_leaves_its_output_alone_in_its_parent() {
+    let p = Project::template();
+    let parent = p.path().join("releases");
+    fs::create_dir(&parent).unwrap();
+    let out = parent.join("v1");
+    let entries = || {
+        let mut names: Vec<String> =
+            fs::read_dir(&parent).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    };
+    let broken = p.path().join("app/cmd/hello/broken.go");
+    let break_it = || fs::write(&broken, "package main\n\nfunc broken() {\n\treturn 1\n}\n").unwrap();
+    let host = ["--engine", "host", "--host"];
+
+    break_it();
+    let err = run_err(&mut p.dist_to(&out, &host));
+    assert!(err.contains("too many return values"), "{err}");
+    assert_eq!(entries(), Vec::<String>::new(), "after a failed first run");
+
+    fs::remove_file(&broken).unwrap();
+    run_ok(&mut p.dist_to(&out, &host));
+    assert_eq!(entries(), ["v1"], "after a successful run");
+
+    break_it();
+    run_err(&mut p.dist_to(&out, &host));
+    assert_eq!(entries(), ["v1"], "after a compile error");
+    fs::remove_file(&broken).unwrap();
+
+    // A cold build cache keeps the build running long enough to interrupt it.
+    let stderr_file = p.path().join("stderr.txt");
+    let mut cmd = p.dist_to(&out, &["--engine", "host", "--target", "linux/arm64"]);
+    let mut child =
+        start(cmd.env("GOCACHE", p.path().join("cold-gocache")), &stderr_file, |s| s.contains("  building "));
+    assert_eq!(entries().len(), 3, "mid-build: the output, a lock and a staging directory: {:?}", entries());
+    signal(child.id(), "INT");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{}", fs::read_to_string(&stderr_file).unwrap());
+    assert_eq!(entries(), ["v1"], "after SIGINT mid-build");
+
+    let dry = run_ok(&mut p.dist_to(&out, &["--engine", "host", "--dry-run"]));
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("replaces the release there"));
+    assert_eq!(entries(), ["v1"], "after a dry run");
 }

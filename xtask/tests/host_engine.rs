@@ -237,7 +237,8 @@ fn an_interrupted_build_leaves_dist_intact() {
         assert!(started.elapsed() < Duration::from_secs(120), "no build started");
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert_eq!(leftovers_beside(&p.out()).len(), 1, "a staging directory exists mid-build");
+    let mid_build = [".dist.lock".to_owned(), format!(".dist.staging-{}", child.id())];
+    assert_eq!(leftovers_beside(&p.out()), mid_build, "a lock and a staging directory exist mid-build");
 
     let second = run_err(&mut p.dist(&["--engine", "host"]));
     assert!(second.contains(&format!("another `cargo xtask dist` (pid {}", child.id())), "{second}");
@@ -440,4 +441,77 @@ fn a_partial_run_keeps_the_other_targets_for_the_next_full_run() {
     assert!(!calls.lines().any(|l| l.starts_with("build ")), "go build ran: {calls}");
     assert!(snapshot(&p.out()) == whole, "the full release is back, byte for byte");
     assert!(!p.out().join(".held").exists());
+}
+
+/// `--verbose` on the host engine prints each go command it runs with the
+/// environment the plan gives it; the caller's download settings, which may
+/// hold credentials, by name only. Without it, none of these lines.
+#[test]
+fn verbose_prints_every_go_command_and_no_credential() {
+    let p = Project::template();
+    let host = host_target();
+    let (os, arch) = host.split_once('/').unwrap();
+    let mut cmd = p.dist(&["--engine", "host", "--host", "--verbose"]);
+    // Unvendored, with no dependencies: `go mod download` runs and needs no proxy.
+    cmd.env("PATH", path_with_pinned_go()).env("GOPROXY", "https://user:s3cret@proxy.invalid");
+    let out = run_ok(&mut cmd);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let neutral = "CGO_ENABLED=0 GOENV=off GOFLAGS= GOTOOLCHAIN=local GOWORK=off";
+    let lines: Vec<&str> = stderr.lines().collect();
+    let has = |want: &str| lines.contains(&want);
+    assert!(has("  GOTOOLCHAIN=local go env GOCACHE GOMODCACHE GOPATH"), "{stderr}");
+    assert!(has("  GOENV=off GOFLAGS= GOTOOLCHAIN=local GOWORK=off go tool dist list"), "{stderr}");
+    assert!(has(&format!("  {neutral} go env GOVERSION")), "{stderr}");
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!("  {neutral} go mod download (with the caller's GOPROXY"))
+            && l.ends_with("; values not shown)")),
+        "{stderr}"
+    );
+    let build = lines
+        .iter()
+        .find(|l| l.starts_with(&format!("  GOOS={os} GOARCH={arch} {neutral} go build -trimpath -buildvcs=false ")))
+        .unwrap_or_else(|| panic!("no go build line:\n{stderr}"));
+    let staging = format!(" -o {}/.dist.staging-", p.path().display());
+    assert!(build.contains(&staging) && build.ends_with(&format!("/release/{host}/hello ./cmd/hello")), "{build}");
+    assert!(!stdout.contains("s3cret") && !stderr.contains("s3cret"), "{stdout}\n{stderr}");
+
+    fs::remove_dir_all(p.out()).unwrap(); // So that it builds again.
+    let quiet = run_ok(p.dist(&["--engine", "host", "--host"]).env("PATH", path_with_pinned_go()));
+    let stderr = String::from_utf8_lossy(&quiet.stderr);
+    assert!(!stderr.contains(" go "), "go commands are shown with --verbose only:\n{stderr}");
+}
+
+/// Go prints file positions relative to the module, where it runs; the user
+/// stands elsewhere (at the repository root, usually): compiler, vet and gofmt
+/// output names the files relative to the directory the command started in.
+#[test]
+fn file_positions_are_relative_to_where_the_user_stands() {
+    let p = Project::template();
+    let docs = p.path().join("docs");
+    fs::create_dir(&docs).unwrap();
+    fs::write(p.path().join("app/cmd/hello/broken.go"), "package main\n\nfunc broken() {\n\treturn 1\n}\n").unwrap();
+    let at = |dir: &Path, args: &[&str]| {
+        let mut cmd = xtask();
+        cmd.args(args).arg("--settings").arg(p.path().join("dist.toml")).current_dir(dir);
+        cmd
+    };
+    let starts_a_line = |err: &str, want: &str| err.lines().any(|l| l.starts_with(want));
+    let dist = ["dist", "--engine", "host", "--host", "--out", "dist"];
+
+    let err = run_err(&mut at(p.path(), &dist));
+    assert!(starts_a_line(&err, "app/cmd/hello/broken.go:4:9: too many return values"), "{err}");
+    let err = run_err(&mut at(&docs, &dist));
+    assert!(starts_a_line(&err, "../app/cmd/hello/broken.go:4:9: too many return values"), "{err}");
+
+    let test = ["test", "--engine", "host"];
+    let err = run_err(&mut at(&docs, &test));
+    assert!(err.contains("`go vet ./...` failed"), "{err}");
+    assert!(starts_a_line(&err, "vet: ../app/cmd/hello/broken.go:4:9: too many return values"), "{err}");
+    fs::write(p.path().join("app/cmd/hello/broken.go"), "package main\n\nfunc  broken() {}\n").unwrap();
+    let err = run_err(&mut at(&docs, &test));
+    assert!(
+        err.contains("gofmt: these files are not formatted (run `gofmt -w` on them):\n../app/cmd/hello/broken.go\n"),
+        "{err}"
+    );
 }

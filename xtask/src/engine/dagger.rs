@@ -412,8 +412,8 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
             .with_exec_opts(argv.iter().map(String::as_str).collect(), any_exit());
         let code = downloaded.exit_code().await?;
         if code != 0 {
-            let stderr = downloaded.stderr().await.unwrap_or_default();
-            return Err(eyre!("`{}` failed (exit {code}):\n{}", argv.join(" "), stderr.trim_end()));
+            let stderr = from_here(&downloaded.stderr().await.unwrap_or_default(), plan);
+            return Err(eyre!("`{}` failed (exit {code}):\n{stderr}", argv.join(" ")));
         }
     }
     // The builds start from the container before the download: the modules are
@@ -455,8 +455,8 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
     for ((target, _, ctr), code) in branches.iter().zip(codes) {
         let code = code?;
         if code != 0 {
-            let stderr = ctr.stderr().await.unwrap_or_default();
-            failures.push(format!("go build failed for {target} (exit {code}):\n{}", stderr.trim_end()));
+            let stderr = from_here(&ctr.stderr().await.unwrap_or_default(), plan);
+            failures.push(format!("go build failed for {target} (exit {code}):\n{stderr}"));
         }
     }
     if !failures.is_empty() {
@@ -481,6 +481,13 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
         .export_opts(&job.export_to, DirectoryExportOptsBuilder::default().wipe(false).build()?)
         .await?;
     Ok(Built { go_version, seconds: Default::default(), probes: answers })
+}
+
+/// Go's stderr in the container, where it ran in `/src/<module>`: its file
+/// positions made relative to where the user stands, as if it ran in the
+/// module on the host (`go` prints the ones below its directory relative).
+fn from_here(stderr: &str, plan: &Plan) -> String {
+    crate::ui::paths_from_here(stderr.trim_end(), &plan.source.module_dir())
 }
 
 async fn interrupted() {

@@ -59,6 +59,7 @@ impl Session {
                 probe.env(key, v);
             }
         }
+        crate::ui::detail("  GOTOOLCHAIN=local go env GOCACHE GOMODCACHE GOPATH");
         let out = probe.env("GOTOOLCHAIN", "local").output().with_context(|| format!("cannot run {}", go.display()))?;
         if !out.status.success() {
             bail!("`go env GOCACHE GOMODCACHE GOPATH` failed: {}", String::from_utf8_lossy(&out.stderr).trim());
@@ -91,15 +92,48 @@ impl Session {
         c
     }
 
+    /// `command` as a shell line, for `--verbose`: the variables the plan gives
+    /// it (the target's first), not the caller's PATH and cache locations; the
+    /// caller's download settings (GOPROXY…, HOME) by name only, since they may
+    /// hold credentials.
+    fn shown(&self, command: &Command) -> String {
+        let mut vars: Vec<(String, String)> = Vec::new();
+        let mut caller: Vec<String> = Vec::new();
+        for (key, value) in command.get_envs() {
+            let (Some(key), Some(value)) = (key.to_str(), value.and_then(|v| v.to_str())) else { continue };
+            if self.download_env.get(key).is_some_and(|v| v == value) {
+                caller.push(key.to_owned());
+            } else if self.base_env.get(key).is_none_or(|v| v != value) {
+                vars.push((key.to_owned(), value.to_owned()));
+            }
+        }
+        vars.sort_by_key(|(k, _)| ["GOOS", "GOARCH", "GOARM"].iter().position(|t| t == k).unwrap_or(3));
+        let mut words: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={}", shell_word(v))).collect();
+        words.push("go".to_owned());
+        words.extend(command.get_args().map(|a| shell_word(&a.to_string_lossy())));
+        let mut line = format!("  {}", words.join(" "));
+        if !caller.is_empty() {
+            line.push_str(&format!(" (with the caller's {}; values not shown)", caller.join(", ")));
+        }
+        line
+    }
+
+    /// [`read`], shown first with `--verbose`.
+    fn read(&self, command: Command, step: &str) -> anyhow::Result<String> {
+        crate::ui::detail(self.shown(&command));
+        read(command, step)
+    }
+
     pub fn toolchain(&mut self, module_dir: &Path) -> anyhow::Result<Toolchain> {
         let env: Vec<(String, String)> = crate::plan::NEUTRAL_GO_ENV
             .iter()
             .chain(&[("GOWORK", "off")])
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        let go_version = read(self.go(module_dir, ["env", "GOVERSION"], &env), "go env GOVERSION")?.trim().to_owned();
-        let dist_list = read(self.go(module_dir, ["tool", "dist", "list"], &env), "go tool dist list")?;
-        let go_env = read(self.go(module_dir, ["env", "-json"], &env), "go env -json")?;
+        let go_version =
+            self.read(self.go(module_dir, ["env", "GOVERSION"], &env), "go env GOVERSION")?.trim().to_owned();
+        let dist_list = self.read(self.go(module_dir, ["tool", "dist", "list"], &env), "go tool dist list")?;
+        let go_env = self.read(self.go(module_dir, ["env", "-json"], &env), "go env -json")?;
         let goroot: serde_json::Value = serde_json::from_str(&go_env).context("`go env -json` printed no JSON")?;
         let goroot = goroot["GOROOT"].as_str().context("`go env -json` names no GOROOT")?;
         let fingerprint = format!(
@@ -115,14 +149,14 @@ impl Session {
     pub fn build(&mut self, plan: &Plan, out: &Path, done: &(dyn Fn(usize) + Sync)) -> anyhow::Result<Built> {
         let dir = plan.source.module_dir();
         let env: Vec<(String, String)> = plan.env.clone().into_iter().collect();
-        let go_version = read(self.go(&dir, ["env", "GOVERSION"], &env), "go env GOVERSION")?.trim().to_owned();
+        let go_version = self.read(self.go(&dir, ["env", "GOVERSION"], &env), "go env GOVERSION")?.trim().to_owned();
 
         // Once before the fan-out: parallel builds that each download modules race.
         if let Some(argv) = &plan.download {
             let mut download_env: Vec<(String, String)> = self.download_env.clone().into_iter().collect();
             download_env.extend(env.iter().cloned());
             crate::ui::say(format!("  downloading modules ({})", argv.join(" ")));
-            read(self.go(&dir, argv[1..].iter().map(String::as_str), &download_env), &argv.join(" "))
+            self.read(self.go(&dir, argv[1..].iter().map(String::as_str), &download_env), &argv.join(" "))
                 .with_context(|| format!("cannot download the modules of {}", dir.display()))?;
         }
 
@@ -132,12 +166,13 @@ impl Session {
             None => vec![],
         };
 
-        let mut jobs: Vec<(usize, &TargetBuild, Command)> = Vec::new();
+        let mut jobs: Vec<Job> = Vec::new();
         for (i, b) in plan.builds.iter().enumerate() {
             for (index, output) in b.outputs.iter().enumerate() {
                 let output = out.join(output);
                 let argv = plan.go_build_argv(index, &output.to_string_lossy());
-                jobs.push((i, b, self.go(&dir, argv[1..].iter().map(String::as_str), &plan.env_for(&b.target))));
+                let command = self.go(&dir, argv[1..].iter().map(String::as_str), &plan.env_for(&b.target));
+                jobs.push((i, b, self.shown(&command), command));
             }
         }
         let seconds = run_parallel(jobs, plan.builds.len(), done)?;
@@ -151,6 +186,7 @@ impl Session {
                 .iter()
                 .map(|argv| {
                     let mut command = self.go(dir, argv[1..].iter().map(String::as_str), env);
+                    crate::ui::detail(self.shown(&command));
                     scope.spawn(move || command.output().map(|out| (argv, out)))
                 })
                 .collect();
@@ -198,28 +234,41 @@ impl Session {
     }
 }
 
+/// A word as a POSIX shell reads it back: quoted only when it needs to be.
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:=,@%+".contains(c);
+    if word.chars().all(plain) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
 /// Runs a quick Go command; on failure the error names the step and keeps its stderr.
 fn read(mut command: Command, step: &str) -> anyhow::Result<String> {
     let out = command.output().with_context(|| format!("cannot run `{step}`"))?;
     if !out.status.success() {
-        bail!("`{step}` failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr).trim_end());
+        bail!("`{step}` failed ({}):\n{}", out.status, stderr_from_here(&command, &out.stderr));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// One `go build`: its target's index, the target, the line `--verbose` prints, the command.
+type Job<'a> = (usize, &'a TargetBuild, String, Command);
+
 /// Runs every build, at most one per core; stops starting new ones after a
 /// failure or Ctrl-C and reports every failure with the compiler's output.
 fn run_parallel(
-    jobs: Vec<(usize, &TargetBuild, Command)>,
+    jobs: Vec<Job>,
     targets: usize,
     done: &(dyn Fn(usize) + Sync),
 ) -> anyhow::Result<BTreeMap<String, f64>> {
     // Binaries still to build per target: at zero the target is handed on.
     let remaining: Vec<std::sync::atomic::AtomicUsize> = (0..targets)
-        .map(|i| std::sync::atomic::AtomicUsize::new(jobs.iter().filter(|(t, _, _)| *t == i).count()))
+        .map(|i| std::sync::atomic::AtomicUsize::new(jobs.iter().filter(|(t, _, _, _)| *t == i).count()))
         .collect();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(jobs.len().max(1));
-    let mut names: Vec<String> = jobs.iter().map(|(_, b, _)| b.target.to_string()).collect();
+    let mut names: Vec<String> = jobs.iter().map(|(_, b, _, _)| b.target.to_string()).collect();
     names.dedup();
     let _board = crate::ui::board(&names);
     let queue = Mutex::new(jobs.into_iter());
@@ -231,8 +280,9 @@ fn run_parallel(
                 if interrupt::requested() || !failures.lock().unwrap().is_empty() {
                     return;
                 }
-                let Some((i, build, mut command)) = queue.lock().unwrap().next() else { return };
+                let Some((i, build, shown, mut command)) = queue.lock().unwrap().next() else { return };
                 crate::ui::progress(&build.target.to_string(), crate::ui::Progress::Building);
+                crate::ui::detail(shown);
                 let started = std::time::Instant::now();
                 match run_one(&mut command) {
                     Ok(()) => {
@@ -280,7 +330,65 @@ fn run_one(command: &mut Command) -> anyhow::Result<()> {
     };
     let stderr = reader.join().expect("stderr reader panicked").unwrap_or_default();
     if !status.success() {
-        bail!("{status}\n{}", stderr.trim_end());
+        bail!("{status}\n{}", stderr_from_here(command, stderr.as_bytes()));
     }
     Ok(())
+}
+
+/// A go command's stderr, its file positions (relative to the directory it
+/// ran in) made relative to where the user stands.
+fn stderr_from_here(command: &Command, stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    match command.get_current_dir() {
+        Some(dir) => crate::ui::paths_from_here(text.trim_end(), dir),
+        None => text.trim_end().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> Session {
+        let base_env = BTreeMap::from([("PATH".into(), "/usr/bin".into()), ("GOCACHE".into(), "/c".into())]);
+        let download_env = BTreeMap::from([
+            ("GOPROXY".into(), "https://user:s3cret@proxy.invalid".into()),
+            ("HOME".into(), "/home/u".into()),
+        ]);
+        Session { go: "/opt/go/bin/go".into(), from_path: false, why_other: None, base_env, download_env }
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn a_verbose_line_shows_the_plans_environment_target_first() {
+        let s = session();
+        let build = s.go(
+            Path::new("/m"),
+            ["build", "-ldflags=-s -w -X 'main.v=it''s'", "-o", "/out/linux/arm64/hello", "./cmd/hello"],
+            &env(&[("CGO_ENABLED", "0"), ("GOFLAGS", ""), ("GOOS", "linux"), ("GOARCH", "arm64"), ("GOARM", "7")]),
+        );
+        assert_eq!(
+            s.shown(&build),
+            r#"  GOOS=linux GOARCH=arm64 GOARM=7 CGO_ENABLED=0 GOFLAGS= go build '-ldflags=-s -w -X '\''main.v=it'\'''\''s'\''' -o /out/linux/arm64/hello ./cmd/hello"#
+        );
+    }
+
+    /// The caller's download settings may hold credentials: their names only.
+    /// A variable the plan sets itself (in `build.env`, so in the manifest) is the plan's.
+    #[test]
+    fn a_verbose_line_names_the_callers_download_settings_without_their_values() {
+        let s = session();
+        let mut vars: Vec<(String, String)> = s.download_env.clone().into_iter().collect();
+        vars.extend(env(&[("GOFLAGS", ""), ("GOPRIVATE", "example.com/*"), ("PATH", "/usr/bin")]));
+        let download = s.go(Path::new("/m"), ["mod", "download"], &vars);
+        let line = s.shown(&download);
+        assert_eq!(
+            line,
+            "  GOFLAGS= GOPRIVATE='example.com/*' go mod download (with the caller's GOPROXY, HOME; values not shown)"
+        );
+        assert!(!line.contains("s3cret"));
+    }
 }

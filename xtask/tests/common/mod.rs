@@ -140,14 +140,17 @@ pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     files
 }
 
-/// Names of the entries beside `dir` other than itself and its lock: staging leftovers.
+/// Names of the entries beside `dir` that a run of ours may leave (`.<name>.*`:
+/// its lock, staging directories): none once a run has ended.
 pub fn leftovers_beside(dir: &Path) -> Vec<String> {
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-    fs::read_dir(dir.parent().unwrap())
+    let mut names: Vec<String> = fs::read_dir(dir.parent().unwrap())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(&format!(".{name}.")) && !n.ends_with(".lock"))
-        .collect()
+        .filter(|n| n.starts_with(&format!(".{name}.")))
+        .collect();
+    names.sort();
+    names
 }
 
 /// Format and CPU of a binary, read independently of the xtask's own check.

@@ -378,8 +378,12 @@ fn compile_errors_name_each_failing_target_and_export_nothing() {
     let engine = FakeEngine { dist_list: DIST_LIST.into(), failing_goos: Some("windows"), ..Default::default() };
     let (outcome, log) = run_fake(engine, &job);
     let err = format!("{:#}", outcome.unwrap_err());
+    // The engine's `./main.go`, relative to /src/app in the container, seen from
+    // where this test runs (cargo runs unit tests in xtask/): ../app/main.go.
     assert!(
-        err.contains("go build failed for windows/amd64 (exit 1):\n# example.com/hello\n./main.go:3:1: syntax error"),
+        err.contains(
+            "go build failed for windows/amd64 (exit 1):\n# example.com/hello\n../app/main.go:3:1: syntax error"
+        ),
         "{err}"
     );
     assert!(err.contains("go build failed for windows/arm64"), "{err}");
