@@ -85,10 +85,15 @@ fn with_engine<'a>(cmd: &'a mut Command, cwd: &Path) -> &'a mut Command {
     cmd.current_dir(cwd)
 }
 
-/// Bytes of every file but the manifest (which names the engine).
+/// Bytes of every file but the manifest (which names the engine), and the
+/// checksum file less its line for the manifest.
 fn release(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let checksums = manifest(dir)["checksums"].as_str().unwrap().to_owned();
     let mut files = snapshot(dir);
     files.remove("manifest.json");
+    let sums = String::from_utf8(files.remove(&checksums).unwrap()).unwrap();
+    let sums: String = sums.lines().filter(|l| !l.ends_with("  manifest.json")).map(|l| format!("{l}\n")).collect();
+    files.insert(checksums, sums.into_bytes());
     files
 }
 
@@ -130,7 +135,8 @@ fn dagger_builds_the_same_bytes_as_the_host_and_caches_every_build() {
     assert_eq!((manifest["engine"].as_str(), manifest["go_version"].as_str()), (Some("dagger"), Some("go1.26.8")));
     assert_eq!(manifest["image"], "golang:1.26.8");
     let check = run_ok(Command::new("sha256sum").args(["-c", "SHA256SUMS"]).current_dir(&dagger_out));
-    assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK").count(), 12);
+    assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK").count(), 7, "6 archives and the manifest");
+    assert_published_release_verifies(&dagger_out);
 
     // No source change, and no release to carry targets over from: the engine
     // is asked for every build and starts none, its cache answers.
@@ -224,7 +230,8 @@ fn an_adopted_repository_builds_the_same_bytes_on_dagger_as_on_the_host() {
     // The vendored module needs no download (which would fail offline); at most 9 targets × 2 commands.
     assert!(builds <= 18 && downloads == 0, "{builds} builds, {downloads} downloads:\n{stderr}");
     let check = run_ok(Command::new("sha256sum").args(["-c", "checksums.txt"]).current_dir(repo.out()));
-    assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK\n").count(), 27, "{stderr}");
+    assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK\n").count(), 10, "{stderr}");
+    assert_published_release_verifies(&repo.out());
     assert!(repo.out().join("tool_Linux_x86_64.tar.gz").is_file(), "GoReleaser's archive names: {stderr}");
 
     let host = repo.path().join("host-release");
@@ -369,4 +376,49 @@ fn a_dagger_session_killed_mid_build_leaves_the_release() {
     assert!(stderr.contains(&format!("{} is unchanged", p.out().display())), "{stderr}");
     assert!(snapshot(&p.out()) == before, "dist/ changed");
     assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
+}
+
+/// The engine and the image are inputs of the carry-over key: a release built
+/// by the host engine is not carried over by the Dagger engine (nor back), nor
+/// one built from another image reference; the same engine and image again
+/// carry it over. A stamp variable the program lacks is refused on this engine too.
+#[test]
+#[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
+fn engine_and_image_decide_carry_over_and_stamps_are_checked() {
+    let _log = EngineLog::from_env();
+    let p = Project::template();
+    let dist = |engine: &str| {
+        let mut cmd = p.dist(&["--engine", engine]);
+        with_engine(&mut cmd, p.path());
+        let out = run_ok(&mut cmd);
+        String::from_utf8_lossy(&out.stderr).contains("up to date, reused from")
+    };
+    assert!(!dist("host"), "the first build");
+    let host = release(&p.out());
+    assert!(!dist("dagger"), "the host engine's release is not the Dagger engine's");
+    assert!(release(&p.out()) == host, "both engines give the same bytes");
+    assert!(dist("dagger"), "the same engine again carries the release over");
+    let settings = fs::read_to_string(p.path().join("dist.toml")).unwrap();
+    fs::write(
+        p.path().join("dist.toml"),
+        settings.replace("# image = \"golang:1.26.8\"", "image = \"docker.io/library/golang:1.26.8\""),
+    )
+    .unwrap();
+    assert!(!dist("dagger"), "another image reference is another build");
+    assert!(dist("dagger"));
+    assert!(!dist("host"), "back on the host engine");
+
+    fs::write(
+        p.path().join("dist.toml"),
+        settings.replace("internal/buildinfo.Version\"", "internal/buildinfo.Versoin\""),
+    )
+    .unwrap();
+    let before = snapshot(&p.out());
+    let mut cmd = p.dist(&["--engine", "dagger"]);
+    let err = run_err(with_engine(&mut cmd, p.path()));
+    assert!(
+        err.contains("`build.stamp.version` names example.com/hello/internal/buildinfo.Versoin, but hello (./cmd/hello) has no such variable"),
+        "{err}"
+    );
+    assert!(snapshot(&p.out()) == before, "nothing written");
 }
