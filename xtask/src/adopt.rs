@@ -93,8 +93,8 @@ impl Adopt {
             Ok(_) => None,
             Err(_) => Some(crate::init::import(dir).with_context(|| {
                 format!(
-                    "cannot write dist.toml for {} (nothing was copied): write it by hand (README.md, \
-                     \"Settings: dist.toml\") and run adopt again",
+                    "cannot write dist.toml for {} (nothing was copied): write it by hand (docs/settings.md) \
+                     and run adopt again",
                     dir.display()
                 )
             })?),

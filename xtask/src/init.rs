@@ -442,7 +442,7 @@ impl Out {
             format!("{} and the main packages below it", self.source)
         };
         let _ = writeln!(t, "# What `cargo xtask dist` builds: written by `cargo xtask init` from {from}.");
-        let _ = writeln!(t, "# Keys left out keep their defaults (README.md, \"Settings: dist.toml\").");
+        let _ = writeln!(t, "# Keys left out keep their defaults (docs/settings.md in the cargo-xtask template).");
         self.comments(&mut t, Section::Top);
 
         t.push('\n');
