@@ -8,11 +8,12 @@ use anyhow::{bail, Context};
 use xshell::Shell;
 
 use crate::artifacts::{self, manifest::Artifact, reuse::Previous, smoke, Packing, Release};
+use crate::engine::check_go;
 use crate::engine::{self, Engine, Session};
 use crate::flags::{Dist, DistAction, Shard};
 use crate::interrupt;
 use crate::output::{check_replaceable, Output};
-use crate::plan::{check_go, Inputs, Package, Plan, Toolchain};
+use crate::plan::{Inputs, Package, Plan, Toolchain};
 use crate::project;
 use crate::settings::{Resolved, Settings};
 use crate::source::Source;

@@ -4,7 +4,17 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::engine::EngineChoice;
+/// Where to build (`--engine`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineChoice {
+    #[default]
+    /// Dagger when a Dagger session, engine or container runtime is available, else host.
+    Auto,
+    /// The Dagger pipeline (needs Docker, or a Dagger engine reachable through the environment).
+    Dagger,
+    /// The host's Go toolchain.
+    Host,
+}
 
 /// Options whose value is a path (which may start with `-`).
 pub const PATH_OPTIONS: [&str; 3] = ["--out", "--settings", "--dir"];

@@ -9,7 +9,7 @@
 use anyhow::bail;
 use serde::Serialize;
 
-use crate::engine::StepResult;
+use crate::steps::StepResult;
 
 /// One `-X` variable of one binary.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -8,6 +8,7 @@
 mod adopt;
 mod artifacts;
 mod ci;
+mod digest;
 mod dist;
 mod engine;
 mod flags;
@@ -22,6 +23,7 @@ mod set_go;
 mod settings;
 mod source;
 mod stamp;
+mod steps;
 mod target;
 mod template;
 mod test;

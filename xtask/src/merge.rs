@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
-use crate::artifacts::{self, checksums, manifest::Manifest};
+use crate::artifacts::{self, manifest::Manifest};
 use crate::flags::Merge;
 use crate::output::Output;
 use crate::project;
@@ -99,7 +99,7 @@ pub fn run(merge: Merge) -> anyhow::Result<()> {
             }
             let from = dir.join(&a.path);
             let bytes = fs::read(&from).with_context(|| format!("cannot read {}", from.display()))?;
-            if checksums::sha256_hex(&bytes) != a.sha256 {
+            if crate::digest::sha256_hex(&bytes) != a.sha256 {
                 bail!(
                     "{} does not match the SHA-256 in its shard's manifest: it was changed or damaged",
                     from.display()

@@ -30,8 +30,11 @@ impl Test {
         steps.push([vec!["go".to_owned(), "vet".to_owned()], tags.clone(), vec!["./...".to_owned()]].concat());
         steps.push([vec!["go".to_owned(), "test".to_owned()], tags, vec!["./...".to_owned()]].concat());
         let module_dir = source.module_dir();
+        let env = build_env(&settings, &source);
+        let caller_env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
         let job = Steps {
-            env: build_env(&settings, &source),
+            download: crate::plan::DownloadSettings::from(&caller_env, &env),
+            env,
             source,
             image: settings.image.clone(),
             go_version: settings.go_version.clone(),
@@ -39,7 +42,7 @@ impl Test {
         };
         let mut session = Session::open(engine, sh, &settings.go_version)?;
         let toolchain = session.toolchain(&settings.image, &job.source.module_dir())?;
-        crate::plan::check_go(&toolchain, &settings, engine, self.allow_other_go)?;
+        crate::engine::check_go(&toolchain, &settings, engine, self.allow_other_go)?;
         let results = session.run_steps(&job)?;
         for r in &results {
             let name = r.argv.iter().take(2).cloned().collect::<Vec<_>>().join(" ");

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, format_err, Context};
 
-use crate::artifacts::checksums::sha256_hex;
+use crate::digest::sha256_hex;
 use crate::interrupt;
 
 /// `sha256sum` lines for the module zips, named `go<version>.<goos>-<goarch>.zip`.

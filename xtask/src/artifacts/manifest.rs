@@ -117,7 +117,7 @@ impl Manifest {
         std::fs::write(dir.join(FILE_NAME), &text).context("cannot write manifest.json")?;
         let mut sums: Vec<(String, String)> =
             self.artifacts.iter().filter(|a| a.kind.published()).map(|a| (a.path.clone(), a.sha256.clone())).collect();
-        sums.push((FILE_NAME.to_owned(), super::checksums::sha256_hex(text.as_bytes())));
+        sums.push((FILE_NAME.to_owned(), crate::digest::sha256_hex(text.as_bytes())));
         std::fs::write(dir.join(&self.checksums), super::checksums::sums_file(&sums))
             .with_context(|| format!("cannot write {}", self.checksums))
     }

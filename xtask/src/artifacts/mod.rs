@@ -161,7 +161,7 @@ impl Packing<'_> {
         // name: when none changed, the previous one serves.
         let shas: Vec<&str> = binaries.iter().map(|a| a.sha256.as_str()).collect();
         let sums: Vec<(&str, String)> =
-            extras.iter().map(|e| (e.name.as_str(), checksums::sha256_hex(&e.bytes))).collect();
+            extras.iter().map(|e| (e.name.as_str(), crate::digest::sha256_hex(&e.bytes))).collect();
         let key = crate::plan::package_key(plan, build, &shas, &sums);
         if let Some(previous) = self.previous.and_then(|p| p.take_package(&build.package_files(), &key, dir)) {
             return Ok([binaries, previous].concat());
@@ -280,7 +280,7 @@ fn artifact(build: &TargetBuild, kind: Kind, path: String, bytes: &[u8], binary:
         binary: binary.map(str::to_owned),
         path,
         size: bytes.len() as u64,
-        sha256: checksums::sha256_hex(bytes),
+        sha256: crate::digest::sha256_hex(bytes),
         inputs: None,
     }
 }

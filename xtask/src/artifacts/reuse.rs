@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::checksums::sha256_hex;
 use super::manifest::{Artifact, Kind, Manifest};
+use crate::digest::sha256_hex;
 
 /// Where a partial run (`--target`, `--host`) keeps the previous release's
 /// other targets, inside the output directory: not part of the release, not

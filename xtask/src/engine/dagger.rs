@@ -21,8 +21,10 @@ use eyre::eyre;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::engine::Built;
+use crate::engine::Steps;
 use crate::interrupt;
-use crate::plan::{Plan, Toolchain, DOWNLOAD_ENV_ALLOWED};
+use crate::plan::{DownloadSettings, Plan, Toolchain};
+use crate::steps::StepResult;
 
 /// Where the upload is mounted in the container.
 pub const WORKDIR: &str = "/src";
@@ -31,57 +33,27 @@ pub const OUT: &str = "/out";
 pub const GOMODCACHE: &str = "/go/pkg/mod";
 pub const GOCACHE: &str = "/root/.cache/go-build";
 
-/// What the session is asked to do; owned, since the `connect` closure is `'static`.
-#[derive(Debug, Clone)]
-pub enum Request {
-    Toolchain { image: String },
-    Build(Box<Job>),
-    Steps(Box<(crate::engine::Steps, Download)>),
+/// What the session is asked to do, and where its answer goes; owned, since
+/// the `connect` closure is `'static`.
+enum Request {
+    Toolchain { image: String, reply: Reply<Toolchain> },
+    Build { job: Box<Job>, reply: Reply<Built> },
+    Steps { job: Box<Steps>, reply: Reply<Vec<StepResult>> },
 }
+
+type Reply<T> = oneshot::Sender<eyre::Result<T>>;
 
 #[derive(Debug, Clone)]
 pub struct Job {
     pub plan: Plan,
     /// Absolute host directory to export the binaries into.
     pub export_to: String,
-    pub download: Download,
 }
-
-/// The caller's settings for fetching modules, for the download only (and `cargo xtask test`).
-#[derive(Debug, Clone, Default)]
-pub struct Download {
-    /// Allow-listed variables (GOPROXY…) the settings do not set.
-    pub env: Vec<(String, String)>,
-    /// The caller's netrc, when private modules are configured.
-    pub netrc: Option<String>,
-}
-
-impl Download {
-    fn from_caller(plan_env: &std::collections::BTreeMap<String, String>) -> Download {
-        let env = DOWNLOAD_ENV_ALLOWED
-            .iter()
-            .filter(|k| !plan_env.contains_key(**k))
-            .filter_map(|k| std::env::var(k).ok().map(|v| ((*k).to_owned(), v)))
-            .collect();
-        let private = ["GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOINSECURE"]
-            .iter()
-            .any(|k| plan_env.get(*k).is_some_and(|v| !v.is_empty()) || std::env::var(k).is_ok_and(|v| !v.is_empty()));
-        Download { env, netrc: private.then(read_netrc).flatten() }
-    }
-}
-
-pub enum Answer {
-    Toolchain(Toolchain),
-    Built(Built),
-    Steps(Vec<crate::engine::StepResult>),
-}
-
-type Call = (Request, oneshot::Sender<eyre::Result<Answer>>);
 
 pub struct Session {
     runtime: tokio::runtime::Runtime,
     local: tokio::task::LocalSet,
-    requests: Option<mpsc::UnboundedSender<Call>>,
+    requests: Option<mpsc::UnboundedSender<Request>>,
     /// The connect task: its error is the one to report when the session dies.
     connected: Rc<RefCell<Option<anyhow::Result<()>>>>,
 }
@@ -164,19 +136,19 @@ impl Session {
         crate::ui::detail(format!("dagger CLI: {cli}"));
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let local = tokio::task::LocalSet::new();
-        let (tx, mut rx) = mpsc::unbounded_channel::<Call>();
+        let (tx, mut rx) = mpsc::unbounded_channel::<Request>();
         let connected: Rc<RefCell<Option<anyhow::Result<()>>>> = Rc::default();
         let slot = Rc::clone(&connected);
         let config = dagger_sdk::Config::builder().logger(std::sync::Arc::new(StderrLogger)).timeout_ms(60_000).build();
         local.spawn_local(async move {
             let result = dagger_sdk::connect_opts(config, move |client| async move {
-                while let Some((request, reply)) = rx.recv().await {
-                    let answer = match request {
-                        Request::Toolchain { image } => toolchain(&client, &image).await.map(Answer::Toolchain),
-                        Request::Build(job) => run(&client, &job).await.map(Answer::Built),
-                        Request::Steps(job) => steps(&client, &job.0, &job.1).await.map(Answer::Steps),
-                    };
-                    let _ = reply.send(answer);
+                while let Some(request) = rx.recv().await {
+                    // A caller that stopped waiting (Ctrl-C) drops its receiver: nothing to tell it.
+                    match request {
+                        Request::Toolchain { image, reply } => drop(reply.send(toolchain(&client, &image).await)),
+                        Request::Build { job, reply } => drop(reply.send(run(&client, &job).await)),
+                        Request::Steps { job, reply } => drop(reply.send(steps(&client, &job).await)),
+                    }
                 }
                 Ok(())
             })
@@ -186,9 +158,10 @@ impl Session {
         Ok(Session { runtime, local, requests: Some(tx), connected })
     }
 
-    fn ask(&mut self, request: Request) -> anyhow::Result<Answer> {
+    /// Sends the request `make` builds around a reply channel, and waits for its answer (or Ctrl-C).
+    fn ask<T>(&mut self, make: impl FnOnce(Reply<T>) -> Request) -> anyhow::Result<T> {
         let (reply, answer) = oneshot::channel();
-        let sent = self.requests.as_ref().expect("open session").send((request, reply));
+        let sent = self.requests.as_ref().expect("open session").send(make(reply));
         let outcome = self.local.block_on(&self.runtime, async move {
             if sent.is_err() {
                 return None;
@@ -217,18 +190,11 @@ impl Session {
     }
 
     pub fn toolchain(&mut self, image: &str) -> anyhow::Result<Toolchain> {
-        match self.ask(Request::Toolchain { image: image.to_owned() })? {
-            Answer::Toolchain(t) => Ok(t),
-            _ => unreachable!("asked for the toolchain"),
-        }
+        self.ask(|reply| Request::Toolchain { image: image.to_owned(), reply })
     }
 
     pub fn build(&mut self, plan: &Plan, out: &Path) -> anyhow::Result<Built> {
-        let job = Job {
-            plan: plan.clone(),
-            export_to: std::path::absolute(out)?.to_string_lossy().into_owned(),
-            download: Download::from_caller(&plan.env),
-        };
+        let job = Job { plan: plan.clone(), export_to: std::path::absolute(out)?.to_string_lossy().into_owned() };
         // The engine runs every branch at once and reports at the end: one clock for all.
         let targets: Vec<String> = plan.builds.iter().map(|b| b.target.to_string()).collect();
         let board = crate::ui::board(&targets);
@@ -238,7 +204,7 @@ impl Session {
         let started = std::time::Instant::now();
         // A compile error names its target itself; a dead session or engine is named here, with every target it took.
         let answer = self
-            .ask(Request::Build(Box::new(job)))
+            .ask(|reply| Request::Build { job: Box::new(job), reply })
             .with_context(|| format!("the Dagger build of {} did not complete", targets.join(", ")));
         for t in &targets {
             let state = match &answer {
@@ -249,17 +215,11 @@ impl Session {
         }
         drop(board);
         let seconds = started.elapsed().as_secs_f64();
-        match answer? {
-            Answer::Built(b) => Ok(Built { seconds: targets.into_iter().map(|t| (t, seconds)).collect(), ..b }),
-            _ => unreachable!("asked for a build"),
-        }
+        Ok(Built { seconds: targets.into_iter().map(|t| (t, seconds)).collect(), ..answer? })
     }
 
-    pub fn run_steps(&mut self, job: &crate::engine::Steps) -> anyhow::Result<Vec<crate::engine::StepResult>> {
-        match self.ask(Request::Steps(Box::new((job.clone(), Download::from_caller(&job.env)))))? {
-            Answer::Steps(r) => Ok(r),
-            _ => unreachable!("asked for steps"),
-        }
+    pub fn run_steps(&mut self, job: &Steps) -> anyhow::Result<Vec<StepResult>> {
+        self.ask(|reply| Request::Steps { job: Box::new(job.clone()), reply })
     }
 
     /// Ends the session: the CLI shuts down once the request channel closes.
@@ -288,14 +248,6 @@ impl Drop for Session {
 
 /// Where Go (and git) look for credentials in the container.
 const NETRC: &str = "/root/.netrc";
-
-/// The caller's netrc (`$NETRC`, else `~/.netrc`), as Go reads it.
-fn read_netrc() -> Option<String> {
-    let path = std::env::var_os("NETRC")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".netrc")))?;
-    std::fs::read_to_string(path).ok()
-}
 
 /// The image's Go and the targets it supports; independent of the source, so cached by the engine.
 pub async fn toolchain(client: &Query, image: &str) -> eyre::Result<Toolchain> {
@@ -359,7 +311,7 @@ fn go_container(
 /// The caller's download settings and netrc, as Dagger secrets: never a plain
 /// variable, a layer, a log line or a cache key (a token can hide anywhere in
 /// a proxy URL, so every value is a secret).
-fn with_download_settings(client: &Query, ctr: Container, download: &Download) -> Container {
+fn with_download_settings(client: &Query, ctr: Container, download: &DownloadSettings) -> Container {
     let mut ctr = download
         .env
         .iter()
@@ -371,21 +323,17 @@ fn with_download_settings(client: &Query, ctr: Container, download: &Download) -
 }
 
 /// `cargo xtask test`'s commands, one after the other on the same container.
-async fn steps(
-    client: &Query,
-    job: &crate::engine::Steps,
-    download: &Download,
-) -> eyre::Result<Vec<crate::engine::StepResult>> {
+async fn steps(client: &Query, job: &Steps) -> eyre::Result<Vec<StepResult>> {
     let ctr = go_container(client, &job.source, &job.image, &job.go_version)?;
     let ctr = job.env.iter().fold(ctr, |c, (k, v)| c.with_env_variable(k, v));
     // `go vet` and `go test` may download modules too.
-    let ctr = with_download_settings(client, ctr, download);
+    let ctr = with_download_settings(client, ctr, &job.download);
     let mut results = Vec::new();
     let mut at = ctr;
     for argv in &job.steps {
         let exec = at.with_exec_opts(argv.iter().map(String::as_str).collect(), any_exit());
         let code = exec.exit_code().await?;
-        let result = crate::engine::StepResult {
+        let result = StepResult {
             argv: argv.clone(),
             code: code as i64,
             stdout: exec.stdout().await.unwrap_or_default(),
@@ -408,7 +356,7 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
     let go_version = step(&go, vec!["go", "env", "GOVERSION"], "`go env GOVERSION`").await?.trim().to_owned();
 
     if let Some(argv) = &plan.download {
-        let downloaded = with_download_settings(client, go.clone(), &job.download)
+        let downloaded = with_download_settings(client, go.clone(), &plan.download_settings)
             .with_exec_opts(argv.iter().map(String::as_str).collect(), any_exit());
         let code = downloaded.exit_code().await?;
         if code != 0 {
@@ -464,7 +412,7 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
     }
     let mut answers = Vec::new();
     for ((argv, ctr), code) in probes.iter().zip(probe_codes) {
-        answers.push(crate::engine::StepResult {
+        answers.push(StepResult {
             argv: argv.clone(),
             code: code? as i64,
             stdout: ctr.stdout().await.unwrap_or_default(),

@@ -14,9 +14,10 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use xshell::Shell;
 
-use crate::engine::{Built, StepResult};
+use crate::engine::Built;
 use crate::interrupt;
-use crate::plan::{Plan, TargetBuild, Toolchain, DOWNLOAD_ENV_ALLOWED};
+use crate::plan::{DownloadSettings, Plan, TargetBuild, Toolchain};
+use crate::steps::StepResult;
 
 pub struct Session {
     /// The pinned `go`: the one on PATH if it is that version, else fetched (toolchain.rs).
@@ -27,8 +28,6 @@ pub struct Session {
     why_other: Option<String>,
     /// PATH and the caller's Go cache locations: all a build takes from the caller.
     base_env: BTreeMap<String, String>,
-    /// The caller's variables allowed into the module download.
-    download_env: BTreeMap<String, String>,
 }
 
 impl Session {
@@ -76,13 +75,7 @@ impl Session {
                 base_env.insert((*key).to_owned(), v);
             }
         }
-        let mut download_env = BTreeMap::new();
-        for key in DOWNLOAD_ENV_ALLOWED.iter().chain(&["HOME"]) {
-            if let Ok(v) = sh.var(key) {
-                download_env.insert((*key).to_owned(), v);
-            }
-        }
-        Ok(Session { go, from_path, why_other, base_env, download_env })
+        Ok(Session { go, from_path, why_other, base_env })
     }
 
     /// A `go` command with only `env` on top of the base environment.
@@ -94,15 +87,15 @@ impl Session {
 
     /// `command` as a shell line, for `--verbose`: the variables the plan gives
     /// it (the target's first), not the caller's PATH and cache locations; the
-    /// caller's download settings (GOPROXY…, HOME) by name only, since they may
-    /// hold credentials.
-    fn shown(&self, command: &Command) -> String {
+    /// caller's download settings (`caller`: GOPROXY…, HOME) by name only, since
+    /// they may hold credentials.
+    fn shown(&self, command: &Command, caller: &[(String, String)]) -> String {
         let mut vars: Vec<(String, String)> = Vec::new();
-        let mut caller: Vec<String> = Vec::new();
+        let mut named: Vec<String> = Vec::new();
         for (key, value) in command.get_envs() {
             let (Some(key), Some(value)) = (key.to_str(), value.and_then(|v| v.to_str())) else { continue };
-            if self.download_env.get(key).is_some_and(|v| v == value) {
-                caller.push(key.to_owned());
+            if caller.iter().any(|(k, v)| k == key && v == value) {
+                named.push(key.to_owned());
             } else if self.base_env.get(key).is_none_or(|v| v != value) {
                 vars.push((key.to_owned(), value.to_owned()));
             }
@@ -112,15 +105,15 @@ impl Session {
         words.push("go".to_owned());
         words.extend(command.get_args().map(|a| shell_word(&a.to_string_lossy())));
         let mut line = format!("  {}", words.join(" "));
-        if !caller.is_empty() {
-            line.push_str(&format!(" (with the caller's {}; values not shown)", caller.join(", ")));
+        if !named.is_empty() {
+            line.push_str(&format!(" (with the caller's {}; values not shown)", named.join(", ")));
         }
         line
     }
 
     /// [`read`], shown first with `--verbose`.
     fn read(&self, command: Command, step: &str) -> anyhow::Result<String> {
-        crate::ui::detail(self.shown(&command));
+        crate::ui::detail(self.shown(&command, &[]));
         read(command, step)
     }
 
@@ -153,10 +146,12 @@ impl Session {
 
         // Once before the fan-out: parallel builds that each download modules race.
         if let Some(argv) = &plan.download {
-            let mut download_env: Vec<(String, String)> = self.download_env.clone().into_iter().collect();
-            download_env.extend(env.iter().cloned());
+            let caller = caller_vars(&plan.download_settings);
+            let download_env = [caller.clone(), env.clone()].concat();
             crate::ui::say(format!("  downloading modules ({})", argv.join(" ")));
-            self.read(self.go(&dir, argv[1..].iter().map(String::as_str), &download_env), &argv.join(" "))
+            let command = self.go(&dir, argv[1..].iter().map(String::as_str), &download_env);
+            crate::ui::detail(self.shown(&command, &caller));
+            read(command, &argv.join(" "))
                 .with_context(|| format!("cannot download the modules of {}", dir.display()))?;
         }
 
@@ -172,7 +167,7 @@ impl Session {
                 let output = out.join(output);
                 let argv = plan.go_build_argv(index, &output.to_string_lossy());
                 let command = self.go(&dir, argv[1..].iter().map(String::as_str), &plan.env_for(&b.target));
-                jobs.push((i, b, self.shown(&command), command));
+                jobs.push((i, b, self.shown(&command, &[]), command));
             }
         }
         let seconds = run_parallel(jobs, plan.builds.len(), done)?;
@@ -186,7 +181,7 @@ impl Session {
                 .iter()
                 .map(|argv| {
                     let mut command = self.go(dir, argv[1..].iter().map(String::as_str), env);
-                    crate::ui::detail(self.shown(&command));
+                    crate::ui::detail(self.shown(&command, &[]));
                     scope.spawn(move || command.output().map(|out| (argv, out)))
                 })
                 .collect();
@@ -207,9 +202,9 @@ impl Session {
 }
 
 impl Session {
-    pub fn run_steps(&mut self, job: &crate::engine::Steps) -> anyhow::Result<Vec<crate::engine::StepResult>> {
+    pub fn run_steps(&mut self, job: &crate::engine::Steps) -> anyhow::Result<Vec<crate::steps::StepResult>> {
         let dir = job.source.module_dir();
-        let mut env: Vec<(String, String)> = self.download_env.clone().into_iter().collect();
+        let mut env = caller_vars(&job.download);
         env.extend(job.env.clone());
         let mut results = Vec::new();
         for argv in &job.steps {
@@ -218,7 +213,7 @@ impl Session {
             let mut c = Command::new(&program);
             c.args(&argv[1..]).current_dir(&dir).env_clear().envs(&self.base_env).envs(env.iter().map(|(k, v)| (k, v)));
             let out = c.output().with_context(|| format!("cannot run {}", program.display()))?;
-            let result = crate::engine::StepResult {
+            let result = crate::steps::StepResult {
                 argv: argv.clone(),
                 code: out.status.code().map_or(-1, i64::from),
                 stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -242,6 +237,14 @@ fn shell_word(word: &str) -> String {
     } else {
         format!("'{}'", word.replace('\'', r"'\''"))
     }
+}
+
+/// What a go command that may download modules takes from the caller: the
+/// plan's download settings, and HOME (Go and git read credentials there).
+fn caller_vars(download: &DownloadSettings) -> Vec<(String, String)> {
+    let mut vars = download.env.clone();
+    vars.extend(download.home.iter().map(|h| ("HOME".to_owned(), h.clone())));
+    vars
 }
 
 /// Runs a quick Go command; on failure the error names the step and keeps its stderr.
@@ -351,11 +354,7 @@ mod tests {
 
     fn session() -> Session {
         let base_env = BTreeMap::from([("PATH".into(), "/usr/bin".into()), ("GOCACHE".into(), "/c".into())]);
-        let download_env = BTreeMap::from([
-            ("GOPROXY".into(), "https://user:s3cret@proxy.invalid".into()),
-            ("HOME".into(), "/home/u".into()),
-        ]);
-        Session { go: "/opt/go/bin/go".into(), from_path: false, why_other: None, base_env, download_env }
+        Session { go: "/opt/go/bin/go".into(), from_path: false, why_other: None, base_env }
     }
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -371,7 +370,7 @@ mod tests {
             &env(&[("CGO_ENABLED", "0"), ("GOFLAGS", ""), ("GOOS", "linux"), ("GOARCH", "arm64"), ("GOARM", "7")]),
         );
         assert_eq!(
-            s.shown(&build),
+            s.shown(&build, &[]),
             r#"  GOOS=linux GOARCH=arm64 GOARM=7 CGO_ENABLED=0 GOFLAGS= go build '-ldflags=-s -w -X '\''main.v=it'\'''\''s'\''' -o /out/linux/arm64/hello ./cmd/hello"#
         );
     }
@@ -381,10 +380,16 @@ mod tests {
     #[test]
     fn a_verbose_line_names_the_callers_download_settings_without_their_values() {
         let s = session();
-        let mut vars: Vec<(String, String)> = s.download_env.clone().into_iter().collect();
+        let download = DownloadSettings {
+            env: env(&[("GOPROXY", "https://user:s3cret@proxy.invalid")]),
+            netrc: None,
+            home: Some("/home/u".into()),
+        };
+        let caller = caller_vars(&download);
+        let mut vars = caller.clone();
         vars.extend(env(&[("GOFLAGS", ""), ("GOPRIVATE", "example.com/*"), ("PATH", "/usr/bin")]));
         let download = s.go(Path::new("/m"), ["mod", "download"], &vars);
-        let line = s.shown(&download);
+        let line = s.shown(&download, &caller);
         assert_eq!(
             line,
             "  GOFLAGS= GOPRIVATE='example.com/*' go mod download (with the caller's GOPROXY, HOME; values not shown)"

@@ -5,23 +5,18 @@
 
 pub mod dagger;
 pub mod host;
+mod which_go;
+
+pub use which_go::check_go;
 
 use std::path::Path;
 
 use xshell::{cmd, Shell};
 
+use crate::flags::EngineChoice;
 pub use crate::plan::Engine;
 use crate::plan::{Plan, Toolchain};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum EngineChoice {
-    /// Dagger when a Dagger session, engine or container runtime is available, else host.
-    Auto,
-    /// The Dagger pipeline (needs Docker, or a Dagger engine reachable through the environment).
-    Dagger,
-    /// The host's Go toolchain.
-    Host,
-}
+use crate::steps::StepResult;
 
 /// What an engine reports after building every target.
 #[derive(Debug, Clone)]
@@ -42,16 +37,9 @@ pub struct Steps {
     pub image: String,
     pub go_version: String,
     pub env: std::collections::BTreeMap<String, String>,
+    /// What the go commands may take from the caller to download modules.
+    pub download: crate::plan::DownloadSettings,
     pub steps: Vec<Vec<String>>,
-}
-
-/// How one command went.
-#[derive(Debug, Clone)]
-pub struct StepResult {
-    pub argv: Vec<String>,
-    pub code: i64,
-    pub stdout: String,
-    pub stderr: String,
 }
 
 /// Environment variables through which an already running Dagger is found.

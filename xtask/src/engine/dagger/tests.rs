@@ -11,7 +11,8 @@ use dagger_sdk::core::graphql_client::{GraphQLClient, GraphQLError};
 use dagger_sdk::{Query, Selection};
 use serde_json::{json, Value};
 
-use super::{run, toolchain, Download, Job, GOCACHE, GOMODCACHE, OUT, WORKDIR};
+use super::{run, toolchain, Job, GOCACHE, GOMODCACHE, OUT, WORKDIR};
+use crate::plan::DownloadSettings;
 use crate::plan::{Plan, Toolchain};
 use crate::settings::Settings;
 use crate::source::{Outputs, Source};
@@ -223,12 +224,11 @@ fn job(targets: &[&str]) -> Job {
         fingerprint: String::new(),
         why_other: None,
     };
-    let plan = Plan::new(&settings, &targets, stamp, source, &toolchain, &Default::default()).unwrap();
-    Job {
-        plan,
-        export_to: "/tmp/x/.dist.staging-1".into(),
-        download: Download { env: vec![("GOPROXY".into(), "https://proxy.example".into())], netrc: None },
-    }
+    // The caller's proxy reaches the plan's download settings, and from there the download alone.
+    let caller = BTreeMap::from([("GOPROXY".to_owned(), "https://proxy.example".to_owned())]);
+    let plan = Plan::new(&settings, &targets, stamp, source, &toolchain, &caller).unwrap();
+    assert_eq!(plan.download_settings.env, [("GOPROXY".to_owned(), "https://proxy.example".to_owned())]);
+    Job { plan, export_to: "/tmp/x/.dist.staging-1".into() }
 }
 
 fn run_fake(engine: FakeEngine, job: &Job) -> (eyre::Result<crate::engine::Built>, Vec<Vec<Call>>) {
@@ -429,7 +429,8 @@ fn a_vendored_module_downloads_nothing() {
 #[test]
 fn credentials_are_dagger_secrets_for_the_download_only() {
     let mut job = job(&["linux/amd64"]);
-    job.download = Download {
+    job.plan.download_settings = DownloadSettings {
+        home: None,
         env: vec![
             ("GOPROXY".into(), "https://ci:SECRET-TOKEN-123@proxy.example,direct".into()),
             ("GOPRIVATE".into(), "example.com/private".into()),

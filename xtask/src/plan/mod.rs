@@ -1,0 +1,440 @@
+//! The build plan: exactly what every engine runs and what the release holds,
+//! computed from the settings, the command line, the version stamp and the
+//! building toolchain, before any build starts.
+//!
+//! The plan owns the whole build: the upload, the environment (no variable
+//! of the caller's shell reaches a build), the module download and every `go
+//! build` argv. Engines only execute it, which is what makes their outputs
+//! byte-identical.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use serde::Serialize;
+
+use crate::linker_vars::LinkerVar;
+use crate::settings::{Format, Resolved};
+use crate::source::Source;
+use crate::stamp::Stamp;
+use crate::steps::StepResult;
+use crate::target::{select, Target};
+
+mod download;
+mod names;
+mod reads;
+#[cfg(test)]
+mod tests;
+
+pub use download::{DownloadSettings, DOWNLOAD_ENV_ALLOWED};
+pub use names::template_data;
+pub use reads::Reads;
+
+/// Which engine executes a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    Dagger,
+    Host,
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Engine::Dagger => "dagger",
+            Engine::Host => "host",
+        })
+    }
+}
+
+/// What an engine reports about its Go before anything is planned.
+#[derive(Debug, Clone)]
+pub struct Toolchain {
+    /// `go env GOVERSION`, e.g. `go1.26.8`.
+    pub go_version: String,
+    /// `go tool dist list`.
+    pub dist_list: String,
+    /// How to name it in messages, e.g. `go1.26.8 in golang:1.26.8`.
+    pub label: String,
+    /// What tells this Go installation from another of the same version: its
+    /// `go env` (as a build sees it; GOROOT/go.env can set GOAMD64…) and its
+    /// files (host) or the image's digest (Dagger). Part of every target key.
+    pub fingerprint: String,
+    /// Why the engine has this Go and not the pinned one, where it knows (the host: why the fetch failed).
+    pub why_other: Option<String>,
+}
+
+/// `go env -json` without what never changes a build's bytes and would only
+/// make keys differ: cache and temporary locations, download settings, and
+/// GOGCCFLAGS (it names a fresh temporary directory on every call).
+pub fn go_env_fingerprint(json: &str) -> anyhow::Result<String> {
+    const IGNORED: [&str; 19] = [
+        "GOCACHE",
+        "GOMODCACHE",
+        "GOPATH",
+        "GOTMPDIR",
+        "GOTELEMETRY",
+        "GOTELEMETRYDIR",
+        "GOENV",
+        "GOMOD",
+        "GOWORK",
+        "GOGCCFLAGS",
+        "GOPROXY",
+        "GONOPROXY",
+        "GOPRIVATE",
+        "GONOSUMDB",
+        "GOSUMDB",
+        "GOINSECURE",
+        "GOAUTH",
+        "GOVCS",
+        "GOROOT",
+    ];
+    let mut env: BTreeMap<String, serde_json::Value> =
+        serde_json::from_str(json).context("`go env -json` printed something that is not JSON")?;
+    env.retain(|k, _| !IGNORED.contains(&k.as_str()) && k != "GOTOOLDIR");
+    Ok(serde_json::to_string(&env)?)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// `.ProjectName`: names the release.
+    pub project: String,
+    pub source: Source,
+    pub go_version: String,
+    pub image: String,
+    pub stamp: Stamp,
+    /// The whole environment of every Go command (GOOS/GOARCH/GOARM come per target).
+    pub env: BTreeMap<String, String>,
+    /// The one module download before the fan-out; `None` for vendored modules.
+    pub download: Option<Vec<String>>,
+    /// What the download takes from the caller (credentials, proxies): never serialized.
+    #[serde(skip)]
+    pub download_settings: DownloadSettings,
+    pub binaries: Vec<BinaryPlan>,
+    pub builds: Vec<TargetBuild>,
+    /// Candidates the toolchain cannot build, dropped from the matrix.
+    pub dropped: Vec<Target>,
+    /// Files shipped in every archive: (path on the host, name in the archive).
+    pub extra_files: Vec<(PathBuf, String)>,
+    /// Wrap archive contents in a folder named like the archive.
+    pub wrap: bool,
+    pub checksum_file: String,
+    /// `I/N` when this plan is one shard of the targets.
+    pub shard: Option<String>,
+    /// What the builds read besides the upload: part of the carry-over key.
+    pub reads: Reads,
+    /// Every `-X` variable, checked to exist before a release is written.
+    pub linker_vars: Vec<LinkerVar>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BinaryPlan {
+    pub name: String,
+    /// The main package, relative to the module.
+    pub main: String,
+    /// `go build` flags, without `-o` and the package.
+    pub flags: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetBuild {
+    pub target: Target,
+    /// Per binary (same order as `Plan::binaries`): path relative to the output
+    /// directory, `<os>/<arch>[/vN]/<bin>[.exe]`.
+    pub outputs: Vec<String>,
+    pub package: Package,
+}
+
+impl TargetBuild {
+    /// Every file of this target in a release: binaries, then its archive or bare binaries.
+    pub fn files(&self) -> Vec<String> {
+        [self.outputs.clone(), self.package_files()].concat()
+    }
+
+    /// The files its package publishes: the archive, or the bare binaries.
+    pub fn package_files(&self) -> Vec<String> {
+        match &self.package {
+            Package::Archive { file, .. } => vec![file.clone()],
+            Package::Bare(names) => names.clone(),
+        }
+    }
+}
+
+/// How a target is published.
+#[derive(Debug, Clone, Serialize)]
+pub enum Package {
+    /// One archive with every binary: its file name, format and folder (when wrapped).
+    Archive { file: String, format: Format, folder: String },
+    /// Each binary on its own, under these file names.
+    Bare(Vec<String>),
+}
+
+impl Plan {
+    /// `selected` narrows the build to those targets (they must be supported); empty means the settings' matrix.
+    pub fn new(
+        settings: &Resolved,
+        selected: &[Target],
+        stamp: Stamp,
+        source: Source,
+        toolchain: &Toolchain,
+        caller_env: &BTreeMap<String, String>,
+    ) -> anyhow::Result<Plan> {
+        let (candidates, explicit) = if selected.is_empty() {
+            (settings.matrix.targets.clone(), settings.matrix.explicit)
+        } else {
+            (selected.to_vec(), true)
+        };
+        let mut candidates = candidates;
+        candidates.sort();
+        candidates.dedup();
+        let selection = select(&candidates, explicit, &toolchain.dist_list, &toolchain.label)?;
+
+        let env = build_env(settings, &source);
+        let download = (!source.vendored).then(|| vec!["go".to_owned(), "mod".to_owned(), "download".to_owned()]);
+
+        let binaries: Vec<BinaryPlan> = settings
+            .binaries
+            .iter()
+            .map(|b| {
+                let mut flags = vec!["-trimpath".to_owned(), "-buildvcs=false".to_owned()];
+                flags.push(format!("-ldflags={}", ldflags(&b.ldflags, settings, &stamp)));
+                if !settings.build.tags.is_empty() {
+                    flags.push(format!("-tags={}", settings.build.tags.join(",")));
+                }
+                flags.extend(settings.build.flags.iter().cloned());
+                flags.extend(b.flags.iter().cloned());
+                BinaryPlan { name: b.name.clone(), main: b.main.clone(), flags }
+            })
+            .collect();
+
+        let mut builds = Vec::new();
+        let mut names: BTreeMap<String, Target> = BTreeMap::new();
+        for target in selection.targets {
+            let outputs = binaries.iter().map(|b| format!("{target}/{}", target.exe_name(&b.name))).collect();
+            let format = settings.archive.formats.get(&target.os).copied().unwrap_or(settings.archive.format);
+            let package = match format {
+                Format::Binary => Package::Bare(
+                    binaries
+                        .iter()
+                        .map(|b| {
+                            let name = names::archive_name(settings, &stamp, &target, &b.name, caller_env)?;
+                            Ok(target.exe_name(&name))
+                        })
+                        .collect::<anyhow::Result<_>>()?,
+                ),
+                Format::TarGz | Format::Zip => {
+                    let folder = names::archive_name(settings, &stamp, &target, &binaries[0].name, caller_env)?;
+                    Package::Archive { file: format!("{folder}{}", format.extension()), format, folder }
+                }
+            };
+            let build = TargetBuild { target, outputs, package };
+            for file in build.package_files() {
+                if let Some(other) = names.insert(file.clone(), build.target.clone()) {
+                    bail!(
+                        "`archive.name` gives {file} for both {other} and {}: use .Os, .Arch and .Arm (and .Binary for bare binaries) in it",
+                        build.target
+                    );
+                }
+            }
+            builds.push(build);
+        }
+
+        let checksum_file = settings
+            .checksum_name
+            .render(&template_data(settings, &stamp, None, &binaries[0].name, caller_env))
+            .context("cannot render `checksum.name`")?;
+        names::check_name("checksum.name", &checksum_file)?;
+        if names.contains_key(&checksum_file) {
+            bail!("`checksum.name` gives {checksum_file}, which is also an archive's name");
+        }
+
+        let flags: Vec<&[String]> = binaries.iter().map(|b| b.flags.as_slice()).collect();
+        let reads = reads::reads(&source.module_dir(), &flags, &env);
+        let download_settings = DownloadSettings::from(caller_env, &env);
+        Ok(Plan {
+            project: settings.project.clone(),
+            extra_files: names::extra_files(settings)?,
+            source,
+            go_version: settings.go_version.clone(),
+            image: settings.image.clone(),
+            stamp,
+            env,
+            download,
+            download_settings,
+            binaries,
+            builds,
+            dropped: selection.dropped,
+            wrap: settings.archive.wrap,
+            checksum_file,
+            shard: None,
+            reads,
+            linker_vars: linker_vars(settings),
+        })
+    }
+
+    /// The go commands that tell whether every `-X` variable exists (see `linker_vars`).
+    pub fn probes(&self) -> Vec<Vec<String>> {
+        crate::linker_vars::probes(&self.linker_vars, &self.mains())
+    }
+
+    /// Checks the engine's answers to [`Plan::probes`]: an error for a missing
+    /// `build.stamp` variable, warnings for other missing `-X` variables.
+    pub fn check_linker_vars(&self, answers: &[StepResult]) -> anyhow::Result<Vec<String>> {
+        let names: Vec<String> = self.binaries.iter().map(|b| b.name.clone()).collect();
+        crate::linker_vars::check(&self.linker_vars, &self.mains(), &names, answers)
+    }
+
+    fn mains(&self) -> Vec<String> {
+        self.binaries.iter().map(|b| b.main.clone()).collect()
+    }
+
+    /// The digest of what the builds read (see [`Source::digest`]).
+    pub fn source_digest(&self) -> anyhow::Result<String> {
+        self.source.digest(&self.reads.named, self.reads.everything)
+    }
+
+    /// The whole `go build …` command line writing binary `index` to `output`.
+    pub fn go_build_argv(&self, index: usize, output: &str) -> Vec<String> {
+        let binary = &self.binaries[index];
+        let mut args = vec!["go".to_owned(), "build".to_owned()];
+        args.extend(binary.flags.iter().cloned());
+        args.extend(["-o".to_owned(), output.to_owned(), binary.main.clone()]);
+        args
+    }
+
+    /// The whole environment of one target's `go build`.
+    pub fn env_for(&self, target: &Target) -> Vec<(String, String)> {
+        let mut env: Vec<(String, String)> = self.env.clone().into_iter().collect();
+        env.extend(target.go_env().into_iter().map(|(k, v)| (k.to_owned(), v)));
+        env
+    }
+
+    pub fn targets(&self) -> Vec<Target> {
+        self.builds.iter().map(|b| b.target.clone()).collect()
+    }
+
+    /// A key of everything one target's binaries are made from: what the
+    /// build can read, the engine and the Go installation that build them, the
+    /// image, their whole argv and environment, and the stamp. Equal keys,
+    /// equal bytes. The settings as such are not in it: what of them matters
+    /// is already in the argv and environment. How the binaries are then
+    /// packed has a key of its own ([`package_key`]).
+    pub fn target_key(&self, build: &TargetBuild, inputs: &Inputs) -> String {
+        let argv: Vec<Vec<String>> =
+            build.outputs.iter().enumerate().map(|(i, output)| self.go_build_argv(i, output)).collect();
+        let key = serde_json::json!({
+            "keys": KEY_FORMAT,
+            "source": inputs.source_digest,
+            "engine": inputs.engine,
+            "toolchain": inputs.toolchain,
+            "image": (inputs.engine == Engine::Dagger).then_some(&self.image),
+            "env": self.env_for(&build.target),
+            "download": self.download,
+            "argv": argv,
+            "stamp": self.stamp,
+        });
+        crate::digest::sha256_hex(key.to_string().as_bytes())
+    }
+
+    /// Shard `index` of `count` (1-based): every `count`-th target of the sorted
+    /// list, starting at `index`, so shard sizes differ by one at most.
+    pub fn shard(&self, index: usize, count: usize) -> Plan {
+        let keep: Vec<usize> = (0..self.builds.len()).filter(|i| i % count == index - 1).collect();
+        Plan { shard: Some(format!("{index}/{count}")), ..self.subset(&keep) }
+    }
+
+    /// The same plan for some of its targets only.
+    pub fn subset(&self, keep: &[usize]) -> Plan {
+        let builds = keep.iter().map(|&i| self.builds[i].clone()).collect();
+        Plan { builds, ..self.clone() }
+    }
+}
+
+/// The format of the keys themselves: a change to what they cover starts over.
+pub const KEY_FORMAT: &str = "cargo-xtask-dist keys 3";
+
+/// This xtask's own build (a digest of its source and Cargo.lock, made by
+/// build.rs): packing code that changes, or a new deflate, repacks every
+/// archive instead of carrying over what the old code made.
+pub const XTASK_BUILD: &str = env!("XTASK_BUILD_ID");
+
+/// The key of a target's package (its archive or bare binaries): the bytes of
+/// its binaries, the files shipped beside them, how it is named and packed,
+/// the epoch of its mtimes, and the xtask that packs it.
+pub fn package_key(plan: &Plan, build: &TargetBuild, binary_sha256: &[&str], extras: &[(&str, String)]) -> String {
+    let key = serde_json::json!({
+        "keys": KEY_FORMAT,
+        "xtask": XTASK_BUILD,
+        "binaries": binary_sha256,
+        "extras": extras,
+        "package": build.package,
+        "wrap": plan.wrap,
+        "epoch": plan.stamp.epoch,
+    });
+    crate::digest::sha256_hex(key.to_string().as_bytes())
+}
+
+/// What a target key is made of besides the plan.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub source_digest: String,
+    /// [`Toolchain::fingerprint`].
+    pub toolchain: String,
+    pub engine: Engine,
+}
+
+/// What makes a go command ignore its surroundings: no toolchain switch, no
+/// GOENV file, no GOFLAGS of the caller. Every go command this tool runs
+/// (probes included) starts from this, on every engine.
+pub const NEUTRAL_GO_ENV: [(&str, &str); 3] = [("GOTOOLCHAIN", "local"), ("GOENV", "off"), ("GOFLAGS", "")];
+
+/// Only what the settings say, plus what makes Go ignore its surroundings:
+/// the caller's GOFLAGS, GOWORK, GOENV file, GOTOOLCHAIN… never apply.
+pub fn build_env(settings: &Resolved, source: &Source) -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> =
+        NEUTRAL_GO_ENV.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    env.insert("CGO_ENABLED".to_owned(), "0".to_owned());
+    if source.workspace.is_none() {
+        // A go.work above the upload would apply on the host and not in a container.
+        env.insert("GOWORK".to_owned(), "off".to_owned());
+    }
+    env.extend(settings.build.env.clone());
+    env
+}
+
+/// The stamp variables and every other `-X` of each binary's ldflags, once each.
+fn linker_vars(settings: &Resolved) -> Vec<LinkerVar> {
+    let s = &settings.build.stamp;
+    let mut vars = Vec::new();
+    for (b, binary) in settings.binaries.iter().enumerate() {
+        let stamps = [("version", &s.version), ("commit", &s.commit), ("date", &s.date)];
+        for ((key, symbol), given) in stamps.into_iter().zip(settings.stamp_given) {
+            if !symbol.is_empty() {
+                let key = format!("build.stamp.{key}");
+                vars.push(LinkerVar { key, symbol: symbol.clone(), binary: b, required: given });
+            }
+        }
+        let own = settings.raw.binaries.get(b).is_some_and(|raw| raw.ldflags.is_some());
+        let key = if own { format!("binaries[{b}].ldflags") } else { "build.ldflags".to_owned() };
+        for symbol in crate::linker_vars::x_vars(&binary.ldflags.join(" ")) {
+            if !vars.iter().any(|v| v.binary == b && v.symbol == symbol) {
+                vars.push(LinkerVar { key: key.clone(), symbol, binary: b, required: false });
+            }
+        }
+    }
+    vars
+}
+
+fn ldflags(flags: &[String], settings: &Resolved, stamp: &Stamp) -> String {
+    let mut parts = flags.to_vec();
+    let s = &settings.build.stamp;
+    for (var, value) in [(&s.version, &stamp.version), (&s.commit, &stamp.commit), (&s.date, &stamp.date)] {
+        if !var.is_empty() {
+            // Go splits -ldflags on spaces but honours quotes.
+            let x = format!("{var}={value}");
+            parts.push("-X".to_owned());
+            parts.push(if x.contains(char::is_whitespace) { format!("'{x}'") } else { x });
+        }
+    }
+    parts.join(" ")
+}

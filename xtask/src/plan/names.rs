@@ -1,0 +1,102 @@
+//! The names of a release's files: GoReleaser's template fields for a target,
+//! archive and checksum names, and the files shipped beside the binaries.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+
+use crate::settings::Resolved;
+use crate::stamp::Stamp;
+use crate::target::Target;
+use crate::template::Data;
+
+/// GoReleaser's template fields for one target (or none, for the checksum name).
+pub fn template_data(
+    settings: &Resolved,
+    stamp: &Stamp,
+    target: Option<&Target>,
+    binary: &str,
+    caller_env: &BTreeMap<String, String>,
+) -> Data {
+    let replace = |v: &str| settings.archive.replacements.get(v).cloned().unwrap_or_else(|| v.to_owned());
+    let short: String = stamp.commit.chars().take(7).collect();
+    let mut fields = BTreeMap::from([
+        ("ProjectName", settings.project.clone()),
+        ("Binary", binary.to_owned()),
+        ("Version", stamp.version.clone()),
+        ("Tag", stamp.tag.clone()),
+        ("Commit", stamp.commit.clone()),
+        ("FullCommit", stamp.commit.clone()),
+        ("ShortCommit", short),
+        ("Date", stamp.date.clone()),
+        ("CommitDate", stamp.date.clone()),
+        ("CommitTimestamp", stamp.epoch.to_string()),
+        ("Os", String::new()),
+        ("Arch", String::new()),
+        ("Arm", String::new()),
+        ("Amd64", String::new()),
+        ("Mips", String::new()),
+    ]);
+    if let Some(t) = target {
+        fields.insert("Os", replace(&t.os));
+        fields.insert("Arch", replace(&t.arch));
+        fields.insert("Arm", t.arm.map(|v| replace(&v.to_string())).unwrap_or_default());
+        if t.arch == "amd64" {
+            fields.insert("Amd64", "v1".to_owned());
+        }
+    }
+    Data { fields: fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(), env: caller_env.clone() }
+}
+
+pub fn archive_name(
+    settings: &Resolved,
+    stamp: &Stamp,
+    target: &Target,
+    binary: &str,
+    caller_env: &BTreeMap<String, String>,
+) -> anyhow::Result<String> {
+    let data = template_data(settings, stamp, Some(target), binary, caller_env);
+    let name = settings
+        .archive_name
+        .render(&data)
+        .with_context(|| format!("cannot render `archive.name` for {target}"))?
+        .replace('/', "-");
+    check_name("archive.name", &name)?;
+    Ok(name)
+}
+
+pub fn check_name(key: &str, name: &str) -> anyhow::Result<()> {
+    if name.trim().is_empty() || name.starts_with('.') || name.contains(['\\', '\n']) {
+        bail!("`{key}` gives {name:?}, which is not a file name");
+    }
+    Ok(())
+}
+
+/// `archive.files` globs, relative to the module; defaults match without regard to case.
+pub fn extra_files(settings: &Resolved) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    let defaults = settings.archive.files == crate::settings::DEFAULT_ARCHIVE_FILES.map(String::from);
+    let options = glob::MatchOptions { case_sensitive: !defaults, ..Default::default() };
+    let base = std::path::absolute(&settings.app_dir)?;
+    let mut files = Vec::new();
+    for pattern in &settings.archive.files {
+        if pattern.starts_with('/') || pattern.split('/').any(|p| p == "..") {
+            bail!("`archive.files` has {pattern:?}: give a glob inside the module, e.g. \"docs/*.md\"");
+        }
+        let full = format!("{}/{pattern}", glob::Pattern::escape(&base.to_string_lossy()));
+        let paths =
+            glob::glob_with(&full, options).with_context(|| format!("`archive.files` has a bad glob {pattern:?}"))?;
+        for path in paths {
+            let path = path?;
+            if path.is_file() {
+                let rel = path.strip_prefix(&base).unwrap_or(&path);
+                let name = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+                if !files.iter().any(|(_, n)| *n == name) {
+                    files.push((path.clone(), name));
+                }
+            }
+        }
+    }
+    files.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(files)
+}

@@ -1,0 +1,317 @@
+//! Unit tests of the plan: targets, names, keys, shards, flags that name files.
+
+use super::*;
+use crate::settings::Settings;
+use crate::source::Outputs;
+use std::path::Path;
+
+fn settings(text: &str) -> Resolved {
+    toml::from_str::<Settings>(text).unwrap().resolve(&crate::project::root().join("dist.toml")).unwrap()
+}
+
+fn stamp() -> Stamp {
+    Stamp::from_parts(Some("v1.2.3".into()), Some("c0ffee1234".into()), Some(1_700_000_000), None)
+}
+
+const DIST_LIST: &str = "darwin/amd64\ndarwin/arm64\nlinux/386\nlinux/amd64\nlinux/arm\nlinux/arm64\nwindows/386\nwindows/amd64\nwindows/arm64\n";
+
+fn toolchain() -> Toolchain {
+    Toolchain {
+        go_version: "go1.26.8".into(),
+        dist_list: DIST_LIST.into(),
+        label: "go1.26.8".into(),
+        fingerprint: "go1.26.8 as installed".into(),
+        why_other: None,
+    }
+}
+
+fn plan_of(s: &Resolved, selected: &[Target]) -> anyhow::Result<Plan> {
+    let source = Source::find(&s.app_dir, &[], "", &Outputs { out: "/nowhere/dist".into(), ours: vec![] }).unwrap();
+    Plan::new(s, selected, stamp(), source, &toolchain(), &BTreeMap::from([("TEAM".to_owned(), "core".to_owned())]))
+}
+
+#[test]
+fn default_plan_builds_six_static_stamped_targets() {
+    let plan = plan_of(&settings("[app]\ndir = \"app\"\nmain = \"./cmd/hello\""), &[]).unwrap();
+    let outputs: Vec<&str> = plan.builds.iter().map(|b| b.outputs[0].as_str()).collect();
+    assert_eq!(
+        outputs,
+        [
+            "darwin/amd64/hello",
+            "darwin/arm64/hello",
+            "linux/amd64/hello",
+            "linux/arm64/hello",
+            "windows/amd64/hello.exe",
+            "windows/arm64/hello.exe"
+        ]
+    );
+    assert_eq!(
+        plan.go_build_argv(0, "/out/linux/amd64/hello"),
+        [
+            "go",
+            "build",
+            "-trimpath",
+            "-buildvcs=false",
+            "-ldflags=-s -w -X main.version=1.2.3 -X main.commit=c0ffee1234 -X main.date=2023-11-14T22:13:20Z",
+            "-o",
+            "/out/linux/amd64/hello",
+            "./cmd/hello"
+        ]
+    );
+    let env = plan.env_for(&"linux/arm/v7".parse().unwrap());
+    let env: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    assert_eq!(
+        env,
+        [
+            "CGO_ENABLED=0",
+            "GOENV=off",
+            "GOFLAGS=",
+            "GOTOOLCHAIN=local",
+            "GOWORK=off",
+            "GOOS=linux",
+            "GOARCH=arm",
+            "GOARM=7"
+        ]
+    );
+    assert_eq!(plan.download, Some(vec!["go".to_owned(), "mod".to_owned(), "download".to_owned()]));
+    let archives: Vec<String> = plan
+        .builds
+        .iter()
+        .map(|b| match &b.package {
+            Package::Archive { file, .. } => file.clone(),
+            Package::Bare(_) => panic!("archive expected"),
+        })
+        .collect();
+    assert_eq!(archives[2], "hello_1.2.3_linux_amd64.tar.gz");
+    assert_eq!(archives[4], "hello_1.2.3_windows_amd64.zip");
+    assert_eq!(plan.checksum_file, "SHA256SUMS");
+    assert_eq!(plan.extra_files.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(), ["README.md"]);
+}
+
+#[test]
+fn settings_reach_the_command_line() {
+    let s = settings(
+        r#"[build]
+        ldflags = []
+        tags = ["netgo", "osusergo"]
+        flags = ["-mod=readonly"]
+        env = { CGO_ENABLED = "1", GOFLAGS = "-v" }
+        [build.stamp]
+        version = "example.com/x/internal/v.Version"
+        commit = ""
+        date = "main.built""#,
+    );
+    let plan = plan_of(&s, &[]).unwrap();
+    assert_eq!(
+        plan.binaries[0].flags,
+        [
+            "-trimpath",
+            "-buildvcs=false",
+            "-ldflags=-X example.com/x/internal/v.Version=1.2.3 -X main.built=2023-11-14T22:13:20Z",
+            "-tags=netgo,osusergo",
+            "-mod=readonly"
+        ]
+    );
+    assert_eq!(plan.env["CGO_ENABLED"], "1");
+    assert_eq!(plan.env["GOFLAGS"], "-v");
+}
+
+#[test]
+fn command_line_targets_replace_the_matrix_and_must_be_supported() {
+    let wanted: Vec<Target> = ["linux/arm/v6", "linux/amd64", "linux/amd64"].map(|t| t.parse().unwrap()).to_vec();
+    let plan = plan_of(&settings(""), &wanted).unwrap();
+    let outputs: Vec<&str> = plan.builds.iter().map(|b| b.outputs[0].as_str()).collect();
+    assert_eq!(outputs, ["linux/amd64/app", "linux/arm/v6/app"]);
+    let err = plan_of(&settings(""), &["darwin/386".parse().unwrap()]).unwrap_err().to_string();
+    assert!(err.starts_with("target darwin/386 is not supported by go1.26.8"), "{err}");
+}
+
+#[test]
+fn a_cross_product_drops_unsupported_pairs() {
+    let s = settings(
+        "[targets]\nos = [\"linux\", \"darwin\", \"windows\"]\narch = [\"386\", \"arm\"]\narm = [\"6\", \"7\"]",
+    );
+    let plan = plan_of(&s, &[]).unwrap();
+    let names = |ts: Vec<Target>| ts.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+    assert_eq!(names(plan.targets()), ["linux/386", "linux/arm/v6", "linux/arm/v7", "windows/386"]);
+    assert_eq!(
+        names(plan.dropped.clone()),
+        ["darwin/386", "darwin/arm/v6", "darwin/arm/v7", "windows/arm/v6", "windows/arm/v7"]
+    );
+}
+
+#[test]
+fn names_follow_templates_replacements_and_formats() {
+    let s = settings(
+        r#"[app]
+        name = "tool"
+        [[binaries]]
+        main = "./cmd/hello"
+        [[binaries]]
+        main = "./cmd/hello"
+        name = "hello2"
+        [targets]
+        list = ["linux/amd64", "darwin/arm64", "linux/arm/v6", "windows/386"]
+        [archive]
+        name = "{{ .Binary }}_{{ .Env.TEAM }}_{{ title .Os }}_{{ .Arch }}{{ if .Arm }}v{{ .Arm }}{{ end }}"
+        replacements = { amd64 = "x86_64", "386" = "i386" }
+        formats = { darwin = "binary", windows = "zip" }
+        [checksum]
+        name = "{{ .ProjectName }}_{{ .Version }}_checksums.txt""#,
+    );
+    let plan = plan_of(&s, &[]).unwrap();
+    let packages: Vec<String> = plan
+        .builds
+        .iter()
+        .map(|b| match &b.package {
+            Package::Archive { file, folder, .. } => format!("{file} in {folder}/"),
+            Package::Bare(files) => files.join(" "),
+        })
+        .collect();
+    assert_eq!(
+        packages,
+        [
+            "hello_core_Darwin_arm64 hello2_core_Darwin_arm64",
+            "hello_core_Linux_x86_64.tar.gz in hello_core_Linux_x86_64/",
+            "hello_core_Linux_armv6.tar.gz in hello_core_Linux_armv6/",
+            "hello_core_Windows_i386.zip in hello_core_Windows_i386/"
+        ]
+        .map(String::from)
+    );
+    assert_eq!(plan.checksum_file, "tool_1.2.3_checksums.txt");
+    assert_eq!(plan.builds[3].outputs, ["windows/386/hello.exe", "windows/386/hello2.exe"]);
+    let err = format!("{:#}", plan_of(&settings("[archive]\nname = \"{{ .ProjectName }}\""), &[]).unwrap_err());
+    assert!(err.contains("`archive.name` gives app.tar.gz for both darwin/amd64 and darwin/arm64"), "{err}");
+}
+
+#[test]
+fn shards_cover_every_target_exactly_once() {
+    let s = settings("[targets]\nos = [\"linux\", \"windows\", \"darwin\"]\narch = [\"amd64\", \"arm64\", \"386\", \"arm\"]\narm = [\"6\", \"7\"]");
+    let plan = plan_of(&s, &[]).unwrap();
+    let all: Vec<String> = plan.targets().iter().map(|t| t.to_string()).collect();
+    assert_eq!(all.len(), 10);
+    for n in 1..=7 {
+        let mut seen = Vec::new();
+        let mut sizes = Vec::new();
+        for i in 1..=n {
+            let shard = plan.shard(i, n);
+            assert_eq!(shard.shard.as_deref(), Some(format!("{i}/{n}").as_str()));
+            sizes.push(shard.builds.len());
+            seen.extend(shard.targets().iter().map(|t| t.to_string()));
+            // Deterministic: the same shard twice is the same list.
+            assert_eq!(shard.targets(), plan.shard(i, n).targets());
+        }
+        seen.sort();
+        let mut want = all.clone();
+        want.sort();
+        assert_eq!(seen, want, "{n} shards cover every target once");
+        assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1, "{n} shards: {sizes:?}");
+    }
+    assert_eq!(
+        plan.shard(2, 3).targets().iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+        ["darwin/arm64", "linux/arm/v6", "windows/386"]
+    );
+}
+
+/// The binaries' key changes with everything a build reads or is told, and
+/// with nothing else (names, formats and shipped files are the package's).
+#[test]
+fn the_target_key_covers_every_input_and_nothing_else() {
+    let base = "[app]\nmain = \"./cmd/hello\"\n";
+    let inputs = Inputs { source_digest: "src".into(), toolchain: "go1.26.8 here".into(), engine: Engine::Host };
+    let key_of = |text: &str, stamp: Stamp, inputs: &Inputs| {
+        let s = settings(text);
+        let source = Source::find(&s.app_dir, &[], "", &Outputs { out: "/nowhere/dist".into(), ours: vec![] }).unwrap();
+        let p = Plan::new(&s, &[], stamp, source, &toolchain(), &BTreeMap::new()).unwrap();
+        let linux = p.builds.iter().find(|b| b.target.to_string() == "linux/amd64").unwrap();
+        p.target_key(linux, inputs)
+    };
+    let k0 = key_of(base, stamp(), &inputs);
+    assert_eq!(key_of(base, stamp(), &inputs), k0, "deterministic");
+    let mut changed: Vec<(&str, String)> = vec![
+        ("source", key_of(base, stamp(), &Inputs { source_digest: "src2".into(), ..inputs.clone() })),
+        ("toolchain", key_of(base, stamp(), &Inputs { toolchain: "go1.26.8 patched".into(), ..inputs.clone() })),
+        ("engine", key_of(base, stamp(), &Inputs { engine: Engine::Dagger, ..inputs.clone() })),
+        ("ldflags", key_of(&format!("{base}[build]\nldflags = [\"-s\"]\n"), stamp(), &inputs)),
+        ("tags", key_of(&format!("{base}[build]\ntags = [\"netgo\"]\n"), stamp(), &inputs)),
+        ("flags", key_of(&format!("{base}[build]\nflags = [\"-race\"]\n"), stamp(), &inputs)),
+        ("env", key_of(&format!("{base}[build]\nenv = {{ GOEXPERIMENT = \"x\" }}\n"), stamp(), &inputs)),
+        ("stamp variable", key_of(&format!("{base}[build.stamp]\nversion = \"main.v\"\n"), stamp(), &inputs)),
+        ("main", key_of("[app]\nmain = \"./cmd/other\"\nbinary = \"hello\"\n", stamp(), &inputs)),
+        ("binary name", key_of(&format!("{base}binary = \"hi\"\n"), stamp(), &inputs)),
+    ];
+    for (what, s) in [
+        ("tag", Stamp::from_parts(Some("v1.2.4".into()), Some("c0ffee1234".into()), Some(1_700_000_000), None)),
+        ("commit", Stamp::from_parts(Some("v1.2.3".into()), Some("beef".into()), Some(1_700_000_000), None)),
+        ("date", Stamp::from_parts(Some("v1.2.3".into()), Some("c0ffee1234".into()), Some(1_700_000_001), None)),
+        ("dirty", Stamp::from_parts(Some("v1.2.3-dirty".into()), Some("c0ffee1234".into()), Some(1_700_000_000), None)),
+    ] {
+        changed.push((what, key_of(base, s, &inputs)));
+    }
+    for (what, key) in &changed {
+        assert_ne!(*key, k0, "a change of {what} must change the key");
+    }
+    let dagger = Inputs { engine: Engine::Dagger, ..inputs.clone() };
+    let kd = key_of(base, stamp(), &dagger);
+    assert_ne!(key_of(&format!("{base}image = \"golang:1.26.8@sha256:ab\"\n"), stamp(), &dagger), kd, "image (Dagger)");
+    for (what, text) in [
+        ("image (host)", format!("{base}image = \"golang:1.26.8@sha256:ab\"\n")),
+        ("archive name", format!("{base}[archive]\nname = \"{{{{ .Os }}}}-{{{{ .Arch }}}}\"\n")),
+        ("format", format!("{base}[archive]\nformat = \"zip\"\n")),
+        ("files", format!("{base}[archive]\nfiles = [\"LICENSE\"]\n")),
+        ("checksum name", format!("{base}[checksum]\nname = \"sums.txt\"\n")),
+        ("other targets", format!("{base}[targets]\nos = [\"linux\"]\n")),
+        ("project name", format!("{base}name = \"other\"\n")),
+    ] {
+        let key = key_of(&text, stamp(), &inputs);
+        assert_eq!(key, k0, "{what} does not change the binaries");
+    }
+}
+
+#[test]
+fn the_package_key_covers_its_bytes_names_and_packer() {
+    let p = plan_of(&settings("[app]\nmain = \"./cmd/hello\""), &[]).unwrap();
+    let b = &p.builds[2];
+    let k0 = package_key(&p, b, &["aa"], &[("README.md", "r".into())]);
+    assert_ne!(package_key(&p, b, &["ab"], &[("README.md", "r".into())]), k0, "binary bytes");
+    assert_ne!(package_key(&p, b, &["aa"], &[("README.md", "r2".into())]), k0, "extra file bytes");
+    assert_ne!(package_key(&p, b, &["aa"], &[("LICENSE", "r".into())]), k0, "extra file name");
+    assert_ne!(package_key(&p, &p.builds[3], &["aa"], &[("README.md", "r".into())]), k0, "name and format");
+    let unwrapped = Plan { wrap: false, ..p.clone() };
+    assert_ne!(package_key(&unwrapped, b, &["aa"], &[("README.md", "r".into())]), k0, "wrap");
+    let mut later = p.clone();
+    later.stamp.epoch += 1;
+    assert_ne!(package_key(&later, b, &["aa"], &[("README.md", "r".into())]), k0, "mtimes");
+    assert!(XTASK_BUILD.len() == 16 && XTASK_BUILD.bytes().all(|c| c.is_ascii_hexdigit()), "{XTASK_BUILD}");
+}
+
+#[test]
+fn flags_that_name_files_are_inputs_and_toolexec_is_opaque() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("overlay.json"), r#"{"Replace": {"a.go": "gen/a.go", "b.go": ""}}"#).unwrap();
+    let s = settings(&format!(
+        "[app]\ndir = {:?}\nbinary = \"x\"\n[build]\nflags = [\"-overlay=overlay.json\", \"-pgo\", \"prof.pgo\", \"-modfile=alt.mod\"]\nenv = {{ GOFLAGS = \"-pgo=auto\" }}",
+        dir.path().display().to_string()
+    ));
+    std::fs::write(dir.path().join("go.mod"), "module m\ngo 1.22\n").unwrap();
+    let source = Source::find(&s.app_dir, &[], "", &Outputs { out: "/nowhere/dist".into(), ours: vec![] }).unwrap();
+    let module = source.module_dir();
+    let p = Plan::new(&s, &[], stamp(), source, &toolchain(), &BTreeMap::new()).unwrap();
+    let named: Vec<String> =
+        p.reads.named.iter().map(|f| f.strip_prefix(&module).unwrap().display().to_string()).collect();
+    assert_eq!(named, ["alt.mod", "alt.sum", "gen/a.go", "overlay.json", "prof.pgo"]);
+    assert!(!p.reads.everything && p.reads.opaque.is_none());
+
+    let s = settings("[build]\nenv = { CGO_ENABLED = \"1\", GOFLAGS = \"-toolexec=/usr/bin/time\" }");
+    let p = plan_of(&s, &[]).unwrap();
+    assert!(p.reads.everything);
+    assert_eq!(p.reads.opaque.as_deref(), Some("the build flags have -toolexec, whose effect no key can cover"));
+}
+
+#[test]
+fn stamp_values_with_spaces_are_quoted_for_the_linker() {
+    let s = settings("[build.stamp]\ndate = \"main.built\"\ncommit = \"\"\nversion = \"\"");
+    let mut stamp = stamp();
+    stamp.date = "a date".into();
+    assert_eq!(ldflags(&[], &s, &stamp), "-X 'main.built=a date'");
+}
