@@ -3,7 +3,6 @@
 use super::*;
 use crate::settings::Settings;
 use crate::source::Outputs;
-use std::path::Path;
 
 fn settings(text: &str) -> Resolved {
     toml::from_str::<Settings>(text).unwrap().resolve(&crate::project::root().join("dist.toml")).unwrap()
