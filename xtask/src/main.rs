@@ -8,6 +8,7 @@
 mod adopt;
 mod artifacts;
 mod ci;
+mod commands;
 mod dist;
 mod engine;
 mod flags;
@@ -18,7 +19,6 @@ mod merge;
 mod output;
 mod plan;
 mod project;
-mod set_go;
 mod settings;
 mod source;
 mod stamp;
