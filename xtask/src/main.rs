@@ -8,6 +8,7 @@
 mod adopt;
 mod artifacts;
 mod ci;
+mod commands;
 mod digest;
 mod dist;
 mod engine;
@@ -19,7 +20,6 @@ mod merge;
 mod output;
 mod plan;
 mod project;
-mod set_go;
 mod settings;
 mod source;
 mod stamp;

@@ -1,13 +1,22 @@
 //! What the xtask prints while it works, at the chosen verbosity: progress
 //! goes to stderr (stdout stays for what a command is asked to print, such
 //! as `dist --dry-run`), and `--quiet` keeps only errors and warnings.
+//!
+//! This module alone writes terminal control sequences: [`live`] decides
+//! once whether stderr redraws lines in place, for the board of targets and
+//! for a [`ProgressLine`] alike.
 
+use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::flags::Verbosity;
 
 static LEVEL: AtomicU8 = AtomicU8::new(1);
+
+/// Whether the last line on stderr is a [`ProgressLine`]'s, which its next update may replace.
+static REPLACEABLE: AtomicBool = AtomicBool::new(false);
 
 pub fn set(v: Verbosity) {
     LEVEL.store(
@@ -23,6 +32,7 @@ pub fn set(v: Verbosity) {
 /// Progress: shown unless `--quiet`.
 pub fn say(line: impl AsRef<str>) {
     if LEVEL.load(Ordering::Relaxed) >= 1 {
+        REPLACEABLE.store(false, Ordering::Relaxed);
         eprintln!("{}", line.as_ref());
     }
 }
@@ -30,6 +40,7 @@ pub fn say(line: impl AsRef<str>) {
 /// Detail (the host engine's go commands, the Dagger engine's own progress): shown with `--verbose`.
 pub fn detail(line: impl AsRef<str>) {
     if verbose() {
+        REPLACEABLE.store(false, Ordering::Relaxed);
         eprintln!("{}", line.as_ref());
     }
 }
@@ -46,6 +57,7 @@ pub fn warn(line: impl AsRef<str>) {
         eprint!("\x1b[{}A\x1b[J", b.drawn);
         b.drawn = 0;
     }
+    REPLACEABLE.store(false, Ordering::Relaxed);
     eprintln!("warning: {}", line.as_ref());
 }
 
@@ -127,8 +139,7 @@ pub enum Progress {
 }
 
 /// The live board: one line per target with its state and elapsed time,
-/// redrawn in place — only on a terminal, and not under `NO_COLOR`, `CI`
-/// or `--quiet`, where plain lines are printed instead.
+/// redrawn in place when [`live`]; plain lines are printed instead.
 struct Board {
     rows: Vec<(String, String, Option<std::time::Instant>)>,
     drawn: usize,
@@ -136,13 +147,21 @@ struct Board {
 
 static BOARD: std::sync::Mutex<Option<Board>> = std::sync::Mutex::new(None);
 
+/// Whether stderr redraws lines in place (the board, a [`ProgressLine`]):
+/// on a terminal that can ([`redraws`]), at the default verbosity only:
+/// `--verbose` interleaves the engine's own lines, `--quiet` shows no progress.
 fn live() -> bool {
     use std::io::IsTerminal;
-    // `--verbose` interleaves the engine's own lines: plain lines then.
-    LEVEL.load(Ordering::Relaxed) == 1
-        && std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none()
-        && std::env::var_os("CI").is_none()
+    // Neither the terminal nor the environment changes during a run: looked at once.
+    static TERMINAL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let terminal = *TERMINAL.get_or_init(|| redraws(std::io::stderr().is_terminal(), |key| std::env::var_os(key)));
+    terminal && LEVEL.load(Ordering::Relaxed) == 1
+}
+
+/// Whether a terminal (`is_terminal`) in this environment gets lines redrawn
+/// in place: not under `NO_COLOR` or `CI` (a log keeps every byte), nor `TERM=dumb`.
+fn redraws(is_terminal: bool, var: impl Fn(&str) -> Option<OsString>) -> bool {
+    is_terminal && var("NO_COLOR").is_none() && var("CI").is_none() && var("TERM").is_none_or(|t| t != "dumb")
 }
 
 /// Starts a board for these targets (a no-op unless the terminal is live).
@@ -229,6 +248,62 @@ pub fn progress(target: &str, state: Progress) {
     }
 }
 
+/// One line of progress for a long step ("fetching Go …: 34/71 MB"): when
+/// [`live`], each update replaces the line before; else an update is a new
+/// line, at most every 3 s. Nothing under `--quiet`.
+pub struct ProgressLine {
+    live: bool,
+    last: Instant,
+    printed: bool,
+}
+
+impl ProgressLine {
+    /// Shows `line` at once.
+    pub fn start(line: impl AsRef<str>) -> ProgressLine {
+        let mut p = ProgressLine { live: live(), last: Instant::now(), printed: false };
+        p.print(line.as_ref());
+        p
+    }
+
+    /// Shows the line `line` makes, unless the last was shown less than 200 ms
+    /// (live) or 3 s ago.
+    pub fn update(&mut self, line: impl FnOnce() -> String) {
+        if self.due(Instant::now()) {
+            self.print(&line());
+        }
+    }
+
+    /// Shows the final `line`, however recent the last.
+    pub fn finish(&mut self, line: impl AsRef<str>) {
+        self.print(line.as_ref());
+    }
+
+    fn due(&mut self, now: Instant) -> bool {
+        let every = if self.live { Duration::from_millis(200) } else { Duration::from_secs(3) };
+        let due = now.saturating_duration_since(self.last) >= every;
+        if due {
+            self.last = now;
+        }
+        due
+    }
+
+    fn print(&mut self, line: &str) {
+        if LEVEL.load(Ordering::Relaxed) >= 1 {
+            let text = self.text(line, REPLACEABLE.load(Ordering::Relaxed));
+            eprintln!("{text}");
+            REPLACEABLE.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// `line` as written: when live, after cursor up and clear line, so that it
+    /// replaces this line's last one if nothing was printed since (`replaceable`).
+    fn text(&mut self, line: &str, replaceable: bool) -> String {
+        let replace = if self.live && self.printed && replaceable { "\x1b[1A\x1b[2K" } else { "" };
+        self.printed = true;
+        format!("{replace}{line}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,5 +375,41 @@ mod tests {
         ] {
             assert_eq!(paths_from(line, module, Path::new("/repo")), line);
         }
+    }
+
+    #[test]
+    fn only_a_terminal_that_can_redraw_is_live() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |key: &str| vars.iter().find(|(k, _)| *k == key).map(|(_, v)| OsString::from(v))
+        };
+        assert!(redraws(true, env(&[])));
+        assert!(redraws(true, env(&[("TERM", "xterm-256color")])));
+        assert!(!redraws(false, env(&[("TERM", "xterm-256color")])), "a pipe or a file");
+        assert!(!redraws(true, env(&[("TERM", "dumb")])));
+        assert!(!redraws(true, env(&[("NO_COLOR", "")])), "NO_COLOR set, even empty");
+        assert!(!redraws(true, env(&[("CI", "true")])));
+    }
+
+    #[test]
+    fn a_live_progress_line_replaces_itself_until_something_else_is_printed() {
+        let mut live = ProgressLine { live: true, last: Instant::now(), printed: false };
+        assert_eq!(live.text("fetching Go", true), "fetching Go");
+        assert_eq!(live.text("fetching Go: 1/71 MB", true), "\x1b[1A\x1b[2Kfetching Go: 1/71 MB");
+        assert_eq!(live.text("fetching Go: 2/71 MB", false), "fetching Go: 2/71 MB", "a warning came in between");
+        let mut plain = ProgressLine { live: false, last: Instant::now(), printed: false };
+        assert_eq!(plain.text("fetching Go", true), "fetching Go");
+        assert_eq!(plain.text("fetching Go: 1/71 MB", true), "fetching Go: 1/71 MB");
+    }
+
+    #[test]
+    fn progress_lines_are_throttled() {
+        let start = Instant::now();
+        let mut live = ProgressLine { live: true, last: start, printed: true };
+        assert!(!live.due(start + Duration::from_millis(150)));
+        assert!(live.due(start + Duration::from_millis(200)));
+        assert!(!live.due(start + Duration::from_millis(300)), "counted from the last one shown");
+        let mut plain = ProgressLine { live: false, last: start, printed: true };
+        assert!(!plain.due(start + Duration::from_millis(2900)));
+        assert!(plain.due(start + Duration::from_secs(3)));
     }
 }

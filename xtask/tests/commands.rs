@@ -202,7 +202,8 @@ fn summary_table_and_quiet() {
     assert!(stderr.lines().filter(|l| l.trim_end().ends_with("reused")).count() == 2, "{stderr}");
 }
 
-/// On a terminal the targets are a live board redrawn in place; under NO_COLOR (or CI, or a pipe) plain lines.
+/// On a terminal the targets are a live board redrawn in place; under NO_COLOR or TERM=dumb (or CI, or a
+/// pipe) plain lines.
 #[test]
 fn a_terminal_gets_a_live_board_and_no_color_gets_plain_lines() {
     let p = Project::template();
@@ -213,12 +214,22 @@ fn a_terminal_gets_a_live_board_and_no_color_gets_plain_lines() {
         p.out().display()
     );
     // `script` runs the command on a pseudo-terminal.
-    let out = run_ok(Command::new("script").args(["-qec", &line, "/dev/null"]).env_remove("CI").env_remove("NO_COLOR"));
+    let terminal = |term: &str| {
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &line, "/dev/null"]).env_remove("CI").env_remove("NO_COLOR").env("TERM", term);
+        cmd
+    };
+    let out = run_ok(&mut terminal("xterm"));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("\x1b[2K  linux/amd64  built in "), "{text:?}");
     assert!(text.contains("\x1b[2A"), "redrawn in place: {text:?}");
     fs::remove_dir_all(p.out()).unwrap();
-    let out = run_ok(Command::new("script").args(["-qec", &line, "/dev/null"]).env("NO_COLOR", "1"));
+    let out = run_ok(terminal("xterm").env("NO_COLOR", "1"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains('\x1b') && text.contains("  built linux/amd64 in "), "{text:?}");
+    // A terminal that cannot move its cursor.
+    fs::remove_dir_all(p.out()).unwrap();
+    let out = run_ok(&mut terminal("dumb"));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains('\x1b') && text.contains("  built linux/amd64 in "), "{text:?}");
 }

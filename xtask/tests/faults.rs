@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-/// The owner marker in a staging directory (see `output.rs`).
+/// The owner marker in a staging directory (see `output/owner.rs`).
 const MARKER_FILE: &str = ".cargo-xtask-dist";
 
 /// Whether this machine cannot run a test: under CI that is a failure.

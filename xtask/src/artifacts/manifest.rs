@@ -2,7 +2,7 @@
 //! SHA-256, plus the version, commit, Go version, engine and settings used.
 //!
 //! It doubles as the marker that a directory was written by this tool and may
-//! be replaced by the next run (see `output.rs`).
+//! be replaced by the next run (see `output/replace.rs`).
 
 use std::path::Path;
 

@@ -98,7 +98,7 @@ pub fn find_cli() -> anyhow::Result<String> {
             if text.is_empty() { "a dagger whose version cannot be read".to_owned() } else { format!("`{text}`") }
         ));
     }
-    if reachable("dl.dagger.io:443") {
+    if reachable("https://dl.dagger.io/") {
         return Ok(format!("dagger v{VERSION}, downloaded by the SDK from dl.dagger.io"));
     }
     anyhow::bail!(
@@ -109,24 +109,19 @@ pub fn find_cli() -> anyhow::Result<String> {
     )
 }
 
-/// Whether a TCP connection to `host:port` (or to the HTTPS proxy, if one is set) opens within a few seconds.
-fn reachable(address: &str) -> bool {
-    use std::net::{TcpStream, ToSocketAddrs};
-    let host = address.split(':').next().unwrap_or(address);
-    let bypassed = ["NO_PROXY", "no_proxy"].iter().filter_map(|v| std::env::var(v).ok()).any(|list| {
-        list.split(',').map(str::trim).any(|d| d == "*" || (!d.is_empty() && host.ends_with(d.trim_start_matches('.'))))
+/// Whether `url` answers (with any HTTP status) within a few seconds, asked
+/// the way the SDK's download will ask: through the proxy the environment
+/// names (reqwest reads HTTPS_PROXY, ALL_PROXY and NO_PROXY), with the client
+/// that fetches the pinned Go.
+fn reachable(url: &str) -> bool {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return false };
+    let answered = runtime.block_on(async {
+        let Ok(client) = crate::toolchain::fetch::client() else { return false };
+        client.head(url).timeout(Duration::from_secs(5)).send().await.is_ok()
     });
-    let proxy = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|p| !p.is_empty()))
-        .filter(|_| !bypassed);
-    // http://user:password@proxy:3128/ → proxy:3128
-    let target = match proxy.as_deref().map(|p| p.split("://").last().unwrap_or(p)) {
-        Some(rest) => rest.rsplit('@').next().unwrap_or(rest).trim_end_matches('/').to_owned(),
-        None => address.to_owned(),
-    };
-    let Ok(addrs) = target.to_socket_addrs() else { return false };
-    addrs.into_iter().any(|a| TcpStream::connect_timeout(&a, Duration::from_secs(3)).is_ok())
+    // A name lookup still running on its own thread must not hold the run up.
+    runtime.shutdown_background();
+    answered
 }
 
 impl Session {

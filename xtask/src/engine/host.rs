@@ -20,7 +20,7 @@ use crate::plan::{DownloadSettings, Plan, TargetBuild, Toolchain};
 use crate::steps::StepResult;
 
 pub struct Session {
-    /// The pinned `go`: the one on PATH if it is that version, else fetched (toolchain.rs).
+    /// The pinned `go`: the one on PATH if it is that version, else fetched (toolchain/).
     go: PathBuf,
     /// Whether `go` is the host's own (on PATH) rather than the fetched one.
     from_path: bool,

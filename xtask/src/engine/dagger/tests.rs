@@ -11,7 +11,7 @@ use dagger_sdk::core::graphql_client::{GraphQLClient, GraphQLError};
 use dagger_sdk::{Query, Selection};
 use serde_json::{json, Value};
 
-use super::{run, toolchain, Job, GOCACHE, GOMODCACHE, OUT, WORKDIR};
+use super::{reachable, run, toolchain, Job, GOCACHE, GOMODCACHE, OUT, WORKDIR};
 use crate::plan::DownloadSettings;
 use crate::plan::{Plan, Toolchain};
 use crate::settings::Settings;
@@ -481,4 +481,26 @@ fn a_failing_download_is_named_with_its_stderr() {
         FakeEngine { dist_list: DIST_LIST.into(), failing_exec: Some("go env GOVERSION"), ..Default::default() };
     let (outcome, _) = run_fake(engine, &job);
     assert!(format!("{:#}", outcome.unwrap_err()).starts_with("`go env GOVERSION` failed (exit 1):\ngo: "));
+}
+
+/// Any HTTP answer, even an error status, means the host can be reached; a refused connection does not.
+#[test]
+fn reachable_is_any_http_answer() {
+    use std::io::{Read, Write};
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", server.local_addr().unwrap());
+    let answer = std::thread::spawn(move || {
+        let (mut conn, _) = server.accept().unwrap();
+        let mut request = [0u8; 1024];
+        let n = conn.read(&mut request).unwrap();
+        conn.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").unwrap();
+        String::from_utf8_lossy(&request[..n]).into_owned()
+    });
+    assert!(reachable(&url));
+    assert!(answer.join().unwrap().starts_with("HEAD / HTTP/1.1\r\n"), "a HEAD request");
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", closed.local_addr().unwrap());
+    drop(closed);
+    assert!(!reachable(&url));
 }

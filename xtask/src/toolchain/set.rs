@@ -9,6 +9,7 @@
 //! against), VERSION to `app.go` in the settings file (edited in place:
 //! comments and layout kept) and to every `go-version:` line of
 //! `.github/workflows`. Nothing is written unless every platform verified.
+//! What changed is reported to the command (commands/toolchain.rs), which prints it.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -17,8 +18,9 @@ use std::process::Command;
 
 use anyhow::{bail, format_err, Context};
 
+use super::pins::{parse_hashes, update_hashes, PINNED_FILE};
+use super::Release;
 use crate::settings::{Resolved, Settings};
-use crate::toolchain::{Release, PINNED_FILE};
 use crate::{interrupt, ui};
 
 /// The platforms pinned, in the hash file's order.
@@ -35,7 +37,22 @@ const PLATFORMS: [(&str, &str); 6] = [
 /// windows ones with 403): a warning, not an error.
 const OPTIONAL_OS: &str = "windows";
 
-pub fn run(version: &str, settings: Option<&Path>) -> anyhow::Result<()> {
+/// What [`set_everywhere`] did, for the command to print.
+pub struct Report {
+    /// Each file replaced, as shown (relative to the project), and what changed in it.
+    pub changed: Vec<(String, String)>,
+    /// The files that already said the version, as shown.
+    pub untouched: Vec<String>,
+    /// Whether the hash file changed: it is built into the xtask, which the next run recompiles.
+    pub hashes_changed: bool,
+    /// The command to run next.
+    pub next: String,
+}
+
+/// Verifies Go `version` for every platform, then sets it in the hash file,
+/// the settings file (`settings`, else dist.toml) and the workflows, all or
+/// nothing; nothing is written when every file already says it.
+pub fn set_everywhere(version: &str, settings: Option<&Path>) -> anyhow::Result<Report> {
     if crate::settings::check_go_version(version).is_err() {
         bail!("--set {version:?}: give an exact Go release such as \"{}\"", crate::settings::DEFAULT_GO);
     }
@@ -45,8 +62,7 @@ pub fn run(version: &str, settings: Option<&Path>) -> anyhow::Result<()> {
     let current = Settings::load(&settings_file)?;
     let hash_file = root.join(PINNED_FILE);
     let old_hashes = read_text(&hash_file)?;
-    crate::toolchain::parse_hashes(old_hashes.as_deref().unwrap_or(""))
-        .with_context(|| format!("fix {} first", hash_file.display()))?;
+    parse_hashes(old_hashes.as_deref().unwrap_or("")).with_context(|| format!("fix {} first", hash_file.display()))?;
     let old_settings = read_text(&settings_file)?;
     let workflows = workflow_files(&root.join(".github/workflows"))?;
 
@@ -55,7 +71,7 @@ pub fn run(version: &str, settings: Option<&Path>) -> anyhow::Result<()> {
 
     if let Some((_, error)) = verified.unserved.first() {
         let names: Vec<String> = verified.unserved.iter().map(|(r, _)| format!("{}/{}", r.goos, r.goarch)).collect();
-        let old = crate::toolchain::parse_hashes(old_hashes.as_deref().unwrap_or(""))?;
+        let old = parse_hashes(old_hashes.as_deref().unwrap_or(""))?;
         let kept: Vec<String> =
             verified.unserved.iter().map(|(r, _)| r.zip_name()).filter(|n| old.contains_key(n.as_str())).collect();
         ui::warn(format!(
@@ -121,24 +137,16 @@ pub fn run(version: &str, settings: Option<&Path>) -> anyhow::Result<()> {
         Some(_) => format!("cargo xtask dist --settings {}", settings_file.display()),
         None => "cargo xtask dist".to_owned(),
     };
-    if changes.is_empty() {
-        println!("Go {version} is already set everywhere ({}): nothing changed", untouched.join(", "));
-        return Ok(());
+    if !changes.is_empty() {
+        interrupt::check()?;
+        write_all(&changes)?;
     }
-    interrupt::check()?;
-    write_all(&changes)?;
-    for c in &changes {
-        println!("changed {} ({})", c.shown, c.what);
-    }
-    if !untouched.is_empty() {
-        println!("already set: {}", untouched.join(", "));
-    }
-    if changes.iter().any(|c| c.path == hash_file) {
-        println!("next: {next} (the next `cargo xtask` recompiles the xtask first: the hashes are built into it)");
-    } else {
-        println!("next: {next}");
-    }
-    Ok(())
+    Ok(Report {
+        hashes_changed: changes.iter().any(|c| c.path == hash_file),
+        changed: changes.into_iter().map(|c| (c.shown, c.what)).collect(),
+        untouched,
+        next,
+    })
 }
 
 /// One file to replace: what it held (`None`: absent) and what it will hold.
@@ -413,33 +421,6 @@ fn make_writable(dir: &Path) {
     }
 }
 
-/// The hash file with `pinned` (`(zip name, sha256)`) in it: lines naming one
-/// of those zips are replaced, in place of the first of them (else at the end),
-/// in the given order; every other line is kept where it was.
-pub fn update_hashes(text: &str, pinned: &[(String, String)]) -> String {
-    let names: Vec<&str> = pinned.iter().map(|(name, _)| name.as_str()).collect();
-    let new_lines: Vec<String> = pinned.iter().map(|(name, hash)| format!("{hash}  {name}")).collect();
-    let mut out: Vec<String> = Vec::new();
-    let mut placed = false;
-    for line in text.lines() {
-        let name = line.split_once(' ').map(|(_, rest)| rest.trim_start_matches([' ', '*']).trim_end());
-        if name.is_some_and(|n| names.contains(&n)) {
-            if !placed {
-                out.extend(new_lines.iter().cloned());
-                placed = true;
-            }
-        } else {
-            out.push(line.to_owned());
-        }
-    }
-    if !placed {
-        out.extend(new_lines);
-    }
-    let mut text = out.join("\n");
-    text.push('\n');
-    text
-}
-
 /// `text` (a settings file) with `app.go` set to `version`: the value replaced
 /// where it stands (its comment kept), else `go = "…"` added as the last key
 /// of `[app]` (or of `app = { … }`, or as `app.go` after the last dotted
@@ -697,50 +678,6 @@ mod tests {
         assert_eq!(changed.len(), 1, "{changed:?}");
         assert!(changed[0].1.starts_with("go = \"1.27.1\" "), "{changed:?}");
         assert_eq!(text.lines().count(), out.lines().count());
-    }
-
-    fn h(c: char) -> String {
-        c.to_string().repeat(64)
-    }
-
-    #[test]
-    fn hash_lines_of_the_version_are_replaced_in_place_and_others_kept() {
-        let old = format!(
-            "{}  go1.25.5.linux-amd64.zip\n{}  go1.26.8.linux-amd64.zip\n{} *go1.26.8.darwin-arm64.zip\n{}  go1.26.8.windows-amd64.zip\n{}  go1.27.0.linux-amd64.zip\n",
-            h('1'),
-            h('2'),
-            h('3'),
-            h('4'),
-            h('5')
-        );
-        let pinned = [
-            ("go1.26.8.linux-amd64.zip".to_owned(), h('a')),
-            ("go1.26.8.linux-arm64.zip".to_owned(), h('b')),
-            ("go1.26.8.darwin-arm64.zip".to_owned(), h('c')),
-        ];
-        assert_eq!(
-            update_hashes(&old, &pinned),
-            format!(
-                "{}  go1.25.5.linux-amd64.zip\n{}  go1.26.8.linux-amd64.zip\n{}  go1.26.8.linux-arm64.zip\n{}  go1.26.8.darwin-arm64.zip\n{}  go1.26.8.windows-amd64.zip\n{}  go1.27.0.linux-amd64.zip\n",
-                h('1'),
-                h('a'),
-                h('b'),
-                h('c'),
-                h('4'),
-                h('5')
-            )
-        );
-        // Same hashes again: byte for byte the same file.
-        let once = update_hashes(&old, &pinned);
-        assert_eq!(update_hashes(&once, &pinned), once);
-        // A new version goes at the end; an empty or unterminated file works.
-        let pinned = [("go9.9.9.linux-amd64.zip".to_owned(), h('d'))];
-        assert_eq!(update_hashes(&old, &pinned), format!("{old}{}  go9.9.9.linux-amd64.zip\n", h('d')));
-        assert_eq!(update_hashes("", &pinned), format!("{}  go9.9.9.linux-amd64.zip\n", h('d')));
-        // A prefix of the version is another version.
-        let pinned = [("go1.26.linux-amd64.zip".to_owned(), h('e'))];
-        assert_eq!(update_hashes(&old, &pinned), format!("{old}{}  go1.26.linux-amd64.zip\n", h('e')));
-        crate::toolchain::parse_hashes(&update_hashes(&old, &pinned)).unwrap();
     }
 
     #[test]

@@ -1,0 +1,3 @@
+//! One module per command: each implements its `flags` struct's `run`.
+
+pub mod toolchain;
