@@ -45,7 +45,7 @@ pub enum Command {
 /// Settings come from dist.toml at the workspace root. The previous dist/ is
 /// replaced only when the whole build succeeded and every binary's header
 /// matched its target; its unchanged targets are carried over, not rebuilt.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 #[command(args_conflicts_with_subcommands = true)]
 #[command(
     after_help = "Examples:\n  cargo xtask dist                            # all targets in dist.toml, Dagger if available\n  cargo xtask dist --engine host --host       # only this machine's target, with the host's Go\n  cargo xtask dist --target linux/amd64 --target linux/arm/v7\n  cargo xtask dist --dry-run                  # what would be built, and where\n  cargo xtask dist --shard 2/3 --out shard-2  # one CI runner's share\n  cargo xtask dist merge shard-1 shard-2 shard-3"

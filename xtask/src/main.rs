@@ -5,28 +5,23 @@
 //! stamp, plan) is separate from the engines that execute it (engine/) and from
 //! what turns binaries into a release (artifacts/, output).
 
-mod adopt;
-mod artifacts;
-mod ci;
 mod commands;
 mod digest;
-mod dist;
 mod engine;
 mod flags;
 mod init;
 mod interrupt;
 mod linker_vars;
-mod merge;
 mod output;
 mod plan;
 mod project;
+mod release;
 mod settings;
 mod source;
 mod stamp;
 mod steps;
 mod target;
 mod template;
-mod test;
 mod toolchain;
 mod ui;
 

@@ -163,7 +163,7 @@ mod tests {
 
     use super::owner::{Owner, MARKER};
     use super::Output;
-    use crate::artifacts::manifest;
+    use crate::release::manifest;
 
     /// An earlier release of ours in `out`: a manifest listing `artifacts`, and those files.
     pub(super) fn release_with(out: &Path, artifacts: &[&str]) {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use crate::artifacts::{manifest, walk};
+use crate::release::{manifest, walk};
 
 /// Absent, empty, or exactly an earlier release of ours.
 pub fn check_replaceable(out: &Path) -> anyhow::Result<()> {
@@ -38,7 +38,7 @@ pub fn check_replaceable(out: &Path) -> anyhow::Result<()> {
         .artifacts
         .iter()
         .map(|a| out.join(&a.path))
-        .chain(manifest.held.iter().map(|a| out.join(crate::artifacts::reuse::HELD).join(&a.path)))
+        .chain(manifest.held.iter().map(|a| out.join(crate::release::reuse::HELD).join(&a.path)))
         .chain([out.join(manifest::FILE_NAME), out.join(&manifest.checksums)])
         .collect();
     // A directory is ours only on the way to one of our files.

@@ -146,11 +146,6 @@ pub struct TargetBuild {
 }
 
 impl TargetBuild {
-    /// Every file of this target in a release: binaries, then its archive or bare binaries.
-    pub fn files(&self) -> Vec<String> {
-        [self.outputs.clone(), self.package_files()].concat()
-    }
-
     /// The files its package publishes: the archive, or the bare binaries.
     pub fn package_files(&self) -> Vec<String> {
         match &self.package {
@@ -352,27 +347,6 @@ impl Plan {
 
 /// The format of the keys themselves: a change to what they cover starts over.
 pub const KEY_FORMAT: &str = "cargo-xtask-dist keys 3";
-
-/// This xtask's own build (a digest of its source and Cargo.lock, made by
-/// build.rs): packing code that changes, or a new deflate, repacks every
-/// archive instead of carrying over what the old code made.
-pub const XTASK_BUILD: &str = env!("XTASK_BUILD_ID");
-
-/// The key of a target's package (its archive or bare binaries): the bytes of
-/// its binaries, the files shipped beside them, how it is named and packed,
-/// the epoch of its mtimes, and the xtask that packs it.
-pub fn package_key(plan: &Plan, build: &TargetBuild, binary_sha256: &[&str], extras: &[(&str, String)]) -> String {
-    let key = serde_json::json!({
-        "keys": KEY_FORMAT,
-        "xtask": XTASK_BUILD,
-        "binaries": binary_sha256,
-        "extras": extras,
-        "package": build.package,
-        "wrap": plan.wrap,
-        "epoch": plan.stamp.epoch,
-    });
-    crate::digest::sha256_hex(key.to_string().as_bytes())
-}
 
 /// What a target key is made of besides the plan.
 #[derive(Debug, Clone)]

@@ -268,23 +268,6 @@ fn the_target_key_covers_every_input_and_nothing_else() {
 }
 
 #[test]
-fn the_package_key_covers_its_bytes_names_and_packer() {
-    let p = plan_of(&settings("[app]\nmain = \"./cmd/hello\""), &[]).unwrap();
-    let b = &p.builds[2];
-    let k0 = package_key(&p, b, &["aa"], &[("README.md", "r".into())]);
-    assert_ne!(package_key(&p, b, &["ab"], &[("README.md", "r".into())]), k0, "binary bytes");
-    assert_ne!(package_key(&p, b, &["aa"], &[("README.md", "r2".into())]), k0, "extra file bytes");
-    assert_ne!(package_key(&p, b, &["aa"], &[("LICENSE", "r".into())]), k0, "extra file name");
-    assert_ne!(package_key(&p, &p.builds[3], &["aa"], &[("README.md", "r".into())]), k0, "name and format");
-    let unwrapped = Plan { wrap: false, ..p.clone() };
-    assert_ne!(package_key(&unwrapped, b, &["aa"], &[("README.md", "r".into())]), k0, "wrap");
-    let mut later = p.clone();
-    later.stamp.epoch += 1;
-    assert_ne!(package_key(&later, b, &["aa"], &[("README.md", "r".into())]), k0, "mtimes");
-    assert!(XTASK_BUILD.len() == 16 && XTASK_BUILD.bytes().all(|c| c.is_ascii_hexdigit()), "{XTASK_BUILD}");
-}
-
-#[test]
 fn flags_that_name_files_are_inputs_and_toolexec_is_opaque() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("overlay.json"), r#"{"Replace": {"a.go": "gen/a.go", "b.go": ""}}"#).unwrap();

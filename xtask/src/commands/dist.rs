@@ -7,14 +7,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use xshell::Shell;
 
-use crate::artifacts::{self, manifest::Artifact, reuse::Previous, smoke, Packing, Release};
 use crate::engine::check_go;
 use crate::engine::{self, Engine, Session};
 use crate::flags::{Dist, DistAction, Shard};
 use crate::interrupt;
 use crate::output::{check_replaceable, Output};
-use crate::plan::{Inputs, Package, Plan, Toolchain};
+use crate::plan::{self, Package, Plan, Toolchain};
 use crate::project;
+use crate::release::{self, manifest::Artifact, reuse::Previous, smoke, Packing, Release};
 use crate::settings::{Resolved, Settings};
 use crate::source::Source;
 use crate::stamp::Stamp;
@@ -25,46 +25,31 @@ impl Dist {
     pub fn run(self, sh: &Shell) -> anyhow::Result<()> {
         ui::set(self.output);
         if let Some(DistAction::Merge(merge)) = self.action {
-            return crate::merge::run(merge);
+            return merge.run();
         }
-        let settings = Settings::load_for_build(self.settings.as_deref())?;
-        let selected: Vec<Target> = if self.host { vec![Target::host()?] } else { parse_targets(sh, &self.targets)? };
-        let stamp = Stamp::read(sh, &settings.app_dir)?;
-        check_release(&stamp, self.release, &settings)?;
         let out: PathBuf = self.out.clone().unwrap_or_else(|| project::root().join("dist"));
-        let source = Source::of(&settings, &out)?;
-
+        let given = self.read_inputs(sh, &out)?;
         if self.dry_run {
-            let (engine, why) = engine::choose(sh, self.engine, &settings.go_version)?;
-            let mut session = Session::open(engine, sh, &settings.go_version)?;
-            let toolchain = session.toolchain(&settings.image, &source.module_dir())?;
-            check_go(&toolchain, &settings, engine, self.allow_other_go)?;
-            let plan = make_plan(&settings, &selected, stamp, source, &toolchain, self.shard)?;
+            let Prepared { engine, why, toolchain, plan, .. } = self.prepare(sh, given, &|_, e| e)?;
             print!("{}", describe(&plan, &toolchain, engine, &why, &out));
             return Ok(());
         }
 
         // Before choosing an engine: a refused or locked output costs nothing.
         let output = Output::prepare(&out)?;
-        let (engine, why) = engine::choose(sh, self.engine, &settings.go_version)?;
-        ui::say(format!("engine: {engine} ({why})"));
         // Until `commit`, every failure drops the staging directory and leaves `out` as it was.
         let unchanged = || format!("{} is unchanged", output.path().display());
-        let failed = |e: anyhow::Error| {
+        let failed = |engine: Engine, e: anyhow::Error| {
             if interrupt::requested() {
                 anyhow::format_err!("interrupted; {}", unchanged())
             } else {
                 e.context(format!("the {engine} engine failed; {}", unchanged()))
             }
         };
-
-        let mut session = Session::open(engine, sh, &settings.go_version).map_err(failed)?;
-        let toolchain = session.toolchain(&settings.image, &source.module_dir()).map_err(failed)?;
-        // Not wrapped: `--dry-run` says exactly this.
-        check_go(&toolchain, &settings, engine, self.allow_other_go)?;
-        let plan = make_plan(&settings, &selected, stamp, source, &toolchain, self.shard)?;
+        let Prepared { settings, engine, mut session, toolchain, plan, .. } = self.prepare(sh, given, &failed)?;
+        let failed = |e: anyhow::Error| failed(engine, e);
         announce(&plan, &toolchain);
-        let extras = artifacts::read_extras(&plan)?;
+        let extras = release::read_extras(&plan)?;
         let settings_json = serde_json::to_value(&settings.raw)?;
         let CarryOver { keys, previous, reused, to_build, source_digest } =
             carry_over(&plan, &toolchain, engine, &output)?;
@@ -128,7 +113,7 @@ impl Dist {
             _ => vec![],
         };
         let release = Release { plan: &plan, built: &built, engine, settings: settings_json, artifacts, partial, held };
-        let manifest = artifacts::finish(output.staging(), &release)
+        let manifest = release::finish(output.staging(), &release)
             .with_context(|| format!("cannot complete the release; {}", unchanged()))?;
         if self.smoke {
             let report = smoke::run(sh, output.staging(), &plan).with_context(unchanged)?;
@@ -155,7 +140,7 @@ impl Dist {
                     format!(
                         "; the previous release's {} are kept in {} for the next full run",
                         held.join(" "),
-                        out.join(artifacts::reuse::HELD).display()
+                        out.join(release::reuse::HELD).display()
                     )
                 }
             ));
@@ -169,6 +154,58 @@ impl Dist {
             out.display()
         ));
         Ok(())
+    }
+}
+
+/// What a run (or a dry run) knows before it builds: the engine, its Go, and the plan.
+struct Prepared {
+    settings: Resolved,
+    engine: Engine,
+    /// Why that engine, in a few words.
+    why: String,
+    session: Session,
+    toolchain: Toolchain,
+    plan: Plan,
+}
+
+/// What the command line, the settings and git say, before any engine is asked.
+struct Given {
+    settings: Resolved,
+    selected: Vec<Target>,
+    stamp: Stamp,
+    source: Source,
+}
+
+impl Dist {
+    /// Settings, targets and stamp (a release refused here costs nothing), and the upload for `out`.
+    fn read_inputs(&self, sh: &Shell, out: &Path) -> anyhow::Result<Given> {
+        let settings = Settings::load_for_build(self.settings.as_deref())?;
+        let selected: Vec<Target> = if self.host { vec![Target::host()?] } else { parse_targets(sh, &self.targets)? };
+        let stamp = Stamp::read(sh, &settings.app_dir)?;
+        check_release(&stamp, self.release, &settings)?;
+        let source = Source::of(&settings, out)?;
+        Ok(Given { settings, selected, stamp, source })
+    }
+
+    /// The engine (said, unless a dry run), its Go (checked against `app.go`)
+    /// and the plan. `failed` wraps an engine's failure to start or to report its Go.
+    fn prepare(
+        &self,
+        sh: &Shell,
+        given: Given,
+        failed: &dyn Fn(Engine, anyhow::Error) -> anyhow::Error,
+    ) -> anyhow::Result<Prepared> {
+        let Given { settings, selected, stamp, source } = given;
+        let (engine, why) = engine::choose(sh, self.engine, &settings.go_version)?;
+        if !self.dry_run {
+            ui::say(format!("engine: {engine} ({why})"));
+        }
+        let mut session = Session::open(engine, sh, &settings.go_version).map_err(|e| failed(engine, e))?;
+        let toolchain = session.toolchain(&settings.image, &source.module_dir()).map_err(|e| failed(engine, e))?;
+        // Not wrapped: `--dry-run` says exactly this.
+        check_go(&toolchain, &settings, engine, self.allow_other_go)?;
+        let plan = make_plan(&settings, &selected, stamp, source, &toolchain, self.shard)?;
+        Ok(Prepared { settings, engine, why, session, toolchain, plan })
     }
 }
 
@@ -241,7 +278,8 @@ struct CarryOver {
 
 /// Links the binaries of every unchanged, intact target of the previous release into staging.
 fn carry_over(plan: &Plan, toolchain: &Toolchain, engine: Engine, output: &Output) -> anyhow::Result<CarryOver> {
-    let inputs = Inputs { source_digest: plan.source_digest()?, toolchain: toolchain.fingerprint.clone(), engine };
+    let inputs =
+        plan::Inputs { source_digest: plan.source_digest()?, toolchain: toolchain.fingerprint.clone(), engine };
     if let Some(why) = &plan.reads.opaque {
         ui::say(format!("every target is built, none carried over: {why}"));
     }
@@ -266,8 +304,8 @@ fn carry_over(plan: &Plan, toolchain: &Toolchain, engine: Engine, output: &Outpu
 }
 
 /// One line per target: its binaries' size, its archive, a digest prefix and the build time.
-fn summary(manifest: &artifacts::manifest::Manifest, built: &engine::Built, reused: &[String]) -> String {
-    use artifacts::manifest::Kind;
+fn summary(manifest: &release::manifest::Manifest, built: &engine::Built, reused: &[String]) -> String {
+    use release::manifest::Kind;
     let mut targets: Vec<&str> = manifest.artifacts.iter().map(|a| a.target.as_str()).collect();
     targets.dedup();
     let mut rows = vec![["target", "binaries", "package", "sha256", "seconds"].map(String::from)];

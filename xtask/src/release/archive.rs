@@ -9,7 +9,55 @@ use std::path::Path;
 
 use anyhow::Context;
 
+use super::manifest::{Artifact, Kind};
+use super::{artifact, Packer};
+use crate::plan::{Package, Plan, TargetBuild};
+use crate::settings::Format;
 use crate::stamp::civil;
+
+/// One archive per target with every binary and the extra files.
+pub struct Archive;
+
+impl Packer for Archive {
+    fn files(&self, _: &Plan, build: &TargetBuild) -> Vec<String> {
+        match &build.package {
+            Package::Archive { file, .. } => vec![file.clone()],
+            Package::Bare(_) => vec![],
+        }
+    }
+
+    fn recipe(&self, plan: &Plan, build: &TargetBuild) -> serde_json::Value {
+        serde_json::json!({ "kind": "archive", "package": build.package, "wrap": plan.wrap })
+    }
+
+    fn make(
+        &self,
+        dir: &Path,
+        plan: &Plan,
+        build: &TargetBuild,
+        binaries: &[(&str, &[u8])],
+        extras: &[Entry],
+    ) -> anyhow::Result<Vec<Artifact>> {
+        let Package::Archive { file, format, folder } = &build.package else { return Ok(vec![]) };
+        let mut entries: Vec<Entry> = binaries
+            .iter()
+            .map(|(name, bytes)| Entry { name: build.target.exe_name(name), bytes: bytes.to_vec(), executable: true })
+            .collect();
+        entries.extend(extras.iter().map(|e| Entry {
+            name: e.name.clone(),
+            bytes: e.bytes.clone(),
+            executable: false,
+        }));
+        let path = dir.join(file);
+        let folder = plan.wrap.then_some(folder.as_str());
+        match format {
+            Format::Zip => write_zip(&path, folder, entries, plan.stamp.epoch)?,
+            _ => write_tar_gz(&path, folder, entries, plan.stamp.epoch)?,
+        }
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        Ok(vec![artifact(build, Kind::Archive, file.clone(), &bytes, None)])
+    }
+}
 
 /// One file to put in an archive.
 pub struct Entry {

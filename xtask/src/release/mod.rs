@@ -1,14 +1,16 @@
 //! Turns the binaries an engine wrote into a release directory: verified
-//! headers, archives (or bare binaries), the checksum file and
-//! `manifest.json`, with fixed modes and mtimes. The same for both engines, so
-//! their outputs can match byte for byte.
+//! headers (`binary`), what each kind of file makes from them ([`Packer`]:
+//! `archive`, `bare`), carried over when unchanged (`reuse`), the checksum
+//! file and `manifest.json`, with fixed modes and mtimes. The same for both
+//! engines, so their outputs can match byte for byte.
 
 pub mod archive;
+pub mod bare;
+pub mod binary;
 pub mod checksums;
 pub mod manifest;
 pub mod reuse;
 pub mod smoke;
-pub mod verify;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs;
@@ -20,8 +22,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::{bail, Context};
 
 use crate::engine::{Built, Engine};
-use crate::plan::{Package, Plan, TargetBuild};
-use crate::settings::Format;
+use crate::plan::{Plan, TargetBuild};
 use archive::Entry;
 use manifest::{Artifact, Kind, Manifest};
 
@@ -143,7 +144,7 @@ impl Packing<'_> {
                 for (binary, output) in plan.binaries.iter().zip(&build.outputs) {
                     let bytes = fs::read(dir.join(output))
                         .with_context(|| format!("the build for {} produced no {output}", build.target))?;
-                    if !verify::check(&build.target, &bytes)? {
+                    if !binary::check(&build.target, &bytes)? {
                         crate::ui::warn(format!(
                             "cannot check the header of {} binaries; {output} is unverified",
                             build.target.os
@@ -157,28 +158,91 @@ impl Packing<'_> {
                 binaries
             }
         };
-        // A package is made from its binaries' bytes, the extra files and its
-        // name: when none changed, the previous one serves.
+        // Each kind of file is made from the binaries' bytes, the extra files and
+        // its recipe: when none changed, the previous one serves.
         let shas: Vec<&str> = binaries.iter().map(|a| a.sha256.as_str()).collect();
         let sums: Vec<(&str, String)> =
             extras.iter().map(|e| (e.name.as_str(), crate::digest::sha256_hex(&e.bytes))).collect();
-        let key = crate::plan::package_key(plan, build, &shas, &sums);
-        if let Some(previous) = self.previous.and_then(|p| p.take_package(&build.package_files(), &key, dir)) {
-            return Ok([binaries, previous].concat());
-        }
-        if fresh.is_empty() {
-            // Carried-over binaries, packed anew (by another xtask, say).
-            for a in &binaries {
-                fresh.push(fs::read(dir.join(&a.path)).with_context(|| format!("cannot read {}", a.path))?);
+        let mut artifacts = binaries.clone();
+        for packer in PACKERS {
+            let files = packer.files(plan, build);
+            if files.is_empty() {
+                continue;
             }
+            let key = package_key(&packer.recipe(plan, build), plan.stamp.epoch, &shas, &sums);
+            if let Some(previous) = self.previous.and_then(|p| p.take_package(&files, &key, dir)) {
+                artifacts.extend(previous);
+                continue;
+            }
+            if fresh.is_empty() {
+                // Carried-over binaries, packed anew (by another xtask, say).
+                for a in &binaries {
+                    fresh.push(fs::read(dir.join(&a.path)).with_context(|| format!("cannot read {}", a.path))?);
+                }
+            }
+            let named: Vec<(&str, &[u8])> =
+                plan.binaries.iter().map(|b| b.name.as_str()).zip(fresh.iter().map(Vec::as_slice)).collect();
+            for file in &files {
+                let path = dir.join(file);
+                reuse::remove_if_present(&path).with_context(|| format!("cannot replace {}", path.display()))?;
+            }
+            let mut made = packer.make(dir, plan, build, &named, extras)?;
+            for a in &mut made {
+                a.inputs = Some(key.clone());
+            }
+            artifacts.extend(made);
         }
-        let named: Vec<(&str, Vec<u8>)> = plan.binaries.iter().map(|b| b.name.as_str()).zip(fresh).collect();
-        let mut packed = package(dir, plan, build, named, extras)?;
-        for a in &mut packed {
-            a.inputs = Some(key.clone());
-        }
-        Ok([binaries, packed].concat())
+        Ok(artifacts)
     }
+}
+
+/// One kind of file a release makes for each target from its binaries: an
+/// archive, or the binaries published bare. A new kind (packages, images…) is
+/// a module here implementing this, listed in [`PACKERS`]: its files are then
+/// keyed, carried over, checked against the plan and checksummed like these.
+pub trait Packer: Sync {
+    /// Its files for a target, relative to the release; none where it does not apply.
+    fn files(&self, plan: &Plan, build: &TargetBuild) -> Vec<String>;
+    /// What its files are made of besides the binaries' bytes, the extra files
+    /// and the epoch (names, format, layout): part of their key.
+    fn recipe(&self, plan: &Plan, build: &TargetBuild) -> serde_json::Value;
+    /// Writes its files into `dir` from the binaries (name, bytes); returns their artifacts.
+    fn make(
+        &self,
+        dir: &Path,
+        plan: &Plan,
+        build: &TargetBuild,
+        binaries: &[(&str, &[u8])],
+        extras: &[Entry],
+    ) -> anyhow::Result<Vec<Artifact>>;
+}
+
+/// Every kind of file a target's release holds besides its binaries.
+pub const PACKERS: [&dyn Packer; 2] = [&archive::Archive, &bare::Bare];
+
+/// This xtask's own build (a digest of its source and Cargo.lock, made by
+/// build.rs): packing code that changes, or a new deflate, repacks every
+/// archive instead of carrying over what the old code made.
+pub const XTASK_BUILD: &str = env!("XTASK_BUILD_ID");
+
+/// The key of a packer's files for one target: its recipe, the epoch of their
+/// mtimes, the bytes of the binaries and of the files shipped beside them, and
+/// the xtask that packs them.
+pub fn package_key(
+    recipe: &serde_json::Value,
+    epoch: i64,
+    binary_sha256: &[&str],
+    extras: &[(&str, String)],
+) -> String {
+    let key = serde_json::json!({
+        "keys": crate::plan::KEY_FORMAT,
+        "xtask": XTASK_BUILD,
+        "recipe": recipe,
+        "epoch": epoch,
+        "binaries": binary_sha256,
+        "extras": extras,
+    });
+    crate::digest::sha256_hex(key.to_string().as_bytes())
 }
 
 /// Completes `dir`, which holds every target's files, into a release: the
@@ -216,8 +280,11 @@ pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
 
 /// An engine must write what the plan asked and nothing else.
 fn check_only_planned_files(dir: &Path, plan: &Plan, held: &[Artifact]) -> anyhow::Result<()> {
-    let mut planned: Vec<PathBuf> =
-        plan.builds.iter().flat_map(|b| b.files().into_iter().map(|o| dir.join(o))).collect();
+    let mut planned: Vec<PathBuf> = Vec::new();
+    for build in &plan.builds {
+        planned.extend(build.outputs.iter().map(|o| dir.join(o)));
+        planned.extend(PACKERS.iter().flat_map(|p| p.files(plan, build)).map(|f| dir.join(f)));
+    }
     planned.extend(held.iter().map(|a| dir.join(reuse::HELD).join(&a.path)));
     let stray: Vec<String> = walk(dir)?
         .into_iter()
@@ -230,50 +297,8 @@ fn check_only_planned_files(dir: &Path, plan: &Plan, held: &[Artifact]) -> anyho
     Ok(())
 }
 
-/// The target's archive, or its bare binaries; returns their artifacts.
-fn package(
-    dir: &Path,
-    plan: &Plan,
-    build: &TargetBuild,
-    binaries: Vec<(&str, Vec<u8>)>,
-    extras: &[Entry],
-) -> anyhow::Result<Vec<Artifact>> {
-    let t = &build.target;
-    match &build.package {
-        Package::Bare(names) => {
-            let mut out = Vec::new();
-            for ((binary, bytes), name) in binaries.iter().zip(names) {
-                let path = dir.join(name);
-                reuse::remove_if_present(&path).with_context(|| format!("cannot replace {}", path.display()))?;
-                fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-                out.push(artifact(build, Kind::Bare, name.clone(), bytes, Some(binary)));
-            }
-            Ok(out)
-        }
-        Package::Archive { file, format, folder } => {
-            let mut entries: Vec<Entry> = binaries
-                .into_iter()
-                .map(|(name, bytes)| Entry { name: t.exe_name(name), bytes, executable: true })
-                .collect();
-            entries.extend(extras.iter().map(|e| Entry {
-                name: e.name.clone(),
-                bytes: e.bytes.clone(),
-                executable: false,
-            }));
-            let path = dir.join(file);
-            reuse::remove_if_present(&path).with_context(|| format!("cannot replace {}", path.display()))?;
-            let folder = plan.wrap.then_some(folder.as_str());
-            match format {
-                Format::Zip => archive::write_zip(&path, folder, entries, plan.stamp.epoch)?,
-                _ => archive::write_tar_gz(&path, folder, entries, plan.stamp.epoch)?,
-            }
-            let bytes = fs::read(&path)?;
-            Ok(vec![artifact(build, Kind::Archive, file.clone(), &bytes, None)])
-        }
-    }
-}
-
-fn artifact(build: &TargetBuild, kind: Kind, path: String, bytes: &[u8], binary: Option<&str>) -> Artifact {
+/// An artifact of `build` with its size and digest.
+pub fn artifact(build: &TargetBuild, kind: Kind, path: String, bytes: &[u8], binary: Option<&str>) -> Artifact {
     Artifact {
         target: build.target.to_string(),
         kind,
@@ -342,4 +367,56 @@ pub fn walk(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     }
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::plan::Toolchain;
+    use crate::settings::Settings;
+    use crate::source::{Outputs, Source};
+    use crate::stamp::Stamp;
+
+    fn plan(text: &str) -> Plan {
+        let s = toml::from_str::<Settings>(text).unwrap().resolve(&crate::project::root().join("dist.toml")).unwrap();
+        let source = Source::find(&s.app_dir, &[], "", &Outputs { out: "/nowhere/dist".into(), ours: vec![] }).unwrap();
+        let stamp = Stamp::from_parts(Some("v1.2.3".into()), Some("c0ffee".into()), Some(1_700_000_000), None);
+        let toolchain = Toolchain {
+            go_version: "go1.26.8".into(),
+            dist_list: "linux/amd64\nwindows/amd64\n".into(),
+            label: "go1.26.8".into(),
+            fingerprint: String::new(),
+            why_other: None,
+        };
+        Plan::new(&s, &[], stamp, source, &toolchain, &BTreeMap::new()).unwrap()
+    }
+
+    /// The key of the first packer with files for target `i`.
+    fn key(p: &Plan, i: usize, shas: &[&str], extras: &[(&str, String)]) -> String {
+        let b = &p.builds[i];
+        let packer = PACKERS.iter().find(|k| !k.files(p, b).is_empty()).unwrap();
+        package_key(&packer.recipe(p, b), p.stamp.epoch, shas, extras)
+    }
+
+    #[test]
+    fn the_package_key_covers_its_bytes_names_and_packer() {
+        let p = plan("[app]\nmain = \"./cmd/hello\"\n[targets]\nos = [\"linux\", \"windows\"]\narch = [\"amd64\"]");
+        let readme = || vec![("README.md", "r".to_owned())];
+        let k0 = key(&p, 0, &["aa"], &readme());
+        assert_eq!(key(&p, 0, &["aa"], &readme()), k0);
+        assert_ne!(key(&p, 0, &["ab"], &readme()), k0, "binary bytes");
+        assert_ne!(key(&p, 0, &["aa"], &[("README.md", "r2".into())]), k0, "extra file bytes");
+        assert_ne!(key(&p, 0, &["aa"], &[("LICENSE", "r".into())]), k0, "extra file name");
+        assert_ne!(key(&p, 1, &["aa"], &readme()), k0, "name and format");
+        assert_ne!(key(&Plan { wrap: false, ..p.clone() }, 0, &["aa"], &readme()), k0, "wrap");
+        let mut later = p.clone();
+        later.stamp.epoch += 1;
+        assert_ne!(key(&later, 0, &["aa"], &readme()), k0, "mtimes");
+        let bare =
+            plan("[app]\nmain = \"./cmd/hello\"\n[targets]\nlist = [\"linux/amd64\"]\n[archive]\nformat = \"binary\"");
+        assert_ne!(key(&bare, 0, &["aa"], &readme()), k0, "another kind");
+        assert!(XTASK_BUILD.len() == 16 && XTASK_BUILD.bytes().all(|c| c.is_ascii_hexdigit()), "{XTASK_BUILD}");
+    }
 }

@@ -1,0 +1,144 @@
+//! `cargo xtask dist merge DIR...`: the outputs of `dist --shard I/N` on
+//! several CI runners, combined into one release with a fresh checksum file
+//! and manifest. Shards must be of one build (same commit, version, Go and
+//! settings), all N of them, each once, and their targets must not overlap.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+
+use crate::flags::Merge;
+use crate::output::Output;
+use crate::project;
+use crate::release::{self, manifest::Manifest};
+use crate::ui;
+
+impl Merge {
+    pub fn run(self) -> anyhow::Result<()> {
+        let merge = self;
+        let mut shards: Vec<(PathBuf, Manifest, usize, usize)> = Vec::new();
+        for dir in &merge.dirs {
+            let m = Manifest::read(dir).with_context(|| {
+                format!(
+                    "{} holds no manifest.json of `cargo xtask dist`: give the --out of a `dist --shard I/N` run",
+                    dir.display()
+                )
+            })?;
+            let Some((i, n)) = m
+                .shard
+                .as_deref()
+                .and_then(|s| s.split_once('/'))
+                .and_then(|(i, n)| Some((i.parse().ok()?, n.parse().ok()?)))
+            else {
+                bail!("{} is a whole release, not a shard: only `dist --shard I/N` outputs are merged", dir.display());
+            };
+            shards.push((dir.clone(), m, i, n));
+        }
+        shards.sort_by_key(|s| s.2);
+        let (first_dir, first, _, count) = &shards[0];
+        // One build: everything that decides the bytes must agree.
+        let identity = |m: &Manifest| {
+            serde_json::json!([
+                m.name,
+                m.version,
+                m.tag,
+                m.dirty,
+                m.tagged,
+                m.commit,
+                m.date,
+                m.source_date_epoch,
+                m.go_version,
+                m.checksums,
+                m.settings
+            ])
+        };
+        for (dir, m, _, n) in &shards[1..] {
+            if n != count {
+                bail!("{} is a shard of {n} but {} is a shard of {count}", dir.display(), first_dir.display());
+            }
+            if identity(m) != identity(first) {
+                bail!(
+                    "{} and {} are not shards of one build (version {} vs {}, commit {} vs {}, Go {} vs {}, or settings differ)",
+                    first_dir.display(),
+                    dir.display(),
+                    first.version,
+                    m.version,
+                    first.commit,
+                    m.commit,
+                    first.go_version,
+                    m.go_version
+                );
+            }
+        }
+        let indexes: Vec<usize> = shards.iter().map(|s| s.2).collect();
+        if indexes != (1..=*count).collect::<Vec<_>>() {
+            bail!("need each of the {count} shards once, got shards {indexes:?}");
+        }
+
+        let out = merge.out.unwrap_or_else(|| project::root().join("dist"));
+        let output = Output::prepare(&out)?;
+        let mut owner: BTreeMap<String, PathBuf> = BTreeMap::new();
+        let mut artifacts = Vec::new();
+        let mut engines = Vec::new();
+        for (dir, m, _, _) in &shards {
+            if !engines.contains(&m.engine) {
+                engines.push(m.engine.clone());
+            }
+            for a in &m.artifacts {
+                if let Some(other) = owner.insert(a.target.clone(), dir.clone()).filter(|o| o != dir) {
+                    bail!(
+                        "target {} is in both {} and {}: the shards overlap",
+                        a.target,
+                        other.display(),
+                        dir.display()
+                    );
+                }
+                // The manifest comes from another machine: its paths must stay inside the release.
+                let inside = !a.path.is_empty()
+                    && !a.path.contains('\\')
+                    && std::path::Path::new(&a.path).components().all(|c| matches!(c, std::path::Component::Normal(_)))
+                    && a.path != crate::release::manifest::FILE_NAME
+                    && a.path != m.checksums;
+                if !inside {
+                    bail!(
+                        "{} lists the artifact path {:?}, which is not a file inside a release",
+                        dir.display(),
+                        a.path
+                    );
+                }
+                let from = dir.join(&a.path);
+                let bytes = fs::read(&from).with_context(|| format!("cannot read {}", from.display()))?;
+                if crate::digest::sha256_hex(&bytes) != a.sha256 {
+                    bail!(
+                        "{} does not match the SHA-256 in its shard's manifest: it was changed or damaged",
+                        from.display()
+                    );
+                }
+                if a.kind == crate::release::manifest::Kind::Binary {
+                    let target: crate::target::Target =
+                        a.target.parse().with_context(|| format!("in {}", dir.display()))?;
+                    crate::release::binary::check(&target, &bytes).with_context(|| format!("in {}", dir.display()))?;
+                }
+                let to = output.staging().join(&a.path);
+                fs::create_dir_all(to.parent().expect("a file path has a parent"))?;
+                fs::write(&to, &bytes).with_context(|| format!("cannot write {}", to.display()))?;
+                artifacts.push(a.clone());
+            }
+        }
+        let mut manifest = Manifest {
+            engine: engines.join("+"),
+            shard: None,
+            artifacts,
+            held: vec![],
+            partial: false,
+            ..first.clone()
+        };
+        manifest.write_with_checksums(output.staging())?;
+        release::seal(output.staging(), &manifest)?;
+        output.commit()?;
+        ui::say(format!("merged {count} shards: {} artifacts into {}", manifest.artifacts.len(), out.display()));
+        Ok(())
+    }
+}
