@@ -1,0 +1,153 @@
+//! Unit tests of the settings: defaults, binaries, the matrix, archive settings, errors naming the key and the file.
+
+use super::*;
+
+fn parse(text: &str) -> anyhow::Result<Resolved> {
+    toml::from_str::<Settings>(text)?.resolve(Path::new("/proj/dist.toml"))
+}
+
+fn names(targets: &[Target]) -> Vec<String> {
+    targets.iter().map(|t| t.to_string()).collect()
+}
+
+#[test]
+fn empty_file_gives_the_documented_defaults() {
+    let r = parse("").unwrap();
+    assert_eq!(r.app_dir, Path::new("/proj/app"));
+    assert_eq!(
+        r.binaries,
+        [Binary { name: "app".into(), main: ".".into(), flags: vec![], ldflags: vec!["-s".into(), "-w".into()] }]
+    );
+    assert_eq!(r.project, "app");
+    assert_eq!(r.image, "golang:1.26.8");
+    assert_eq!(
+        names(&r.matrix.targets),
+        ["darwin/amd64", "darwin/arm64", "linux/amd64", "linux/arm64", "windows/amd64", "windows/arm64"]
+    );
+    assert!(!r.matrix.explicit);
+    assert_eq!(r.archive.format, Format::TarGz);
+    assert_eq!(r.archive.formats["windows"], Format::Zip);
+    assert!(r.archive.wrap);
+    assert_eq!(r.checksum_name.source(), "SHA256SUMS");
+}
+
+#[test]
+fn binary_defaults_to_the_main_package_name() {
+    assert_eq!(parse("[app]\nmain = \"./cmd/server/\"").unwrap().binaries[0].name, "server");
+    assert_eq!(parse("[app]\nbinary = \"tool\"").unwrap().binaries[0].name, "tool");
+}
+
+#[test]
+fn several_binaries_with_their_own_flags() {
+    let r = parse(
+        r#"[app]
+        name = "suite"
+        [[binaries]]
+        main = "./cmd/server"
+        flags = ["-tags=server"]
+        [[binaries]]
+        main = "./cmd/cli"
+        name = "suite-cli"
+        ldflags = ["-s"]"#,
+    )
+    .unwrap();
+    assert_eq!(r.project, "suite");
+    let got: Vec<(&str, &str, Vec<String>, Vec<String>)> =
+        r.binaries.iter().map(|b| (b.name.as_str(), b.main.as_str(), b.flags.clone(), b.ldflags.clone())).collect();
+    assert_eq!(
+        got,
+        [
+            ("server", "./cmd/server", vec!["-tags=server".to_owned()], vec!["-s".to_owned(), "-w".to_owned()]),
+            ("suite-cli", "./cmd/cli", vec![], vec!["-s".to_owned()])
+        ]
+    );
+    let err = format!("{:#}", parse("[[binaries]]\nmain = \"./a\"\n[[binaries]]\nmain = \"./b/a\"").unwrap_err());
+    assert!(err.contains("two [[binaries]] are named \"a\""), "{err}");
+    let err = format!("{:#}", parse("[app]\nbinary = \"x\"\n[[binaries]]\nmain = \"./a\"").unwrap_err());
+    assert!(err.contains("either `app.main`/`app.binary` or [[binaries]]"), "{err}");
+}
+
+#[test]
+fn matrix_expands_arm_variants_and_drops_ignored() {
+    let r = parse(
+        r#"[targets]
+        os = ["linux", "windows"]
+        arch = ["amd64", "arm"]
+        arm = ["6", "v7"]
+        ignore = ["windows/arm", "linux/arm/v6"]"#,
+    )
+    .unwrap();
+    assert_eq!(names(&r.matrix.targets), ["linux/amd64", "linux/arm/v7", "windows/amd64"]);
+}
+
+#[test]
+fn an_explicit_list_replaces_the_matrix() {
+    let r = parse("[targets]\nlist = [\"linux/arm/v6\", \"darwin/arm64\"]").unwrap();
+    assert_eq!(names(&r.matrix.targets), ["darwin/arm64", "linux/arm/v6"]);
+    assert!(r.matrix.explicit);
+}
+
+#[test]
+fn archive_settings() {
+    let r = parse(
+        r#"[archive]
+        name = "{{ .ProjectName }}_{{ .Os }}"
+        format = "binary"
+        formats = { linux = "tar.gz" }
+        replacements = { amd64 = "x86_64" }
+        files = ["docs/*.md"]
+        wrap = false
+        [checksum]
+        name = "{{ .ProjectName }}_checksums.txt""#,
+    )
+    .unwrap();
+    assert_eq!((r.archive.format, r.archive.formats["linux"]), (Format::Binary, Format::TarGz));
+    assert!(!r.archive.formats.contains_key("windows"), "formats replaces the default map");
+    assert_eq!(r.archive.replacements["amd64"], "x86_64");
+    assert_eq!(r.archive_name.source(), "{{ .ProjectName }}_{{ .Os }}");
+    let err = format!("{:#}", parse("[archive]\nformat = \"rar\"").unwrap_err());
+    assert!(err.contains("unknown variant `rar`"), "{err}");
+    let err = format!("{:#}", parse("[archive]\nname = \"{{ .Os\"").unwrap_err());
+    assert!(err.contains("`archive.name` is not a valid template"), "{err}");
+    let err = format!("{:#}", parse("[checksum]\nname = \"{{ .Projectname }}.txt\"").unwrap_err());
+    assert!(
+        err.contains("`checksum.name` uses .Projectname, which is not a field; the fields are .Amd64, .Arch"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_repository_dist_toml_is_valid() {
+    let file = crate::project::root().join("dist.toml");
+    let r = Settings::load(&file).unwrap();
+    assert_eq!(r.binaries[0].name, "hello");
+    assert!(r.app_dir.join(&r.binaries[0].main).join("main.go").is_file());
+}
+
+#[test]
+fn errors_name_the_field() {
+    let err = |t: &str| format!("{:#}", parse(t).unwrap_err());
+    assert!(err("[app]\nbinray = \"x\"").contains("unknown field `binray`"), "{}", err("[app]\nbinray = \"x\""));
+    assert!(err("[app]\ngo = \"1.26\"").contains("`app.go` = \"1.26\""));
+    assert!(err("[app]\nimage = \"golang:latest\"").contains("`app.image`"));
+    assert!(err("[app]\nmain = \"\"").contains("`app.main` is empty"));
+    assert!(err("[targets]\narm = [\"8\"]").contains("`targets.arm`"));
+    assert!(err("[targets]\nignore = [\"linux\"]").contains("targets.ignore"));
+    assert!(err("[targets]\nlist = [\"linux\"]").contains("targets.list"));
+    assert!(err("[targets]\nos = []").contains("selects nothing"));
+    assert!(err("[build]\nenv = { GOOS = \"linux\" }").contains("`build.env` sets GOOS"));
+    assert!(err("[targets]\nos = \"linux\"").contains("invalid type"));
+}
+
+#[test]
+fn load_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dist.toml");
+    std::fs::write(&file, "[targets]\nos = [\"linux\"]\narhc = [\"amd64\"]\n").unwrap();
+    let err = format!("{:#}", Settings::load(&file).unwrap_err());
+    assert!(err.contains(&format!("invalid settings in {}", file.display())), "{err}");
+    assert!(err.contains("arhc"), "{err}");
+    std::fs::write(&file, b"[app]\nname = \"\xff\"\n").unwrap();
+    let err = format!("{:#}", Settings::load(&file).unwrap_err());
+    assert!(err.contains("is not UTF-8 text"), "{err}");
+}
