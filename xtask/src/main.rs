@@ -8,6 +8,7 @@
 mod adopt;
 mod artifacts;
 mod ci;
+mod commands;
 mod dist;
 mod engine;
 mod flags;
