@@ -1,0 +1,251 @@
+//! GoReleaser's `archives` → `[archive]`: the first archive's name template (verbatim), format and
+//! per-OS formats, replacements, extra files (rebased onto `app.dir`) and wrapping folder; dist makes
+//! one archive per target, so the other archives are named as not imported.
+
+use std::collections::BTreeMap;
+
+use anyhow::bail;
+use yaml_rust2::Yaml;
+
+use super::note_if_set;
+use super::yaml::{entries, is_unset, scalar, strings, truthy};
+use crate::init::discover::norm;
+use crate::init::{Draft, Section};
+use crate::settings::{Archive, Format};
+
+/// GoReleaser's default archive name (internal/pipe/archive).
+pub(super) const GR_ARCHIVE_NAME: &str = "{{ .ProjectName }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}{{ with .Mips }}_{{ . }}{{ end }}{{ if not (eq .Amd64 \"v1\") }}{{ .Amd64 }}{{ end }}";
+
+/// `archives[0]` (GoReleaser's default archive when the config has none) into `out`.
+pub(super) fn convert_archive(out: &mut Draft, archive: &Yaml, module_dir_rel: &str) -> anyhow::Result<()> {
+    let at = "archives[0]";
+    let fields = entries(archive, at)?;
+    let get = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| *v).filter(|v| !is_unset(v));
+    // GoReleaser's defaults; `files` are ours too (README*, LICENSE*, CHANGELOG*).
+    let mut a = Archive {
+        name: GR_ARCHIVE_NAME.to_owned(),
+        format: Format::TarGz,
+        formats: BTreeMap::new(),
+        replacements: BTreeMap::new(),
+        wrap: false,
+        ..Archive::default()
+    };
+    // formats (v2), then format (v1): GoReleaser appends the one to the other. dist makes the first.
+    let mut formats = Vec::new();
+    for key in ["formats", "format"] {
+        if let Some(v) = get(key) {
+            formats.extend(strings(v, &format!("{at}.{key}"))?.into_iter().map(|f| (key, f)));
+        }
+    }
+    for (k, (key, f)) in formats.iter().enumerate() {
+        match (k, archive_format(f)) {
+            (0, Some(format)) => a.format = format,
+            _ => {
+                out.note(Section::Archive, format!("{at}.{key} {f}"), "dist makes one tar.gz, zip or binary per target")
+            }
+        }
+    }
+    match get("name_template").and_then(scalar).filter(|n| !n.is_empty()) {
+        Some(name) => a.name = name,
+        // GoReleaser names bare binaries after the binary, not the project.
+        None if formats.iter().any(|(_, f)| f == "binary") => {
+            a.name = GR_ARCHIVE_NAME.replacen(".ProjectName", ".Binary", 1)
+        }
+        None => {}
+    }
+    if let Some(Yaml::Array(overrides)) = get("format_overrides") {
+        for (j, o) in overrides.iter().enumerate() {
+            let key = format!("{at}.format_overrides[{j}]");
+            let goos = scalar(&o["goos"]).unwrap_or_default();
+            let mut fs = Vec::new();
+            for list in [&o["formats"], &o["format"]] {
+                if !is_unset(list) {
+                    fs.extend(strings(list, &key)?);
+                }
+            }
+            match (fs.first().and_then(|f| archive_format(f)), goos.is_empty()) {
+                (Some(format), false) if fs.len() == 1 => {
+                    a.formats.insert(goos, format);
+                }
+                (Some(format), false) => {
+                    a.formats.insert(goos, format);
+                    out.note(Section::Archive, key, "dist makes one archive per target");
+                }
+                _ => out.note(Section::Archive, key, "dist makes tar.gz, zip or binary archives"),
+            }
+        }
+    }
+
+    for (key, value) in &fields {
+        if is_unset(value) {
+            continue;
+        }
+        match key.as_str() {
+            "name_template" | "formats" | "format" | "format_overrides" | "id" => {}
+            // A check that every archive holds as many binaries; dist's archives always hold all of them.
+            "allow_different_binary_count" => {}
+            "wrap_in_directory" => match truthy(value) {
+                Some(wrap) => a.wrap = wrap,
+                // `true` means a folder named like the archive, which is what dist's `wrap` makes.
+                None if scalar(value).as_deref() == Some(a.name.as_str()) => a.wrap = true,
+                None => {
+                    a.wrap = true;
+                    out.note(
+                        Section::Archive,
+                        format!("{at}.wrap_in_directory"),
+                        "a folder name: dist's is the archive's name",
+                    );
+                }
+            },
+            "replacements" => {
+                for (from, to) in entries(value, &format!("{at}.replacements"))? {
+                    match scalar(to) {
+                        Some(to) => {
+                            a.replacements.insert(from, to);
+                        }
+                        None => out.note(Section::Archive, format!("{at}.replacements.{from}"), "not a string"),
+                    }
+                }
+            }
+            "files" => {
+                let Yaml::Array(items) = value else { bail!("`{at}.files` must be a list") };
+                let mut files = Vec::new();
+                for (j, item) in items.iter().enumerate() {
+                    let src = match item {
+                        Yaml::Hash(_) => {
+                            for (k, v) in entries(item, &format!("{at}.files[{j}]"))? {
+                                if k != "src" {
+                                    note_if_set(
+                                        out,
+                                        Section::Archive,
+                                        v,
+                                        format!("{at}.files[{j}].{k}"),
+                                        "dist keeps the path",
+                                    );
+                                }
+                            }
+                            scalar(&item["src"])
+                        }
+                        _ => scalar(item),
+                    };
+                    match src {
+                        Some(src) if src.contains("{{") => {
+                            out.note(Section::Archive, format!("{at}.files[{j}]"), "a template");
+                        }
+                        Some(src) if !src.is_empty() => files.push(rebase(&src, module_dir_rel)),
+                        _ => {}
+                    }
+                }
+                a.files = files;
+                out.pin("archive.files");
+            }
+            "ids" | "builds" => out.note(Section::Archive, format!("{at}.{key}"), "dist archives every binary"),
+            "builds_info" => {
+                out.note(Section::Archive, format!("{at}.{key}"), "dist's entries are 0:0 with modes 0755/0644")
+            }
+            _ => out.note(Section::Archive, format!("{at}.{key}"), "no dist.toml equivalent"),
+        }
+    }
+    out.settings.archive = a;
+    for key in ["archive.name", "archive.format", "archive.formats", "archive.wrap"] {
+        out.pin(key);
+    }
+    Ok(())
+}
+
+fn archive_format(f: &str) -> Option<Format> {
+    match f {
+        "tar.gz" | "tgz" => Some(Format::TarGz),
+        "zip" => Some(Format::Zip),
+        "binary" => Some(Format::Binary),
+        _ => None,
+    }
+}
+
+/// A glob relative to the config's folder → relative to app.dir (what `archive.files` is relative to).
+fn rebase(glob: &str, module_dir_rel: &str) -> String {
+    let module = norm(module_dir_rel);
+    if module.is_empty() || glob.starts_with('/') {
+        return glob.to_owned();
+    }
+    let parts = norm(glob);
+    match parts.strip_prefix(&module[..]) {
+        Some(rest) if !rest.is_empty() => rest.join("/"),
+        _ => format!("{}{}", "../".repeat(module.len()), parts.join("/")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use crate::init::from_goreleaser;
+    use crate::init::tests::{parse, strs};
+    use crate::settings::Format;
+
+    #[test]
+    fn v1_archive_and_defaults() {
+        let yaml = r#"
+project_name: lazy
+builds:
+  - env: [CGO_ENABLED=0]
+    goarch: [amd64, arm]
+archives:
+  - format: zip
+    replacements:
+      darwin: Darwin
+      linux: Linux
+      amd64: x86_64
+      386: i386
+    wrap_in_directory: true
+    files:
+      - LICENSE
+      - src: docs/*.md
+        dst: docs
+snapshot:
+  name_template: "{{ .Tag }}-next"
+"#;
+        let imported = from_goreleaser(yaml, ".").unwrap();
+        let s = parse(&imported);
+        assert_eq!(s.archive.format, Format::Zip);
+        assert_eq!(s.archive.formats, BTreeMap::new());
+        assert_eq!(
+            s.archive.replacements,
+            BTreeMap::from([
+                ("386".to_owned(), "i386".to_owned()),
+                ("amd64".to_owned(), "x86_64".to_owned()),
+                ("darwin".to_owned(), "Darwin".to_owned()),
+                ("linux".to_owned(), "Linux".to_owned()),
+            ])
+        );
+        assert!(s.archive.wrap);
+        assert_eq!(s.archive.files, strs(&["LICENSE", "docs/*.md"]));
+        assert_eq!(s.archive.name, "{{ .ProjectName }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}{{ with .Mips }}_{{ . }}{{ end }}{{ if not (eq .Amd64 \"v1\") }}{{ .Amd64 }}{{ end }}");
+        assert_eq!(s.checksum.name, "{{ .ProjectName }}_{{ .Version }}_checksums.txt");
+        assert_eq!(
+            (s.app.name.as_deref(), s.app.binary.as_deref(), s.app.main.as_str()),
+            (Some("lazy"), Some("lazy"), ".")
+        );
+        assert_eq!(s.targets.os, strs(&["linux", "darwin", "windows"]));
+        assert_eq!(s.targets.arch, strs(&["amd64", "arm"]));
+        assert_eq!(s.targets.arm, strs(&["6"]), "GoReleaser's default GOARM");
+        assert_eq!(imported.unmapped, strs(&["snapshot", "archives[0].files[1].dst"]));
+        assert!(imported.toml.contains("wrap = true\n"));
+    }
+
+    #[test]
+    fn binary_archives_and_a_wrap_folder_named_like_the_archive() {
+        let yaml = "archives:\n  - formats: binary\n  - formats: [zip]\n";
+        let imported = from_goreleaser(yaml, ".").unwrap();
+        let s = parse(&imported);
+        assert_eq!(s.archive.format, Format::Binary);
+        assert_eq!(s.archive.name, "{{ .Binary }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}{{ with .Mips }}_{{ . }}{{ end }}{{ if not (eq .Amd64 \"v1\") }}{{ .Amd64 }}{{ end }}");
+        assert_eq!(imported.unmapped, strs(&["archives[1]"]));
+
+        let s = parse(&from_goreleaser("archives:\n  - name_template: x\n    wrap_in_directory: x\n", ".").unwrap());
+        assert!(s.archive.wrap);
+        let imported = from_goreleaser("archives:\n  - format: tar.xz\n    formats: [zip, tar.gz]\n", ".").unwrap();
+        assert_eq!(parse(&imported).archive.format, Format::Zip);
+        assert_eq!(imported.unmapped, strs(&["archives[0].formats tar.gz", "archives[0].format tar.xz"]));
+    }
+}

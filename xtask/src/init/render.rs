@@ -1,0 +1,325 @@
+//! Writing `dist.toml`: the [`Settings`] an import decided, section by section, each under the comments
+//! that name what it could not import. A key is written when it differs from our default or the import
+//! pinned it; values are written by the `toml` crate's serializer, so any text (a multi-line template,
+//! quotes, control characters) reads back exactly.
+
+use std::fmt::Write as _;
+
+use toml::{Table, Value};
+
+use super::{Draft, Section};
+use crate::settings::{BinarySettings, Settings};
+
+/// The file's sections in order, each with its keys in the order written (`[[binaries]]` come right
+/// after `[app]`); `the_layout_places_every_setting` fails when a setting has no place here.
+const LAYOUT: [(&str, Section, &[&str]); 5] = [
+    ("app", Section::App, &["dir", "name", "main", "binary", "go", "image"]),
+    ("build", Section::Build, &["ldflags", "tags", "flags", "env", "stamp"]),
+    ("targets", Section::Targets, &["os", "arch", "arm", "ignore", "list"]),
+    ("archive", Section::Archive, &["name", "format", "formats", "replacements", "files", "wrap"]),
+    ("checksum", Section::Checksum, &["name"]),
+];
+
+const BINARY_KEYS: [&str; 4] = ["main", "name", "flags", "ldflags"];
+
+/// Tables written as their own `[section.key]` with a comment above, rather than inline (`env = { … }`).
+const SUBTABLES: [(&str, &str, &[&str]); 1] = [(
+    "build.stamp",
+    "# The Go variables that receive the version, commit and date (\"\" skips one).",
+    &["version", "commit", "date"],
+)];
+
+impl Draft {
+    pub(super) fn render(&self) -> String {
+        let doc = table(&self.settings);
+        let defaults = table(&Settings::default());
+        let empty = Table::new();
+        let section = |t: &Table, name: &str| t.get(name).and_then(Value::as_table).unwrap_or(&empty).clone();
+
+        let mut t = String::new();
+        let from = if self.from_config {
+            self.source.clone()
+        } else {
+            format!("{} and the main packages below it", self.source)
+        };
+        let _ = writeln!(t, "# What `cargo xtask dist` builds: written by `cargo xtask init` from {from}.");
+        let _ = writeln!(t, "# Keys left out keep their defaults (docs/settings.md in the cargo-xtask template).");
+        self.comments(&mut t, Section::Top);
+
+        for (name, kind, order) in LAYOUT {
+            let body = self.body(name, &section(&doc, name), &section(&defaults, name), order);
+            // [app] always: it names the module and the Go.
+            if name == "app" || !body.is_empty() || self.notes.iter().any(|n| n.section == kind) {
+                t.push('\n');
+                self.comments(&mut t, kind);
+                let _ = write!(t, "[{name}]\n{body}");
+            }
+            if name == "app" {
+                let default = table(&BinarySettings::default());
+                for b in doc.get("binaries").and_then(Value::as_array).into_iter().flatten() {
+                    let b = b.as_table().expect("[[binaries]] entries are tables");
+                    let _ = write!(t, "\n[[binaries]]\n{}", self.body("binaries", b, &default, &BINARY_KEYS));
+                }
+            }
+        }
+        t
+    }
+
+    /// The `key = value` lines of the table at `path`, keys in `order` first; then its sub-tables.
+    fn body(&self, path: &str, table: &Table, default: &Table, order: &[&str]) -> String {
+        let mut keys: Vec<&str> = order.iter().copied().filter(|k| table.contains_key(*k)).collect();
+        keys.extend(table.keys().map(String::as_str).filter(|k| !order.contains(k)));
+        let (mut own, mut subtables) = (String::new(), String::new());
+        for key in keys {
+            let (value, at) = (&table[key], format!("{path}.{key}"));
+            if let (Some((_, comment, order)), Some(inner)) =
+                (SUBTABLES.iter().find(|(p, _, _)| *p == at), value.as_table())
+            {
+                let empty = Table::new();
+                let inner_default = default.get(key).and_then(Value::as_table).unwrap_or(&empty);
+                let body = self.body(&at, inner, inner_default, order);
+                if !body.is_empty() {
+                    let _ = write!(subtables, "\n{comment}\n[{at}]\n{body}");
+                }
+            } else if self.is_pinned(&at) || default.get(key) != Some(value) {
+                // Display is the serializer's: strings, arrays and inline tables as TOML reads them back.
+                let _ = writeln!(own, "{key} = {value}");
+            }
+        }
+        own + &subtables
+    }
+
+    /// `at` or a table it is in (`build.stamp` pins `build.stamp.version`) was pinned.
+    fn is_pinned(&self, at: &str) -> bool {
+        self.pinned.iter().any(|p| at == *p || at.strip_prefix(p).is_some_and(|rest| rest.starts_with('.')))
+    }
+
+    fn comments(&self, t: &mut String, section: Section) {
+        for n in self.notes.iter().filter(|n| n.section == section) {
+            let line = format!("# not imported: {} ({})", n.key, n.why);
+            t.push_str(&line.replace(['\n', '\r'], " "));
+            t.push('\n');
+        }
+    }
+}
+
+/// `value` as the `toml` crate serializes it (`None` keys left out).
+fn table(value: &impl serde::Serialize) -> Table {
+    Table::try_from(value).expect("settings serialize to a TOML table")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::init::goreleaser::tests::{GORELEASER_INIT, MULTI_BUILD};
+    use crate::init::tests::strs;
+    use crate::init::{go_mod_draft, goreleaser};
+    use crate::settings::{App, Archive, Build, Checksum, Format, Stamp, Targets};
+
+    /// The text `draft` writes, read back as `dist` reads it.
+    fn read_back(draft: &Draft) -> (String, Settings) {
+        let text = draft.render();
+        let settings = toml::from_str::<Settings>(&text)
+            .unwrap_or_else(|e| panic!("the generated dist.toml does not parse: {e}\n{text}"));
+        (text, settings)
+    }
+
+    #[test]
+    fn toml_strings_round_trip() {
+        for text in ["plain", "q\"uote\\back", "line\nbreak\ttab\r", "\u{1}\u{7f}é{{ \"x\" }}", ""] {
+            let mut draft = goreleaser::draft("", ".").unwrap();
+            draft.settings.archive.name = text.to_owned();
+            let (doc, settings) = read_back(&draft);
+            assert_eq!(settings.archive.name, text, "{doc}");
+        }
+        let mut draft = goreleaser::draft("", ".").unwrap();
+        draft.settings.build.env =
+            BTreeMap::from([("CGO_ENABLED", "0"), ("a.b", "c")].map(|(k, v)| (k.into(), v.into())));
+        let (doc, settings) = read_back(&draft);
+        assert!(doc.contains("\nenv = { CGO_ENABLED = \"0\", \"a.b\" = \"c\" }\n"), "{doc}");
+        assert_eq!(settings.build.env, draft.settings.build.env);
+    }
+
+    /// Every value the importer decides, in awkward spellings: quotes of both kinds, backslashes, tabs, line
+    /// breaks, control characters, keys that need quoting.
+    const AWKWARD: &str = r#"
+project_name: awkward
+env:
+  - "A.B=dotted key"
+  - "QUOTE=it's \"x\""
+builds:
+  - main: ./cmd/x
+    binary: x
+    ldflags: ["-s -X 'main.msg=a b' -extldflags \"-static\" -X main.version={{ .Version }}"]
+    flags: ['-gcflags=all=-N -l']
+    tags: ["a\\b"]
+    goos: [linux]
+    goarch: [arm]
+    goarm: [5, 7]
+    ignore: [{goos: linux, goarm: 5}]
+archives:
+  - name_template: |
+      {{ .ProjectName }}_{{ if eq .Os "windows" }}Win{{ else }}{{ .Os }}{{ end }}
+      {{- "\t" }}'''"""
+    replacements:
+      "it's": "\"quoted\""
+      "tab\tkey": "x"
+    files: ["docs/**/*.md", "LICENSE"]
+    wrap_in_directory: true
+checksum:
+  name_template: "{{ .ProjectName }}\r\n\u0001sums"
+"#;
+
+    /// The written text reads back to exactly the settings the importer built, whatever they hold.
+    #[test]
+    fn written_settings_read_back_exactly() {
+        let configs = [
+            ("goreleaser init", GORELEASER_INIT, "."),
+            ("two builds", MULTI_BUILD, "."),
+            ("awkward strings", AWKWARD, "."),
+            (
+                "in a subfolder",
+                "builds:\n  - dir: app\n    main: ./cmd/x\narchives:\n  - files: [app/README.md]\n",
+                "app",
+            ),
+            ("a target list", "builds:\n  - targets: [linux_amd64, linux_arm_7]\n", "."),
+            ("only other variants", "builds:\n  - targets: [linux_amd64_v3]\n", "."),
+            ("every build skipped", "builds:\n  - skip: true\n", "."),
+            (
+                "per-binary flags",
+                "builds:\n  - {main: ./a, binary: a, tags: [x]}\n  - {main: ./b, binary: b, ldflags: [-w]}\n",
+                ".",
+            ),
+            ("empty", "", "."),
+        ];
+        for (what, yaml, dir) in configs {
+            let draft = goreleaser::draft(yaml, dir).unwrap();
+            let (text, settings) = read_back(&draft);
+            assert_eq!(settings, draft.settings, "{what}:\n{text}");
+        }
+        for mains in [&["."][..], &["./cmd/server", "./cmd/cli"]] {
+            let draft = go_mod_draft("module example.com/suite\n", &strs(mains), ".", "go.mod");
+            let (text, settings) = read_back(&draft);
+            assert_eq!(settings, draft.settings, "{mains:?}:\n{text}");
+        }
+
+        // And as `cargo xtask dist` loads it (Settings::load): the raw settings are these.
+        let dir = tempfile::tempdir().unwrap();
+        // The folder names the binary when the config does not.
+        std::fs::create_dir(dir.path().join("tool")).unwrap();
+        let file = dir.path().join("tool/dist.toml");
+        for yaml in [GORELEASER_INIT, MULTI_BUILD, AWKWARD] {
+            let draft = goreleaser::draft(yaml, ".").unwrap();
+            std::fs::write(&file, draft.render()).unwrap();
+            let loaded = Settings::load(&file).unwrap();
+            assert_eq!(loaded.raw, draft.settings);
+            assert_eq!(loaded.stamp_given, [true; 3], "the stamp variables are written out");
+        }
+    }
+
+    /// Every key `Settings` has (each struct spelled out in full, so a new field does not compile here
+    /// until it is added) has its place in the file.
+    #[test]
+    fn the_layout_places_every_setting() {
+        let text = |s: &str| s.to_owned();
+        let full = Settings {
+            app: App {
+                dir: "a".into(),
+                main: text("m"),
+                binary: Some(text("b")),
+                name: Some(text("n")),
+                go: text("1"),
+                image: Some(text("i")),
+            },
+            binaries: vec![BinarySettings {
+                main: text("m"),
+                name: Some(text("n")),
+                flags: vec![],
+                ldflags: Some(vec![]),
+            }],
+            build: Build {
+                ldflags: vec![],
+                tags: vec![],
+                flags: vec![],
+                env: BTreeMap::new(),
+                stamp: Stamp { version: text("v"), commit: text("c"), date: text("d") },
+            },
+            targets: Targets { os: vec![], arch: vec![], arm: vec![], ignore: vec![], list: vec![text("l")] },
+            archive: Archive {
+                name: text("n"),
+                format: Format::Zip,
+                formats: BTreeMap::new(),
+                replacements: BTreeMap::new(),
+                files: vec![],
+                wrap: false,
+            },
+            checksum: Checksum { name: text("c") },
+        };
+        let mut placed = Vec::new();
+        for (name, value) in table(&full) {
+            let (keys, inner): (&[&str], _) = match LAYOUT.iter().find(|(n, _, _)| *n == name) {
+                Some((_, _, keys)) => (keys, value.as_table().unwrap().clone()),
+                None if name == "binaries" => (&BINARY_KEYS, value.as_array().unwrap()[0].as_table().unwrap().clone()),
+                None => panic!("[{name}] has no place in render::LAYOUT"),
+            };
+            for (key, value) in inner {
+                assert!(keys.contains(&key.as_str()), "{name}.{key} has no place in render::LAYOUT");
+                if let Some((at, _, sub)) = SUBTABLES.iter().find(|(at, _, _)| *at == format!("{name}.{key}")) {
+                    for k in value.as_table().unwrap().keys() {
+                        assert!(sub.contains(&k.as_str()), "{at}.{k} has no place in render::SUBTABLES");
+                    }
+                }
+                placed.push(format!("{name}.{key}"));
+            }
+        }
+        assert_eq!(placed.len(), 27, "every key of every section: {placed:?}");
+    }
+
+    /// The whole file for `goreleaser init`'s config and for a target list: sections with the notes above
+    /// them, only the keys the import decided or that differ from ours. A template with `"` in it is a
+    /// literal string ('…'), as the serializer writes it.
+    #[test]
+    fn the_file_as_written() {
+        let header = "# What `cargo xtask dist` builds: written by `cargo xtask init` from .goreleaser.yml.\n\
+                      # Keys left out keep their defaults (docs/settings.md in the cargo-xtask template).\n";
+        let stamp = "\n# The Go variables that receive the version, commit and date (\"\" skips one).\n[build.stamp]\n\
+                     version = \"main.version\"\ncommit = \"main.commit\"\ndate = \"main.date\"\n";
+        let gr_name = "{{ .ProjectName }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}\
+                       {{ with .Mips }}_{{ . }}{{ end }}{{ if not (eq .Amd64 \"v1\") }}{{ .Amd64 }}{{ end }}";
+        let checksum = "\n[checksum]\nname = \"{{ .ProjectName }}_{{ .Version }}_checksums.txt\"\n";
+        let want = [
+            header,
+            "# not imported: changelog (dist writes no changelog)\n",
+            "# not imported: release (dist does not publish: upload the files in dist/ from CI)\n",
+            "\n# not imported: builds[0].main ./... (finds every main package: `cargo xtask init` in the repository \
+             lists them)\n",
+            "[app]\ndir = \".\"\nmain = \".\"\ngo = \"1.26.8\"\n",
+            "\n# not imported: before.hooks (run them before `cargo xtask dist`)\n",
+            "[build]\nldflags = [\"-s\", \"-w\", \"-X\", \"main.builtBy=goreleaser\"]\nenv = { CGO_ENABLED = \"0\" }\n",
+            stamp,
+            "\n[targets]\nos = [\"linux\", \"windows\", \"darwin\"]\narch = [\"arm64\", \"amd64\", \"386\"]\n",
+            "\n[archive]\n",
+            "name = '{{ .ProjectName }}_ {{- title .Os }}_ {{- if eq .Arch \"amd64\" }}x86_64 {{- else if eq .Arch \
+             \"386\" }}i386 {{- else }}{{ .Arch }}{{ end }} {{- if .Arm }}v{{ .Arm }}{{ end }}'\n",
+            "format = \"tar.gz\"\nformats = { windows = \"zip\" }\nwrap = false\n",
+            checksum,
+        ]
+        .concat();
+        assert_eq!(goreleaser::draft(GORELEASER_INIT, ".").unwrap().render(), want);
+
+        let want = [
+            header,
+            "\n[app]\ndir = \".\"\nmain = \".\"\ngo = \"1.26.8\"\n",
+            "\n[build]\nldflags = [\"-s\", \"-w\", \"-X\", \"main.builtBy=goreleaser\"]\n",
+            stamp,
+            "\n[targets]\nlist = [\"linux/amd64\", \"linux/arm/v7\"]\n",
+            &format!("\n[archive]\nname = '{gr_name}'\nformat = \"tar.gz\"\nformats = {{}}\nwrap = false\n"),
+            checksum,
+        ]
+        .concat();
+        let yaml = "builds:\n  - targets: [linux_amd64, linux_arm_7]\n";
+        assert_eq!(goreleaser::draft(yaml, ".").unwrap().render(), want);
+    }
+}
