@@ -185,7 +185,10 @@ fn files_of_yours_are_kept_and_named_and_workspace_files_get_instructions() {
     assert!(said.contains(&format!("adopt: {} written, 0 replaced, 0 unchanged, 3 skipped", n - 3)), "{said}");
     assert_eq!(fs::read_to_string(repo.path().join("xtask/src/main.rs")).unwrap(), mine);
     assert_eq!(fs::read_to_string(repo.path().join("Cargo.toml")).unwrap(), workspace_manifest);
-    assert_eq!(fs::read(repo.path().join("xtask/src/commands/ci.rs")).unwrap(), fs::read(ws.join("xtask/src/commands/ci.rs")).unwrap());
+    assert_eq!(
+        fs::read(repo.path().join("xtask/src/commands/ci.rs")).unwrap(),
+        fs::read(ws.join("xtask/src/commands/ci.rs")).unwrap()
+    );
 
     let said = stderr(&run_ok(&mut repo.adopt_cmd(&["--force"])));
     assert!(said.contains("  replaced   xtask/src/main.rs (--force)\n"), "{said}");

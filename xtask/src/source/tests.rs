@@ -69,6 +69,22 @@ fn source_of(module: &Path) -> Source {
     Source::find(module, &[], "", &outputs).unwrap()
 }
 
+/// Files no `go build` reads: CI scripts, workflows, Cargo files, docs, another tool's output, ours.
+const UNREAD: [&str; 12] = [
+    ".ci/run",
+    ".ci/tools/tool.go",
+    ".github/workflows/ci.yml",
+    "Cargo.toml",
+    "Cargo.lock",
+    "README.md",
+    "docs/guide.md",
+    "templates/notes.txt",
+    "bench/out.log",
+    "junk/big.bin",
+    "dist/x",
+    "target/y",
+];
+
 /// What `go build` can read changes the digest; what it cannot (CI
 /// scripts, docs, Cargo files, outputs, files below `.` directories, other
 /// tools' ignored output) does not, in a git checkout with the module at the root.
@@ -91,20 +107,7 @@ fn only_what_go_can_read_changes_the_digest() {
     write(root, "vendor/example.com/v/LICENSE", "MIT");
     write(root, "cmd/tool/default.pgo", "pgo");
     write(root, "sub/go.mod", "module m/sub\n");
-    for other in [
-        ".ci/run",
-        ".ci/tools/tool.go",
-        ".github/workflows/ci.yml",
-        "Cargo.toml",
-        "Cargo.lock",
-        "README.md",
-        "docs/guide.md",
-        "templates/notes.txt",
-        "bench/out.log",
-        "junk/big.bin",
-        "dist/x",
-        "target/y",
-    ] {
+    for other in UNREAD {
         write(root, other, "one");
     }
     write(root, ".gitignore", "/junk/\n/dist/\n/target/\n*.log\n/gen/\n");
@@ -114,22 +117,7 @@ fn only_what_go_can_read_changes_the_digest() {
     git(root, &["commit", "-qm", "m"]);
     let s = source_of(root);
     let digest = s.digest(&[], false).unwrap();
-    for unread in [
-        ".ci/run",
-        ".ci/tools/tool.go",
-        ".github/workflows/ci.yml",
-        "Cargo.toml",
-        "Cargo.lock",
-        "README.md",
-        "docs/guide.md",
-        "templates/notes.txt",
-        "bench/out.log",
-        "junk/big.bin",
-        "dist/x",
-        "target/y",
-        ".gitignore",
-        "new-notes.md",
-    ] {
+    for unread in UNREAD.iter().chain(&[".gitignore", "new-notes.md"]) {
         write(root, unread, "changed");
         assert_eq!(s.digest(&[], false).unwrap(), digest, "{unread} is not read by go build");
     }
