@@ -93,9 +93,16 @@ fn adopt_copies_exactly_the_xtask_and_the_repository_builds() {
     assert!(again.contains("  unchanged  .gitignore (it has /dist/ /target/ /.dist.*)"), "{again}");
     assert!(again.contains("  kept       dist.toml (yours: init not run)"), "{again}");
 
-    // The release, built by the xtask where `cargo xtask` would have built it.
+    // The README's next commands, as printed, by the xtask where `cargo xtask` would have built it.
     repo.link_xtask();
-    let out = run_ok(repo.xtask(&["dist", "--engine", "host"]).env("PATH", path_with_pinned_go()));
+    let dry = run_ok(repo.xtask(&["dist", "--dry-run"]).env("PATH", path_with_pinned_go()));
+    let plan = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        plan.contains("  linux/amd64      linux/amd64/tool linux/amd64/toolctl  →  tool_Linux_x86_64.tar.gz"),
+        "{plan}"
+    );
+    assert!(!repo.out().exists(), "a dry run writes nothing");
+    let out = run_ok(repo.xtask(&["dist"]).env("PATH", path_with_pinned_go()));
     let built = manifest(&repo.out())["artifacts"].as_array().unwrap().clone();
     let mut targets: Vec<&str> = built.iter().map(|a| a["target"].as_str().unwrap()).collect();
     targets.dedup();
