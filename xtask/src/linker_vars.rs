@@ -57,39 +57,48 @@ pub fn x_vars(ldflags: &str) -> Vec<String> {
 /// The go commands that answer whether `vars` exist, for binaries built from `mains`:
 /// `go list -deps` per binary that sets a variable outside its main package,
 /// then `go doc` per variable, in that order.
-pub fn probes(vars: &[LinkerVar], mains: &[String]) -> Vec<Vec<String>> {
+/// `tags`: each binary's `-tags=…` flag, if it has one (what it imports may depend on them).
+pub fn probes(vars: &[LinkerVar], mains: &[String], tags: &[Option<String>]) -> Vec<Vec<String>> {
     let mut argvs = Vec::new();
     for (b, main) in mains.iter().enumerate() {
         if vars.iter().any(|v| v.binary == b && v.package_and_name().0 != "main") {
-            argvs.push(deps_argv(main));
+            argvs.push(deps_argv(main, tags.get(b).cloned().flatten()));
         }
     }
     argvs.extend(vars.iter().map(|v| doc_argv(v, &mains[v.binary])));
     argvs
 }
 
-fn deps_argv(main: &str) -> Vec<String> {
-    ["go", "list", "-deps", "-f", "{{.ImportPath}}", "--", main].map(String::from).to_vec()
+fn deps_argv(main: &str, tags: Option<String>) -> Vec<String> {
+    let mut argv: Vec<String> = ["go", "list", "-deps"].map(String::from).to_vec();
+    argv.extend(tags);
+    argv.extend(["-f", "{{.ImportPath}}", "--", main].map(String::from));
+    argv
 }
 
 fn doc_argv(var: &LinkerVar, main: &str) -> Vec<String> {
     let (package, name) = var.package_and_name();
+    // -c: a lower-case name would otherwise match an upper-case one, which the linker would not set.
     if package == "main" {
-        ["go", "doc", "-cmd", "-u", main, name].map(String::from).to_vec()
+        ["go", "doc", "-c", "-cmd", "-u", main, name].map(String::from).to_vec()
     } else {
-        ["go", "doc", "-u", package, name].map(String::from).to_vec()
+        ["go", "doc", "-c", "-u", package, name].map(String::from).to_vec()
     }
 }
 
 /// Checks the answers to [`probes`] (same order): an error naming every
 /// missing `build.stamp` variable; warnings (returned) for other `-X`.
+/// With build tags (`tags`), which `go doc` does not take, a variable it cannot
+/// find may be declared in a file only the tags select: that is a warning.
 pub fn check(
     vars: &[LinkerVar],
     mains: &[String],
     names: &[String],
     answers: &[StepResult],
+    tags: &[Option<String>],
 ) -> anyhow::Result<Vec<String>> {
-    let expected = probes(vars, mains);
+    let expected = probes(vars, mains, tags);
+    let tagged = tags.iter().any(Option::is_some);
     if answers.len() != expected.len() || answers.iter().zip(&expected).any(|(a, e)| a.argv != *e) {
         bail!("the engine answered {} of {} questions about the -X variables", answers.len(), expected.len());
     }
@@ -112,8 +121,20 @@ pub fn check(
         let declared = answer.stdout.lines().find(|l| {
             ["var", "const", "func", "type"].iter().any(|k| l.starts_with(&format!("{k} ")) || *l == format!("{k} ("))
         });
-        let problem = if package != "main" && !deps[&var.binary].iter().any(|d| d == package) {
+        // `go list -deps` names the binary's own package last.
+        let own = deps.get(&var.binary).and_then(|d| d.last()).is_some_and(|last| last == package);
+        let mut required = var.required;
+        let problem = if own {
+            Some(format!("it is {binary}'s own main package, which the linker calls `main`: write main.{name}"))
+        } else if package != "main" && !deps[&var.binary].iter().any(|d| d == package) {
             Some(format!("{binary} does not import {package}"))
+        } else if answer.code != 0 && tagged {
+            required = false;
+            Some(format!(
+                "{binary} has no such variable, or declares it in a file only its build tags select (go doc does \
+                 not take tags): {}",
+                answer.stderr.trim()
+            ))
         } else if answer.code != 0 {
             let said = answer.stderr.trim();
             Some(format!(
@@ -135,7 +156,7 @@ pub fn check(
                 var.key, names[var.binary]
             ));
         }
-        if var.required {
+        if required {
             errors.push(line);
         } else {
             warnings.push(line);
@@ -175,14 +196,14 @@ mod tests {
         let names = vec!["tool".to_owned(), "ctl".to_owned()];
         let vars =
             vec![var("main.version", 0, true), var("example.com/x/v.Version", 1, true), var("main.builtBy", 1, false)];
-        let argvs = probes(&vars, &mains);
+        let argvs = probes(&vars, &mains, &[None, None]);
         assert_eq!(
             argvs.iter().map(|a| a.join(" ")).collect::<Vec<_>>(),
             [
                 "go list -deps -f {{.ImportPath}} -- ./cmd/ctl",
-                "go doc -cmd -u ./cmd/tool version",
-                "go doc -u example.com/x/v Version",
-                "go doc -cmd -u ./cmd/ctl builtBy",
+                "go doc -c -cmd -u ./cmd/tool version",
+                "go doc -c -u example.com/x/v Version",
+                "go doc -c -cmd -u ./cmd/ctl builtBy",
             ]
         );
         let ok = |argv: &Vec<String>, out: &str| answer(argv.clone(), 0, out, "");
@@ -192,7 +213,7 @@ mod tests {
             ok(&argvs[2], "package v // import \"example.com/x/v\"\n\nvar Version = \"0\"\n"),
             answer(argvs[3].clone(), 1, "", "doc: no symbol builtBy in package ./cmd/ctl\n"),
         ];
-        let warnings = check(&vars, &mains, &names, &answers).unwrap();
+        let warnings = check(&vars, &mains, &names, &answers, &[None, None]).unwrap();
         assert_eq!(
             warnings,
             ["`build.ldflags` names main.builtBy, but ctl (./cmd/ctl) has no such variable (go doc: doc: no symbol builtBy in package ./cmd/ctl): the linker ignores -X for it"]
@@ -202,12 +223,45 @@ mod tests {
         let mut bad = answers.clone();
         bad[0] = ok(&argvs[0], "fmt\nexample.com/x/cmd/ctl\n");
         bad[1] = ok(&argvs[1], "package main\n\nconst version = \"dev\"\n");
-        let err = check(&vars, &mains, &names, &bad).unwrap_err().to_string();
+        let err = check(&vars, &mains, &names, &bad, &[None, None]).unwrap_err().to_string();
         assert!(
             err.contains("`build.stamp.version` names main.version, but in tool (./cmd/tool) it is not a variable: const version = \"dev\"")
                 && err.contains("`build.stamp.version` names example.com/x/v.Version, but ctl (./cmd/ctl) does not import example.com/x/v")
                 && err.contains("or to \"\" to stamp nothing"),
             "{err}"
         );
+    }
+
+    /// The binary's own package by its import path is `main` to the linker;
+    /// with build tags, a variable go doc cannot see is only a warning.
+    #[test]
+    fn a_main_package_by_path_is_refused_and_tags_soften_a_miss() {
+        let mains = vec!["./cmd/tool".to_owned()];
+        let names = vec!["tool".to_owned()];
+        let vars = vec![var("example.com/x/cmd/tool.version", 0, true)];
+        let tags = [Some("-tags=release".to_owned())];
+        let argvs = probes(&vars, &mains, &tags);
+        assert_eq!(argvs[0].join(" "), "go list -deps -tags=release -f {{.ImportPath}} -- ./cmd/tool");
+        let deps = answer(argvs[0].clone(), 0, "fmt\nexample.com/x/cmd/tool\n", "");
+        let found = answer(argvs[1].clone(), 0, "package main\n\nvar version = \"dev\"\n", "");
+        let err = check(&vars, &mains, &names, &[deps.clone(), found], &tags).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "it is tool (./cmd/tool)'s own main package, which the linker calls `main`: write main.version"
+            ),
+            "{err}"
+        );
+
+        let vars = vec![var("example.com/x/v.Version", 0, true)];
+        let argvs = probes(&vars, &mains, &tags);
+        let deps = answer(argvs[0].clone(), 0, "example.com/x/v\nexample.com/x/cmd/tool\n", "");
+        let missing = answer(argvs[1].clone(), 1, "", "doc: no symbol Version in package example.com/x/v\n");
+        let warnings = check(&vars, &mains, &names, &[deps.clone(), missing.clone()], &tags).unwrap();
+        assert!(warnings[0].contains("or declares it in a file only its build tags select"), "{warnings:?}");
+        let untagged = [None];
+        let argvs = probes(&vars, &mains, &untagged);
+        let deps = answer(argvs[0].clone(), 0, "example.com/x/v\nexample.com/x/cmd/tool\n", "");
+        let missing = answer(argvs[1].clone(), 1, "", "doc: no symbol Version in package example.com/x/v\n");
+        assert!(check(&vars, &mains, &names, &[deps, missing], &untagged).is_err(), "without tags, an error");
     }
 }

@@ -29,6 +29,10 @@ pub struct Stamp {
     pub dirty: bool,
     /// The commit is exactly `tag` and the tree is clean: a release, not a snapshot.
     pub tagged: bool,
+    /// Files git neither tracks nor ignores (`git status --porcelain`): a
+    /// release refuses them, since a build may read them. Not part of any key.
+    #[serde(skip)]
+    pub untracked: Vec<String>,
 }
 
 impl Stamp {
@@ -66,6 +70,10 @@ impl Stamp {
         stamp.tag = tag.unwrap_or_default();
         stamp.dirty = dirty;
         stamp.tagged = tagged;
+        if in_git {
+            let status = git(cmd!(sh, "git status --porcelain --untracked-files=all")).unwrap_or_default();
+            stamp.untracked = status.lines().filter_map(|l| l.strip_prefix("?? ")).map(str::to_owned).collect();
+        }
         Ok(stamp)
     }
 
@@ -86,6 +94,7 @@ impl Stamp {
         Stamp {
             dirty: version.ends_with("-dirty"),
             tagged: false,
+            untracked: vec![],
             version,
             tag: String::new(),
             commit: commit.unwrap_or_else(|| UNKNOWN.to_owned()),
@@ -149,6 +158,7 @@ mod tests {
                 epoch: FALLBACK_EPOCH,
                 dirty: false,
                 tagged: false,
+                untracked: vec![],
             }
         );
     }

@@ -229,6 +229,9 @@ fn ci_option_copies_the_github_or_gitlab_configuration() {
 
     let repo = Repo::new();
     run_ok(&mut repo.adopt_cmd(&["--ci", "gitlab"]));
+    // GitLab keeps the fetched Go and the module cache in .cache/ of the checkout: ignored, never read.
+    let ignore = fs::read_to_string(repo.path().join(".gitignore")).unwrap();
+    assert!(ignore.ends_with("/dist/\n/target/\n/.dist.*\n/.cache/\n"), "{ignore}");
     let rel = ".gitlab-ci.yml";
     assert_eq!(fs::read(repo.path().join(rel)).unwrap(), fs::read(ws.join(rel)).unwrap());
     assert!(!repo.path().join(".github").exists());

@@ -163,7 +163,6 @@ fn every_input_class_rebuilds_and_nothing_else_does() {
     fs::File::options().write(true).open(repo.path().join("cmd/tool/main.go")).unwrap().set_modified(now).unwrap();
     s.expect("a newer mtime on a Go file", true);
     repo.write("notes.md", "untracked\n");
-    repo.write(".ci/tools/gen.go", "package tools\n");
     repo.write("docs/testdata/sample.json", "{}");
     s.expect("new untracked files Go does not read", true);
     repo.write("junk/cache.bin", "another tool's output");
@@ -187,6 +186,14 @@ fn every_input_class_rebuilds_and_nothing_else_does() {
     });
     s.expect("package and checksum names (the binaries are carried over)", true);
     assert!(repo.out().join("tool-linux-amd64.tar.gz").is_file() && repo.out().join("SUMS.txt").is_file());
+
+    // A binary renamed: new bytes or not, its archive holds it under its new name.
+    dist_toml(&|t| t.replace("main = \"./cmd/toolctl\"", "main = \"./cmd/toolctl\"\nname = \"ctl\""));
+    s.expect("a binary's name", false);
+    assert!(repo.out().join("linux/amd64/ctl").is_file());
+    // Go reads a package in a directory that starts with a dot when an import names it.
+    repo.write(".gen/api/api.go", "package api\n");
+    s.expect("a Go file below a dot-directory", false);
 
     // Every input class.
     repo.write(

@@ -441,6 +441,12 @@ fn a_partial_run_keeps_the_other_targets_for_the_next_full_run() {
     assert!(!calls.lines().any(|l| l.starts_with("build ")), "go build ran: {calls}");
     assert!(snapshot(&p.out()) == whole, "the full release is back, byte for byte");
     assert!(!p.out().join(".held").exists());
+
+    // Every target named one by one is the whole release, not a partial one.
+    let out = run_ok(p.dist(&["--engine", "host", "--target", &DEFAULT_TARGETS.join(",")]).env("PATH", &path));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("partial"));
+    assert!(manifest(&p.out()).get("partial").is_none());
+    assert!(snapshot(&p.out()) == whole);
 }
 
 /// `--verbose` on the host engine prints each go command it runs with the

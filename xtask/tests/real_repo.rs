@@ -284,6 +284,16 @@ fn a_dirty_or_untagged_build_is_never_a_release() {
     assert!(repo.out().join("tool_v1.4.2_Linux_x86_64.tar.gz").is_file());
     let release = snapshot(&repo.out());
 
+    // An untracked file a build may read: not in the tag, so not a release.
+    repo.write("cmd/tool/debug.go", "package main\n");
+    let err = run_err(&mut repo.xtask(&["dist", "--engine", "host", "--release"]));
+    assert!(
+        err.contains("--release: files git neither tracks nor ignores are in the tree (cmd/tool/debug.go)"),
+        "{err}"
+    );
+    assert!(snapshot(&repo.out()) == release, "a refused run changes nothing");
+    fs::remove_file(repo.path().join("cmd/tool/debug.go")).unwrap();
+
     repo.write("README.md", "# tool, edited\n");
     let err = run_err(&mut repo.xtask(&["dist", "--engine", "host", "--release"]));
     assert!(

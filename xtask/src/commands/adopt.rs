@@ -112,7 +112,7 @@ impl Adopt {
             });
             outcomes.push((rel.as_str(), outcome));
         }
-        ignore_outputs(dir)?;
+        ignore_outputs(dir, self.ci)?;
         match imported {
             Some(imported) => {
                 crate::init::write(&settings, &imported)?;
@@ -262,10 +262,16 @@ fn blocked(dir: &Path, rel: &str) -> Option<String> {
     None
 }
 
-/// Appends the lines of [`IGNORED`] that `.gitignore` lacks (creating it if absent).
-fn ignore_outputs(dir: &Path) -> anyhow::Result<()> {
+/// Appends the lines of [`IGNORED`] that `.gitignore` lacks (creating it if
+/// absent); with GitLab's configuration, its cache folder too (the fetched Go,
+/// the module cache: not the repository's files).
+fn ignore_outputs(dir: &Path, ci: CiKind) -> anyhow::Result<()> {
+    let mut wanted = IGNORED.to_vec();
+    if ci == CiKind::Gitlab {
+        wanted.push("/.cache/");
+    }
     if let Some(why) = blocked(dir, ".gitignore") {
-        ui::say(format!("  skipped    .gitignore: {why}; add {} to it yourself", IGNORED.join(" ")));
+        ui::say(format!("  skipped    .gitignore: {why}; add {} to it yourself", wanted.join(" ")));
         return Ok(());
     }
     let file = dir.join(".gitignore");
@@ -274,9 +280,9 @@ fn ignore_outputs(dir: &Path) -> anyhow::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
     };
-    let missing: Vec<&str> = IGNORED.iter().copied().filter(|want| !text.lines().any(|l| l.trim() == *want)).collect();
+    let missing: Vec<&str> = wanted.iter().copied().filter(|want| !text.lines().any(|l| l.trim() == *want)).collect();
     if missing.is_empty() {
-        ui::say(format!("  unchanged  .gitignore (it has {})", IGNORED.join(" ")));
+        ui::say(format!("  unchanged  .gitignore (it has {})", wanted.join(" ")));
         return Ok(());
     }
     let mut new = text.clone();
@@ -361,7 +367,7 @@ mod tests {
         walk(&root, "xtask", &mut files).unwrap();
         let mut checked = 0;
         for rel in files.iter().filter(|f| !f.starts_with("xtask/tests/")) {
-            assert!(covered(rel), "{rel} is not in adopt's list (XTASK in xtask/src/adopt.rs): add it");
+            assert!(covered(rel), "{rel} is not in adopt's list (XTASK in xtask/src/commands/adopt.rs): add it");
             checked += 1;
         }
         assert!(checked > 20, "only {checked} files under xtask/");

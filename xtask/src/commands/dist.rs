@@ -103,8 +103,12 @@ impl Dist {
             .filter(|i| !to_build.contains(i))
             .map(|i| plan.builds[i].target.to_string())
             .collect();
-        // A partial run keeps the previous release's other targets aside, for the next full run.
-        let partial = self.host || !self.targets.is_empty();
+        // A run of some targets only keeps the previous release's others aside, for the next full run.
+        let partial = self.shard.is_some() || {
+            let m = &settings.matrix;
+            let all = crate::target::select(&m.targets, m.explicit, &toolchain.dist_list, &toolchain.label)?.targets;
+            (self.host || !self.targets.is_empty()) && plan.targets() != all
+        };
         let held = match (&previous, partial) {
             (Some(previous), true) => {
                 let building: Vec<String> = plan.targets().iter().map(|t| t.to_string()).collect();
@@ -129,7 +133,13 @@ impl Dist {
         if partial {
             let mut held: Vec<&str> = manifest.held.iter().map(|a| a.target.as_str()).collect();
             held.dedup();
-            let option = if self.host { "--host" } else { "--target" };
+            let option = if self.shard.is_some() {
+                "--shard"
+            } else if self.host {
+                "--host"
+            } else {
+                "--target"
+            };
             ui::say(format!(
                 "{} now holds {} only ({option}): a partial release, not for publishing{}",
                 out.display(),
@@ -224,6 +234,16 @@ fn check_release(stamp: &Stamp, release: bool, settings: &Resolved) -> anyhow::R
             bail!(
                 "--release: the working tree has uncommitted changes (version {}): commit or stash them, then tag the commit",
                 stamp.version
+            );
+        }
+        if !stamp.untracked.is_empty() {
+            let shown: Vec<&str> = stamp.untracked.iter().take(5).map(String::as_str).collect();
+            let more = stamp.untracked.len().saturating_sub(shown.len());
+            bail!(
+                "--release: files git neither tracks nor ignores are in the tree ({}{}), and a build may read them: \
+                 commit, remove or ignore them",
+                shown.join(", "),
+                if more > 0 { format!(", and {more} more") } else { String::new() }
             );
         }
         if !stamp.tagged {

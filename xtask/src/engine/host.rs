@@ -16,7 +16,7 @@ use xshell::Shell;
 
 use crate::engine::Built;
 use crate::interrupt;
-use crate::plan::{DownloadSettings, Plan, TargetBuild, Toolchain};
+use crate::plan::{scrub, DownloadSettings, Plan, TargetBuild, Toolchain};
 use crate::steps::StepResult;
 
 pub struct Session {
@@ -118,21 +118,25 @@ impl Session {
     }
 
     pub fn toolchain(&mut self, module_dir: &Path) -> anyhow::Result<Toolchain> {
-        let env: Vec<(String, String)> = crate::plan::NEUTRAL_GO_ENV
-            .iter()
-            .chain(&[("GOWORK", "off")])
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let env: Vec<(String, String)> =
+            crate::plan::PROBE_GO_ENV.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         let go_version =
             self.read(self.go(module_dir, ["env", "GOVERSION"], &env), "go env GOVERSION")?.trim().to_owned();
         let dist_list = self.read(self.go(module_dir, ["tool", "dist", "list"], &env), "go tool dist list")?;
         let go_env = self.read(self.go(module_dir, ["env", "-json"], &env), "go env -json")?;
-        let goroot: serde_json::Value = serde_json::from_str(&go_env).context("`go env -json` printed no JSON")?;
-        let goroot = goroot["GOROOT"].as_str().context("`go env -json` names no GOROOT")?;
+        let parsed: serde_json::Value = serde_json::from_str(&go_env).context("`go env -json` printed no JSON")?;
+        let goroot = parsed["GOROOT"].as_str().context("`go env -json` names no GOROOT")?;
+        // cgo builds with the host's C compiler: another one (an upgrade, same path) is another toolchain.
+        let cc = parsed["CC"].as_str().and_then(|cc| {
+            let mut c = Command::new(cc);
+            c.arg("--version").env_clear().envs(&self.base_env);
+            c.output().ok().filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        });
         let fingerprint = format!(
-            "{}\n{}",
+            "{}\n{}\n{}",
             crate::plan::go_env_fingerprint(&go_env)?,
-            crate::toolchain::goroot_fingerprint(Path::new(goroot))?
+            crate::toolchain::goroot_fingerprint(Path::new(goroot))?,
+            cc.unwrap_or_default()
         );
         let label =
             if self.from_path { format!("the host's {go_version}") } else { format!("the fetched {go_version}") };
@@ -151,7 +155,10 @@ impl Session {
             crate::ui::say(format!("  downloading modules ({})", argv.join(" ")));
             let command = self.go(&dir, argv[1..].iter().map(String::as_str), &download_env);
             crate::ui::detail(self.shown(&command, &caller));
+            // Go's errors may quote a proxy URL with its credentials.
+            let secrets = plan.download_settings.secrets();
             read(command, &argv.join(" "))
+                .map_err(|e| anyhow::format_err!("{}", scrub(&format!("{e:#}"), &secrets)))
                 .with_context(|| format!("cannot download the modules of {}", dir.display()))?;
         }
 
@@ -240,11 +247,9 @@ fn shell_word(word: &str) -> String {
 }
 
 /// What a go command that may download modules takes from the caller: the
-/// plan's download settings, and HOME (Go and git read credentials there).
+/// plan's download settings, and HOME and NETRC (Go and git read credentials there).
 fn caller_vars(download: &DownloadSettings) -> Vec<(String, String)> {
-    let mut vars = download.env.clone();
-    vars.extend(download.home.iter().map(|h| ("HOME".to_owned(), h.clone())));
-    vars
+    [download.env.clone(), download.host_env.clone()].concat()
 }
 
 /// Runs a quick Go command; on failure the error names the step and keeps its stderr.
@@ -383,7 +388,7 @@ mod tests {
         let download = DownloadSettings {
             env: env(&[("GOPROXY", "https://user:s3cret@proxy.invalid")]),
             netrc: None,
-            home: Some("/home/u".into()),
+            host_env: env(&[("HOME", "/home/u")]),
         };
         let caller = caller_vars(&download);
         let mut vars = caller.clone();

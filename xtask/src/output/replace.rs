@@ -31,7 +31,7 @@ pub fn check_replaceable(out: &Path) -> anyhow::Result<()> {
             out.display()
         )
     };
-    let Some(manifest) = manifest::Manifest::read(out) else {
+    let Some(manifest) = manifest::Manifest::read(out).filter(|m| m.stray_path().is_none()) else {
         return Err(refuse("it is not empty and has no manifest.json of ours"));
     };
     let files: HashSet<PathBuf> = manifest
@@ -130,5 +130,17 @@ mod tests {
         let err = Output::prepare(&out).err().expect("must refuse").to_string();
         assert!(err.contains("linux/amd64/hello (a symlink)"), "{err}");
         assert!(elsewhere.join("precious").is_file());
+    }
+
+    /// A manifest that names a path out of the release (crafted, or damaged) is
+    /// not ours: nothing is replaced, and nothing is carried over from it.
+    #[test]
+    fn a_manifest_naming_paths_out_of_the_release_is_not_ours() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("dist");
+        release_with(&out, &["../outside"]);
+        let err = check_replaceable(&out).unwrap_err().to_string();
+        assert!(err.contains("no manifest.json of ours"), "{err}");
+        assert!(crate::release::reuse::Previous::read(&out).is_none());
     }
 }

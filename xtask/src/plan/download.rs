@@ -11,7 +11,7 @@ pub const DOWNLOAD_ENV_ALLOWED: [&str; 15] = [
     "GONOPROXY",
     "GOPRIVATE",
     "GONOSUMDB",
-    "GONOSUMCHECK",
+    "GOAUTH",
     "GOSUMDB",
     "GOINSECURE",
     "HTTP_PROXY",
@@ -24,34 +24,66 @@ pub const DOWNLOAD_ENV_ALLOWED: [&str; 15] = [
     "SSL_CERT_DIR",
 ];
 
+/// Variables of the caller's that only the host engine passes to the
+/// download: where Go and git find credentials on this machine (a container
+/// gets the netrc itself, mounted as a secret).
+pub const DOWNLOAD_ENV_HOST: [&str; 2] = ["HOME", "NETRC"];
+
 /// What the download (and `cargo xtask test`, whose go commands may download)
 /// takes from the caller. Never serialized: it may hold credentials.
 #[derive(Debug, Clone, Default)]
 pub struct DownloadSettings {
     /// The allowed variables the build's own environment does not set.
     pub env: Vec<(String, String)>,
-    /// The caller's netrc (`$NETRC`, else `~/.netrc`) when private modules are
-    /// configured: the Dagger engine mounts it as a secret file.
+    /// The caller's netrc (`$NETRC`, else `~/.netrc`), if any: the Dagger
+    /// engine mounts it as a secret file for the download.
     pub netrc: Option<String>,
-    /// The caller's HOME, for the host engine only: Go and git read `.netrc`,
-    /// git's config and credentials there.
-    pub home: Option<String>,
+    /// [`DOWNLOAD_ENV_HOST`] as the caller has them, for the host engine only.
+    pub host_env: Vec<(String, String)>,
 }
 
 impl DownloadSettings {
     /// From the caller's environment, for a build whose own environment is `build_env`.
     pub fn from(caller_env: &BTreeMap<String, String>, build_env: &BTreeMap<String, String>) -> DownloadSettings {
-        let env: Vec<(String, String)> = DOWNLOAD_ENV_ALLOWED
-            .iter()
-            .filter(|k| !build_env.contains_key(**k))
-            .filter_map(|k| caller_env.get(*k).map(|v| ((*k).to_owned(), v.clone())))
-            .collect();
-        let private = ["GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOINSECURE"].iter().any(|k| {
-            build_env.get(*k).is_some_and(|v| !v.is_empty()) || caller_env.get(*k).is_some_and(|v| !v.is_empty())
-        });
-        let netrc = private.then(|| read_netrc(caller_env)).flatten();
-        DownloadSettings { env, netrc, home: caller_env.get("HOME").cloned() }
+        let take = |keys: &[&str]| -> Vec<(String, String)> {
+            keys.iter()
+                .filter(|k| !build_env.contains_key(**k))
+                .filter_map(|k| caller_env.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+                .collect()
+        };
+        DownloadSettings {
+            env: take(&DOWNLOAD_ENV_ALLOWED),
+            netrc: read_netrc(caller_env),
+            host_env: take(&DOWNLOAD_ENV_HOST),
+        }
     }
+
+    /// Every value that may hold a credential, and the password of any
+    /// `user:password@` in them: what must never be printed.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut secrets: Vec<String> = Vec::new();
+        for (_, value) in self.env.iter().chain(&self.host_env) {
+            secrets.push(value.clone());
+            for word in value.split([',', '|']) {
+                let userinfo = word.split_once("://").map_or(word, |(_, rest)| rest).split('/').next().unwrap_or("");
+                if let Some((user, _)) = userinfo.rsplit_once('@') {
+                    secrets.extend(user.split_once(':').map(|(_, password)| password.to_owned()));
+                    secrets.push(user.to_owned());
+                }
+            }
+        }
+        secrets.extend(self.netrc.iter().cloned());
+        secrets.retain(|s| s.len() >= 4);
+        // Longest first, so that a value is hidden whole before its parts.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
+        secrets
+    }
+}
+
+/// `text` with every secret replaced by `…`.
+pub fn scrub(text: &str, secrets: &[String]) -> String {
+    secrets.iter().fold(text.to_owned(), |t, secret| t.replace(secret.as_str(), "…"))
 }
 
 /// The caller's netrc (`$NETRC`, else `~/.netrc`), as Go reads it.
@@ -68,7 +100,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_allowed_variables_the_build_does_not_set_and_netrc_for_private_modules() {
+    fn only_allowed_variables_the_build_does_not_set_and_the_netrc() {
         let dir = tempfile::tempdir().unwrap();
         let netrc = dir.path().join("netrc");
         std::fs::write(&netrc, "machine example.com password p\n").unwrap();
@@ -85,9 +117,13 @@ mod tests {
         let build = BTreeMap::from([("GOSUMDB".to_owned(), "sum.golang.org".to_owned())]);
         let d = DownloadSettings::from(&caller, &build);
         assert_eq!(d.env, [("GOPROXY".to_owned(), "https://t:secret@proxy.example".to_owned())]);
-        assert_eq!((d.netrc, d.home.as_deref()), (None, Some("/home/u")), "no private modules: no netrc");
-        let private = BTreeMap::from([("GOPRIVATE".to_owned(), "example.com/*".to_owned())]);
-        let d = DownloadSettings::from(&caller, &private);
+        assert_eq!(
+            d.host_env,
+            [("HOME".to_owned(), "/home/u".to_owned()), ("NETRC".to_owned(), netrc.to_str().unwrap().to_owned())]
+        );
         assert_eq!(d.netrc.as_deref(), Some("machine example.com password p\n"));
+        // What is never printed: the whole value, and the password in it.
+        let said = scrub("reading https://t:secret@proxy.example/x: 401; retry with secret", &d.secrets());
+        assert_eq!(said, "reading …/x: 401; retry with …");
     }
 }

@@ -26,8 +26,8 @@ mod reads;
 #[cfg(test)]
 mod tests;
 
-pub use download::{DownloadSettings, DOWNLOAD_ENV_ALLOWED};
-pub use names::template_data;
+pub use download::{scrub, DownloadSettings, DOWNLOAD_ENV_ALLOWED};
+pub use names::{template_data, MANIFEST_FILE};
 pub use reads::Reads;
 
 /// Which engine executes a plan.
@@ -269,14 +269,19 @@ impl Plan {
 
     /// The go commands that tell whether every `-X` variable exists (see `linker_vars`).
     pub fn probes(&self) -> Vec<Vec<String>> {
-        crate::linker_vars::probes(&self.linker_vars, &self.mains())
+        crate::linker_vars::probes(&self.linker_vars, &self.mains(), &self.tags())
     }
 
     /// Checks the engine's answers to [`Plan::probes`]: an error for a missing
     /// `build.stamp` variable, warnings for other missing `-X` variables.
     pub fn check_linker_vars(&self, answers: &[StepResult]) -> anyhow::Result<Vec<String>> {
         let names: Vec<String> = self.binaries.iter().map(|b| b.name.clone()).collect();
-        crate::linker_vars::check(&self.linker_vars, &self.mains(), &names, answers)
+        crate::linker_vars::check(&self.linker_vars, &self.mains(), &names, answers, &self.tags())
+    }
+
+    /// Each binary's `-tags=…` flag (the last, as Go takes it), if any.
+    fn tags(&self) -> Vec<Option<String>> {
+        self.binaries.iter().map(|b| b.flags.iter().rfind(|f| f.starts_with("-tags=")).cloned()).collect()
     }
 
     fn mains(&self) -> Vec<String> {
@@ -361,6 +366,11 @@ pub struct Inputs {
 /// GOENV file, no GOFLAGS of the caller. Every go command this tool runs
 /// (probes included) starts from this, on every engine.
 pub const NEUTRAL_GO_ENV: [(&str, &str); 3] = [("GOTOOLCHAIN", "local"), ("GOENV", "off"), ("GOFLAGS", "")];
+
+/// [`NEUTRAL_GO_ENV`] outside any workspace: for a go command asked about Go
+/// itself (its version, its targets, a toolchain module), not about the module.
+pub const PROBE_GO_ENV: [(&str, &str); 4] =
+    [("GOTOOLCHAIN", "local"), ("GOENV", "off"), ("GOFLAGS", ""), ("GOWORK", "off")];
 
 /// Only what the settings say, plus what makes Go ignore its surroundings:
 /// the caller's GOFLAGS, GOWORK, GOENV file, GOTOOLCHAIN… never apply.

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
+use super::download::{DOWNLOAD_ENV_ALLOWED, DOWNLOAD_ENV_HOST};
 use crate::settings::Resolved;
 use crate::stamp::Stamp;
 use crate::target::Target;
@@ -46,7 +47,10 @@ pub fn template_data(
             fields.insert("Amd64", "v1".to_owned());
         }
     }
-    Data { fields: fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(), env: caller_env.clone() }
+    // `.Env` is every variable but those that may hold the download's credentials.
+    let private = |k: &str| DOWNLOAD_ENV_ALLOWED.contains(&k) || DOWNLOAD_ENV_HOST.contains(&k);
+    let env = caller_env.iter().filter(|(k, _)| !private(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    Data { fields: fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(), env }
 }
 
 pub fn archive_name(
@@ -66,9 +70,16 @@ pub fn archive_name(
     Ok(name)
 }
 
+/// The release's manifest, beside every published file.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// A published file sits at the top of the release, beside manifest.json.
 pub fn check_name(key: &str, name: &str) -> anyhow::Result<()> {
-    if name.trim().is_empty() || name.starts_with('.') || name.contains(['\\', '\n']) {
+    if name.trim().is_empty() || name.starts_with('.') || name.contains(['\\', '\n', '/']) {
         bail!("`{key}` gives {name:?}, which is not a file name");
+    }
+    if name == MANIFEST_FILE {
+        bail!("`{key}` gives {name:?}: that is the manifest's name; choose another");
     }
     Ok(())
 }

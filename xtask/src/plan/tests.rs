@@ -250,6 +250,14 @@ fn the_target_key_covers_every_input_and_nothing_else() {
     for (what, key) in &changed {
         assert_ne!(*key, k0, "a change of {what} must change the key");
     }
+    // Vendored modules (no download) against downloaded ones.
+    let s = settings(base);
+    let source = Source::find(&s.app_dir, &[], "", &Outputs { out: "/nowhere/dist".into(), ours: vec![] }).unwrap();
+    let mut p = Plan::new(&s, &[], stamp(), source, &toolchain(), &BTreeMap::new()).unwrap();
+    let linux = p.builds.iter().position(|b| b.target.to_string() == "linux/amd64").unwrap();
+    assert_eq!(p.target_key(&p.builds[linux], &inputs), k0);
+    p.download = None;
+    assert_ne!(p.target_key(&p.builds[linux], &inputs), k0, "the module download");
     let dagger = Inputs { engine: Engine::Dagger, ..inputs.clone() };
     let kd = key_of(base, stamp(), &dagger);
     assert_ne!(key_of(&format!("{base}image = \"golang:1.26.8@sha256:ab\"\n"), stamp(), &dagger), kd, "image (Dagger)");
@@ -296,4 +304,24 @@ fn stamp_values_with_spaces_are_quoted_for_the_linker() {
     let mut stamp = stamp();
     stamp.date = "a date".into();
     assert_eq!(ldflags(&[], &s, &stamp), "-X 'main.built=a date'");
+}
+
+/// A published file sits at the top of the release beside manifest.json: a
+/// name with a `/` or the manifest's own name is refused before any build.
+#[test]
+fn names_that_are_not_files_of_the_release_are_refused() {
+    for (text, want) in [
+        (
+            "[checksum]\nname = \"manifest.json\"",
+            "`checksum.name` gives \"manifest.json\": that is the manifest's name",
+        ),
+        ("[checksum]\nname = \"sums/all.txt\"", "`checksum.name` gives \"sums/all.txt\", which is not a file name"),
+        (
+            "[targets]\nlist = [\"linux/amd64\"]\n[archive]\nformat = \"binary\"\nname = \"manifest.json\"",
+            "`archive.name` gives \"manifest.json\": that is the manifest's name",
+        ),
+    ] {
+        let err = format!("{:#}", plan_of(&settings(text), &[]).unwrap_err());
+        assert!(err.contains(want), "{text}: {err}");
+    }
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-pub const FILE_NAME: &str = "manifest.json";
+pub const FILE_NAME: &str = crate::plan::MANIFEST_FILE;
 /// Identifies directories this tool wrote.
 pub const GENERATOR: &str = "cargo xtask dist";
 /// 3: `published` lists what a release publishes; the checksum file covers exactly that.
@@ -120,6 +120,21 @@ impl Manifest {
         sums.push((FILE_NAME.to_owned(), crate::digest::sha256_hex(text.as_bytes())));
         std::fs::write(dir.join(&self.checksums), super::checksums::sums_file(&sums))
             .with_context(|| format!("cannot write {}", self.checksums))
+    }
+
+    /// The first file this manifest names that is not a file inside a release
+    /// (empty, absolute, with `..`, a backslash, or the manifest or checksum
+    /// file itself): a manifest from elsewhere must not lead a run out of its
+    /// output directory.
+    pub fn stray_path(&self) -> Option<&str> {
+        let inside = |path: &str| {
+            !path.is_empty()
+                && !path.contains('\\')
+                && Path::new(path).components().all(|c| matches!(c, std::path::Component::Normal(_)))
+                && path != FILE_NAME
+                && path != self.checksums
+        };
+        self.artifacts.iter().chain(&self.held).map(|a| a.path.as_str()).find(|p| !inside(p))
     }
 
     /// The manifest of `dir`, if it holds one of ours.

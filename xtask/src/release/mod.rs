@@ -160,7 +160,9 @@ impl Packing<'_> {
         };
         // Each kind of file is made from the binaries' bytes, the extra files and
         // its recipe: when none changed, the previous one serves.
-        let shas: Vec<&str> = binaries.iter().map(|a| a.sha256.as_str()).collect();
+        // Each binary by the name it is packed under and its bytes.
+        let shas: Vec<(&str, &str)> =
+            plan.binaries.iter().zip(&binaries).map(|(b, a)| (b.name.as_str(), a.sha256.as_str())).collect();
         let sums: Vec<(&str, String)> =
             extras.iter().map(|e| (e.name.as_str(), crate::digest::sha256_hex(&e.bytes))).collect();
         let mut artifacts = binaries.clone();
@@ -226,12 +228,12 @@ pub const PACKERS: [&dyn Packer; 2] = [&archive::Archive, &bare::Bare];
 pub const XTASK_BUILD: &str = env!("XTASK_BUILD_ID");
 
 /// The key of a packer's files for one target: its recipe, the epoch of their
-/// mtimes, the bytes of the binaries and of the files shipped beside them, and
-/// the xtask that packs them.
+/// mtimes, the binaries (the name each is packed under, and its SHA-256), the
+/// files shipped beside them, and the xtask that packs them.
 pub fn package_key(
     recipe: &serde_json::Value,
     epoch: i64,
-    binary_sha256: &[&str],
+    binaries: &[(&str, &str)],
     extras: &[(&str, String)],
 ) -> String {
     let key = serde_json::json!({
@@ -239,7 +241,7 @@ pub fn package_key(
         "xtask": XTASK_BUILD,
         "recipe": recipe,
         "epoch": epoch,
-        "binaries": binary_sha256,
+        "binaries": binaries,
         "extras": extras,
     });
     crate::digest::sha256_hex(key.to_string().as_bytes())
@@ -394,7 +396,7 @@ mod tests {
     }
 
     /// The key of the first packer with files for target `i`.
-    fn key(p: &Plan, i: usize, shas: &[&str], extras: &[(&str, String)]) -> String {
+    fn key(p: &Plan, i: usize, shas: &[(&str, &str)], extras: &[(&str, String)]) -> String {
         let b = &p.builds[i];
         let packer = PACKERS.iter().find(|k| !k.files(p, b).is_empty()).unwrap();
         package_key(&packer.recipe(p, b), p.stamp.epoch, shas, extras)
@@ -404,19 +406,20 @@ mod tests {
     fn the_package_key_covers_its_bytes_names_and_packer() {
         let p = plan("[app]\nmain = \"./cmd/hello\"\n[targets]\nos = [\"linux\", \"windows\"]\narch = [\"amd64\"]");
         let readme = || vec![("README.md", "r".to_owned())];
-        let k0 = key(&p, 0, &["aa"], &readme());
-        assert_eq!(key(&p, 0, &["aa"], &readme()), k0);
-        assert_ne!(key(&p, 0, &["ab"], &readme()), k0, "binary bytes");
-        assert_ne!(key(&p, 0, &["aa"], &[("README.md", "r2".into())]), k0, "extra file bytes");
-        assert_ne!(key(&p, 0, &["aa"], &[("LICENSE", "r".into())]), k0, "extra file name");
-        assert_ne!(key(&p, 1, &["aa"], &readme()), k0, "name and format");
-        assert_ne!(key(&Plan { wrap: false, ..p.clone() }, 0, &["aa"], &readme()), k0, "wrap");
+        let k0 = key(&p, 0, &[("hello", "aa")], &readme());
+        assert_eq!(key(&p, 0, &[("hello", "aa")], &readme()), k0);
+        assert_ne!(key(&p, 0, &[("hello", "ab")], &readme()), k0, "binary bytes");
+        assert_ne!(key(&p, 0, &[("hello2", "aa")], &readme()), k0, "the name a binary is packed under");
+        assert_ne!(key(&p, 0, &[("hello", "aa")], &[("README.md", "r2".into())]), k0, "extra file bytes");
+        assert_ne!(key(&p, 0, &[("hello", "aa")], &[("LICENSE", "r".into())]), k0, "extra file name");
+        assert_ne!(key(&p, 1, &[("hello", "aa")], &readme()), k0, "name and format");
+        assert_ne!(key(&Plan { wrap: false, ..p.clone() }, 0, &[("hello", "aa")], &readme()), k0, "wrap");
         let mut later = p.clone();
         later.stamp.epoch += 1;
-        assert_ne!(key(&later, 0, &["aa"], &readme()), k0, "mtimes");
+        assert_ne!(key(&later, 0, &[("hello", "aa")], &readme()), k0, "mtimes");
         let bare =
             plan("[app]\nmain = \"./cmd/hello\"\n[targets]\nlist = [\"linux/amd64\"]\n[archive]\nformat = \"binary\"");
-        assert_ne!(key(&bare, 0, &["aa"], &readme()), k0, "another kind");
+        assert_ne!(key(&bare, 0, &[("hello", "aa")], &readme()), k0, "another kind");
         assert!(XTASK_BUILD.len() == 16 && XTASK_BUILD.bytes().all(|c| c.is_ascii_hexdigit()), "{XTASK_BUILD}");
     }
 }

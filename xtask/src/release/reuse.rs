@@ -33,7 +33,8 @@ pub struct Previous {
 impl Previous {
     /// The release in `out`, if it is ours.
     pub fn read(out: &Path) -> Option<Previous> {
-        let manifest = Manifest::read(out)?;
+        // A manifest naming paths outside the release is nothing to link from.
+        let manifest = Manifest::read(out).filter(|m| m.stray_path().is_none())?;
         let mut files: Vec<(Artifact, String)> = manifest.artifacts.into_iter().map(|a| (a.clone(), a.path)).collect();
         files.extend(manifest.held.into_iter().map(|a| (a.clone(), format!("{HELD}/{}", a.path))));
         Some(Previous { dir: out.to_path_buf(), files })

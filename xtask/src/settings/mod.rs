@@ -312,6 +312,15 @@ impl Settings {
         let base = file.parent().unwrap_or(Path::new("."));
         let app_dir = base.join(&self.app.dir);
         let binaries = self.binaries(&app_dir)?;
+        check_flags("build.flags", &self.build.flags, true)?;
+        for (i, b) in self.binaries.iter().enumerate() {
+            // A binary's own -tags replaces build.tags for it (as `init` writes builds that differ).
+            check_flags(&format!("binaries[{i}].flags"), &b.flags, false)?;
+        }
+        if let Some(goflags) = self.build.env.get("GOFLAGS") {
+            let goflags: Vec<String> = goflags.split_whitespace().map(str::to_owned).collect();
+            check_flags("build.env.GOFLAGS", &goflags, true)?;
+        }
         let project = match &self.app.name {
             Some(n) => n.clone(),
             None => binaries[0].name.clone(),
@@ -469,6 +478,26 @@ fn parse_template(key: &str, text: &str) -> anyhow::Result<Template> {
 fn check_file_name(key: &str, name: &str) -> anyhow::Result<()> {
     if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') || name.contains(char::is_control) {
         bail!("`{key}` = {name:?} is not a file name");
+    }
+    Ok(())
+}
+
+/// Flags the plan sets itself: given again in `key`, the later one would
+/// silently win over the plan's (an `-ldflags` here drops every stamp), and
+/// one in GOFLAGS would lose to it just as silently.
+fn check_flags(key: &str, flags: &[String], tags_too: bool) -> anyhow::Result<()> {
+    for flag in flags {
+        let name = flag.trim_start_matches('-').split('=').next().unwrap_or_default();
+        let instead = match name {
+            "ldflags" => "set `build.ldflags` (or `binaries[N].ldflags`), which the plan passes with the version stamp",
+            "tags" if tags_too => "set `build.tags`",
+            "o" => "the plan names every output",
+            "trimpath" | "buildvcs" => "the plan always sets -trimpath and -buildvcs=false",
+            _ => continue,
+        };
+        if flag.starts_with('-') {
+            bail!("`{key}` has {flag}: {instead}");
+        }
     }
     Ok(())
 }

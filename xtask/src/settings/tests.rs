@@ -151,3 +151,23 @@ fn load_names_the_file() {
     let err = format!("{:#}", Settings::load(&file).unwrap_err());
     assert!(err.contains("is not UTF-8 text"), "{err}");
 }
+
+/// Flags the plan sets itself are refused where a later one would silently win.
+#[test]
+fn flags_the_plan_sets_are_refused_with_the_key_to_use() {
+    for (text, want) in [
+        ("[build]\nflags = [\"-ldflags=-s -w\"]", "`build.flags` has -ldflags=-s -w: set `build.ldflags`"),
+        ("[build]\nflags = [\"-tags=x\"]", "`build.flags` has -tags=x: set `build.tags`"),
+        ("[build]\nflags = [\"-o\", \"out\"]", "`build.flags` has -o: the plan names every output"),
+        ("[build]\nflags = [\"-trimpath\"]", "`build.flags` has -trimpath: the plan always sets"),
+        ("[build]\nenv = { GOFLAGS = \"-v -ldflags=-X=main.v=1\" }", "`build.env.GOFLAGS` has -ldflags=-X=main.v=1"),
+        ("[[binaries]]\nmain = \".\"\nflags = [\"-ldflags=-w\"]", "`binaries[0].flags` has -ldflags=-w"),
+    ] {
+        let err =
+            format!("{:#}", toml::from_str::<Settings>(text).unwrap().resolve(Path::new("/x/dist.toml")).unwrap_err());
+        assert!(err.contains(want), "{text}: {err}");
+    }
+    // A binary's own -tags replaces build.tags for it.
+    let ok = "[[binaries]]\nmain = \".\"\nname = \"x\"\nflags = [\"-tags=netgo\"]";
+    toml::from_str::<Settings>(ok).unwrap().resolve(Path::new("/x/dist.toml")).unwrap();
+}

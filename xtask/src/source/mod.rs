@@ -26,6 +26,9 @@ pub struct Source {
     pub workspace: Option<PathBuf>,
     /// Modules come from `vendor/`: nothing to download, no network needed.
     pub vendored: bool,
+    /// The directories of the modules the build reads (the module, its local
+    /// `replace` targets, go.work's `use`s), relative to `root`; empty for `root`.
+    pub modules: Vec<String>,
     /// The part of `exclude` that is ours (outputs, target dir, xtask), as literal relative paths.
     #[serde(skip)]
     own: Vec<String>,
@@ -84,6 +87,11 @@ impl Source {
         }
         let root = common_ancestor(&dirs);
         let module = relative(&module_dir, &root).expect("the root holds the module");
+        let work_dir = workspace.as_ref().and_then(|w| w.parent()).map(Path::to_path_buf);
+        let mut modules: Vec<String> =
+            dirs.iter().filter(|d| Some(*d) != work_dir.as_ref()).filter_map(|d| relative(d, &root)).collect();
+        modules.sort();
+        modules.dedup();
 
         let mut exclude = vec![".git".to_owned(), "**/.git".to_owned()];
         let mut own = Vec::new();
@@ -111,72 +119,89 @@ impl Source {
         exclude.dedup();
 
         let vendored = uses_vendor(&module_dir, &go_mod, workspace.as_deref(), flags, goflags);
-        Ok(Source { root, module, exclude, workspace, vendored, own })
+        Ok(Source { root, module, exclude, workspace, vendored, modules, own })
     }
 
     /// A digest of what `go build` can read here, and nothing else: files Go
     /// cannot read (CI scripts, docs, other tools' outputs) never send a target
-    /// back to the compiler. Readable are: every Go source file (by extension,
-    /// tests included: Go parses their package clause) outside `.`-directories,
-    /// `go.mod`/`go.sum`/`go.work`/`go.work.sum` anywhere (a nested module moves
-    /// a package out of the build), `vendor/` trees, `default.pgo`, and every
-    /// file a `//go:embed` line can match; with `everything` (cgo, which reads
-    /// headers from anywhere), every file. Files git ignores count too: the
-    /// host's `go build` reads them. `named` are files flags name (`-overlay`,
-    /// `-pgo`…), hashed by content wherever they are.
+    /// back to the compiler. Go reads, in the modules of the build (not in a
+    /// nested module of its own): every Go source file (by extension, tests
+    /// included: Go parses their package clause; directories starting with a
+    /// dot too, since an import may name one), `vendor/` trees, `default.pgo`,
+    /// and every file a `//go:embed` line can match; and `go.mod`, `go.sum`,
+    /// `go.work`, `go.work.sum` anywhere (a nested module moves packages out of
+    /// the build). With `everything` (cgo, which reads headers from anywhere),
+    /// every file. `named` are files flags name (`-overlay`, `-pgo`…), hashed by
+    /// content wherever they are.
     ///
-    /// A symlink counts as its text, and, when Go can read through it, as what
-    /// it points to. One that leaves the upload where Go could read through it
-    /// is an error: the Dagger engine cannot see its target, and no digest of
-    /// the upload would notice its target change.
+    /// Uploaded files count by content; files git ignores (the host's `go
+    /// build` reads them, the Dagger engine does not get them) by size and
+    /// mtime, and whether a file is ignored is part of the digest. A symlink
+    /// counts as its text and what Go reads through it; an uploaded one that Go
+    /// could read through and that leaves the upload is an error: the Dagger
+    /// engine cannot see its target, and no digest of the upload would notice
+    /// its target change.
     pub fn digest(&self, named: &[PathBuf], everything: bool) -> anyhow::Result<String> {
         use sha2::{Digest, Sha256};
-        let mut candidates = Vec::new();
-        for rel in self.files()?.into_iter().chain(self.ignored_files()?) {
-            let path = self.root.join(&rel);
-            // A submodule or nested repository: git lists it as one entry.
-            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
-                candidates.extend(walk_files(&path, &self.root)?.into_iter().filter(|f| !self.is_own(f)));
-            } else {
-                candidates.push(rel);
+        let expand = |rels: Vec<String>| -> anyhow::Result<Vec<String>> {
+            let mut out = Vec::new();
+            for rel in rels {
+                let path = self.root.join(&rel);
+                // A submodule or nested repository: git lists it as one entry.
+                if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+                    out.extend(walk_files(&path, &self.root)?.into_iter().filter(|f| !self.is_own(f)));
+                } else {
+                    out.push(rel);
+                }
             }
-        }
+            Ok(out)
+        };
+        let uploaded = expand(self.files()?)?;
+        let ignored = expand(self.ignored_files()?)?;
+        let mut candidates: Vec<(String, bool)> =
+            uploaded.into_iter().map(|r| (r, false)).chain(ignored.into_iter().map(|r| (r, true))).collect();
         candidates.sort();
-        candidates.dedup();
+        candidates.dedup_by(|a, b| a.0 == b.0);
+        let outside = self.outside_the_build(candidates.iter().map(|(r, _)| r.as_str()));
+        candidates.retain(|(rel, _)| everything || !outside(rel));
+
         // Go files first: their //go:embed lines decide which other files count.
         let mut embeds = Vec::new();
-        let mut go_files = Vec::new();
-        for rel in &candidates {
+        let mut read = std::collections::BTreeMap::new();
+        for (rel, ignored) in &candidates {
             let dir_link = std::fs::symlink_metadata(self.root.join(rel)).is_ok_and(|m| m.is_symlink())
                 && self.root.join(rel).is_dir();
             if !readable_by_name(rel) && !dir_link {
                 continue;
             }
-            let Some(content) = self.content(rel)? else { continue };
+            let Some(content) = self.content(rel, *ignored)? else { continue };
             if rel.ends_with(".go") {
+                // An ignored file's digest is its size and mtime: its text is read for this only.
+                let text = match ignored {
+                    false => String::from_utf8_lossy(&content.1).into_owned(),
+                    true => std::fs::read_to_string(self.root.join(rel)).unwrap_or_default(),
+                };
                 let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
-                embeds.extend(
-                    embed_patterns(&String::from_utf8_lossy(&content.1)).into_iter().map(|p| (dir.to_owned(), p)),
-                );
+                embeds.extend(embed_patterns(&text).into_iter().map(|p| (dir.to_owned(), p)));
             }
-            go_files.push((rel.clone(), content));
+            read.insert(rel.clone(), (*ignored, content));
+        }
+        for (rel, ignored) in &candidates {
+            if read.contains_key(rel) || !(everything || embedded(rel, &embeds)) {
+                continue;
+            }
+            if let Some(content) = self.content(rel, *ignored)? {
+                read.insert(rel.clone(), (*ignored, content));
+            }
         }
         let mut hash = Sha256::new();
         let mut part = |bytes: &[u8]| {
             hash.update((bytes.len() as u64).to_le_bytes());
             hash.update(bytes);
         };
-        let mut read = go_files.into_iter().collect::<std::collections::BTreeMap<_, _>>();
-        for rel in &candidates {
-            if read.contains_key(rel) || !(everything || embedded(rel, &embeds)) {
-                continue;
-            }
-            if let Some(content) = self.content(rel)? {
-                read.insert(rel.clone(), content);
-            }
-        }
-        for (rel, (link, content)) in &read {
+        for (rel, (ignored, (link, content))) in &read {
             part(rel.as_bytes());
+            part(if *ignored { b"ignored" } else { b"uploaded" });
             part(link.as_deref().unwrap_or_default().as_bytes());
             part(content);
         }
@@ -189,48 +214,78 @@ impl Source {
         Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }
 
+    /// Whether a file (among `files`) lies outside every module of the build:
+    /// above them (an upload that spans a module and its `replace` targets), or
+    /// in a nested module of its own (a folder with a go.mod that no `replace`
+    /// or `use` brings in). Go reads none of those, but for the module files
+    /// themselves, whose presence moves packages out of the build.
+    fn outside_the_build<'a>(&self, files: impl Iterator<Item = &'a str>) -> impl Fn(&str) -> bool + '_ {
+        let mut module_dirs: Vec<String> = files
+            // A vendored copy's go.mod starts no module: `go build -mod=vendor` reads the tree as it is.
+            .filter(|f| !f.split('/').any(|part| part == "vendor"))
+            .filter_map(|f| match f.rsplit_once('/') {
+                Some((dir, "go.mod")) => Some(dir.to_owned()),
+                None if f == "go.mod" => Some(String::new()),
+                _ => None,
+            })
+            .collect();
+        module_dirs.sort_by_key(|d| std::cmp::Reverse(d.len()));
+        move |rel: &str| {
+            if matches!(rel.rsplit('/').next(), Some("go.mod" | "go.sum" | "go.work" | "go.work.sum")) {
+                return false;
+            }
+            let within = |dir: &str| dir.is_empty() || rel.starts_with(&format!("{dir}/"));
+            // The nearest folder with a go.mod is the module the file belongs to.
+            match module_dirs.iter().find(|d| within(d)) {
+                Some(nearest) => !self.modules.iter().any(|m| m == nearest),
+                None => true,
+            }
+        }
+    }
+
     /// What Go reads at `rel`: the link text (for a symlink) and the bytes it
-    /// reads through it; `None` for what holds no bytes (a directory, a file
-    /// deleted but still tracked). Refuses a link out of the upload that Go could read through.
-    fn content(&self, rel: &str) -> anyhow::Result<Option<(Option<String>, Vec<u8>)>> {
+    /// reads through it — for an ignored file, its size and mtime instead of its
+    /// bytes; `None` for what holds no bytes (a directory, a file deleted but
+    /// still tracked). Refuses an uploaded link out of the upload that Go could read through.
+    fn content(&self, rel: &str, ignored: bool) -> anyhow::Result<Option<(Option<String>, Vec<u8>)>> {
         let path = self.root.join(rel);
         let meta = match std::fs::symlink_metadata(&path) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
-        if meta.is_symlink() {
-            let link = std::fs::read_link(&path)?.to_string_lossy().into_owned();
-            let target = std::fs::metadata(&path).ok();
-            if target.as_ref().is_some_and(|t| t.is_dir()) {
-                // A directory reached through a link: Go reads the files there
-                // (at their own path, when inside the upload).
+        let link = if meta.is_symlink() {
+            Some(std::fs::read_link(&path).with_context(|| format!("cannot read {}", path.display()))?)
+        } else {
+            None
+        };
+        let target = std::fs::metadata(&path).ok();
+        if let Some(link) = &link {
+            let link = link.to_string_lossy();
+            // Not uploaded, the Dagger engine never sees it; the host reads through it.
+            if !ignored && (target.as_ref().is_some_and(|t| t.is_dir()) || readable_by_name(rel)) {
                 self.check_link_stays_inside(rel, &link)?;
-                return Ok(Some((Some(link), Vec::new())));
             }
-            if readable_by_name(rel) {
-                self.check_link_stays_inside(rel, &link)?;
+        }
+        let link = link.map(|l| l.to_string_lossy().into_owned());
+        let bytes = match target {
+            // A directory reached through a link: Go reads the files there (at their own path, when inside).
+            Some(t) if t.is_dir() => Vec::new(),
+            Some(t) if t.is_file() && ignored => {
+                let mtime = t.modified().ok().and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok());
+                format!("{} {mtime:?}", t.len()).into_bytes()
             }
-            let bytes = match target {
-                Some(t) if t.is_file() => {
-                    std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?
-                }
-                _ => Vec::new(),
-            };
-            return Ok(Some((Some(link), bytes)));
-        }
-        if !meta.is_file() {
-            return Ok(None);
-        }
-        Ok(Some((None, std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?)))
+            Some(t) if t.is_file() => {
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?
+            }
+            _ if link.is_some() => Vec::new(),
+            _ => return Ok(None),
+        };
+        Ok(Some((link, bytes)))
     }
 
     /// A symlink at `rel` whose target Go could read must stay inside the upload, by a relative path.
     fn check_link_stays_inside(&self, rel: &str, link: &str) -> anyhow::Result<()> {
-        // Go never reads below a directory whose name starts with a dot.
-        if rel.split('/').rev().skip(1).any(|d| d.starts_with('.')) {
-            return Ok(());
-        }
         let path = self.root.join(rel);
         let inside = std::fs::canonicalize(&path).is_ok_and(|real| real.starts_with(&self.root) && real != self.root);
         if Path::new(link).is_absolute() || !inside {
@@ -329,20 +384,16 @@ const GO_SOURCE_EXTENSIONS: [&str; 21] = [
     "swigcxx", "syso", "pgo",
 ];
 
-/// Whether Go may read `rel` whatever the source says: module files anywhere,
-/// `vendor/` trees, and source files outside directories whose name starts
-/// with a dot (no import path can name those).
+/// Whether Go may read `rel` whatever the source says: module files, `vendor/`
+/// trees, and source files (in any directory: `./...` skips directories that
+/// start with a dot or `_`, but an import may still name one).
 fn readable_by_name(rel: &str) -> bool {
     let parts: Vec<&str> = rel.split('/').collect();
     let (dirs, name) = parts.split_at(parts.len() - 1);
     let name = name[0];
-    if matches!(name, "go.mod" | "go.sum" | "go.work" | "go.work.sum") {
-        return true;
-    }
-    if dirs.iter().any(|d| d.starts_with('.')) {
-        return false;
-    }
-    dirs.contains(&"vendor") || name.rsplit_once('.').is_some_and(|(_, ext)| GO_SOURCE_EXTENSIONS.contains(&ext))
+    matches!(name, "go.mod" | "go.sum" | "go.work" | "go.work.sum")
+        || dirs.contains(&"vendor")
+        || name.rsplit_once('.').is_some_and(|(_, ext)| GO_SOURCE_EXTENSIONS.contains(&ext))
 }
 
 /// The patterns of the `//go:embed` lines in a Go file (quoted or not, `all:` kept).
@@ -388,7 +439,12 @@ fn embedded(rel: &str, embeds: &[(String, String)]) -> bool {
             return false;
         };
         let pattern = pattern.strip_prefix("all:").unwrap_or(pattern);
-        let Ok(glob) = glob::Pattern::new(pattern) else { return true };
+        // Go's path.Match negates a class with `^`, the glob crate with `!`; an
+        // escape may mean what the glob crate does not: then everything below counts.
+        if pattern.contains('\\') {
+            return true;
+        }
+        let Ok(glob) = glob::Pattern::new(&pattern.replace("[^", "[!")) else { return true };
         let parts: Vec<&str> = below.split('/').collect();
         (1..=parts.len()).any(|n| glob.matches_with(&parts[..n].join("/"), options))
     })

@@ -70,9 +70,8 @@ fn source_of(module: &Path) -> Source {
 }
 
 /// Files no `go build` reads: CI scripts, workflows, Cargo files, docs, another tool's output, ours.
-const UNREAD: [&str; 12] = [
+const UNREAD: [&str; 11] = [
     ".ci/run",
-    ".ci/tools/tool.go",
     ".github/workflows/ci.yml",
     "Cargo.toml",
     "Cargo.lock",
@@ -117,11 +116,15 @@ fn only_what_go_can_read_changes_the_digest() {
     git(root, &["commit", "-qm", "m"]);
     let s = source_of(root);
     let digest = s.digest(&[], false).unwrap();
-    for unread in UNREAD.iter().chain(&[".gitignore", "new-notes.md"]) {
+    for unread in UNREAD.iter().chain(&["new-notes.md"]) {
         write(root, unread, "changed");
         assert_eq!(s.digest(&[], false).unwrap(), digest, "{unread} is not read by go build");
     }
+    // Nor is .gitignore, as long as what it ignores stays ignored.
+    write(root, ".gitignore", "/junk/\n/dist/\n/target/\n*.log\n/gen/\n# a comment\n");
+    assert_eq!(s.digest(&[], false).unwrap(), digest, ".gitignore is not read by go build");
     for read in [
+        ".ci/tools/tool.go",
         "main_test.go",
         "go.mod",
         "go.sum",
@@ -176,9 +179,9 @@ fn embed_lines_and_patterns() {
 }
 
 /// A link Go can read through must stay inside the upload: one to a Go file
-/// or directory elsewhere, or by an absolute path, is refused with the fix;
-/// a link Go never reads through (a LICENSE pointing up, anything below a
-/// `.` directory) is fine; a link inside counts as what it points to.
+/// or directory elsewhere (below a `.` directory too: an import may name it),
+/// or by an absolute path, is refused with the fix; a link Go never reads
+/// through (a LICENSE pointing up) is fine; a link inside counts as what it points to.
 #[cfg(unix)]
 #[test]
 fn links_go_reads_through_stay_inside_the_upload() {
@@ -192,7 +195,6 @@ fn links_go_reads_through_stay_inside_the_upload() {
     write(&outside, "LICENSE", "MIT\n");
     symlink("../outside/LICENSE", module.join("LICENSE")).unwrap();
     std::fs::create_dir_all(module.join(".tools")).unwrap();
-    symlink(&outside, module.join(".tools/outside")).unwrap();
     symlink("../shared/gen.go", module.join("cmd/gen.go")).unwrap();
     let s = source_of(&module);
     let digest = s.digest(&[], false).unwrap();
@@ -206,6 +208,7 @@ fn links_go_reads_through_stay_inside_the_upload() {
         ("cmd/abs.go", module.join("shared/gen.go").to_string_lossy().into_owned()),
         ("pkg", "../outside".to_owned()),
         ("leak", "/etc".to_owned()),
+        (".tools/outside", outside.to_string_lossy().into_owned()),
     ] {
         symlink(&to, module.join(rel)).unwrap();
         let err = format!("{:#}", s.digest(&[], false).unwrap_err());
@@ -269,4 +272,47 @@ fn a_symlinked_module_dir_is_the_real_directory() {
     // Outputs inside the module, named through the link, are still left out.
     let s = Source::find(&repo.join("app"), &[], "", &Outputs { out: repo.join("app/dist"), ours: vec![] }).unwrap();
     assert!(s.exclude.contains(&"dist".to_owned()), "{:?}", s.exclude);
+}
+
+/// What lies outside the build's modules is not read: a nested module of its
+/// own (its files; its go.mod is, since it moves packages out), and neither is
+/// what sits above them. Whether a file is ignored is part of the digest (the
+/// Dagger engine gets only what is not). An embed class `[^_]` is Go's negation.
+/// A link that only git-ignored output holds is not refused.
+#[cfg(unix)]
+#[test]
+fn nested_modules_ignored_files_negated_classes_and_ignored_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "go.mod", "module m\ngo 1.22\n");
+    write(root, "main.go", "package main\n\n//go:embed static/[^_]*\nvar s string\n");
+    write(root, "static/app.js", "1");
+    write(root, "static/_draft.js", "1");
+    write(root, "tools/go.mod", "module m/tools\n");
+    write(root, "tools/gen.go", "package main\n");
+    write(root, ".gitignore", "/gen/\n/bazel-out\n");
+    write(root, "gen/x.go", "package gen\n");
+    std::os::unix::fs::symlink("/usr", root.join("bazel-out")).unwrap();
+    git(root, &["init", "-q"]);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-qm", "m"]);
+    let s = source_of(root);
+    let digest = s.digest(&[], false).unwrap();
+    write(root, "tools/gen.go", "package main // changed\n");
+    assert_eq!(s.digest(&[], false).unwrap(), digest, "a nested module of its own is not in the build");
+    write(root, "static/_draft.js", "2");
+    assert_eq!(s.digest(&[], false).unwrap(), digest, "[^_]* does not match _draft.js");
+    write(root, "static/app.js", "2");
+    let digest = s.digest(&[], false).unwrap();
+    write(root, "tools/go.mod", "module m/tools\n\ngo 1.22\n");
+    assert_ne!(s.digest(&[], false).unwrap(), digest, "a nested go.mod counts");
+    let digest = s.digest(&[], false).unwrap();
+    write(root, ".gitignore", "/bazel-out\n");
+    assert_ne!(s.digest(&[], false).unwrap(), digest, "gen/x.go is uploaded now");
+    // A replace target nested in the module is part of the build.
+    write(root, "go.mod", "module m\ngo 1.22\nreplace m/tools => ./tools\n");
+    let s = source_of(root);
+    let digest = s.digest(&[], false).unwrap();
+    write(root, "tools/gen.go", "package main // changed again\n");
+    assert_ne!(s.digest(&[], false).unwrap(), digest, "a replace target is read");
 }

@@ -113,7 +113,7 @@ pub fn probe(go: &Path) -> Command {
             c.env(key, v);
         }
     }
-    c.envs(crate::plan::NEUTRAL_GO_ENV).env("GOWORK", "off");
+    c.envs(crate::plan::PROBE_GO_ENV);
     c
 }
 
@@ -131,7 +131,8 @@ pub fn goroot_fingerprint(goroot: &Path) -> anyhow::Result<String> {
             .collect::<Result<_, _>>()?;
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
-            let meta = entry.metadata()?;
+            // Through symlinks: a distribution's GOROOT may link its src/ elsewhere.
+            let meta = fs::metadata(entry.path()).or_else(|_| entry.metadata())?;
             if meta.is_dir() {
                 pending.push(entry.path());
                 continue;

@@ -270,8 +270,7 @@ fn download(go: &Path, version: &str) -> anyhow::Result<Verified> {
             cmd.env(key, v);
         }
     }
-    cmd.envs(crate::plan::NEUTRAL_GO_ENV)
-        .env("GOWORK", "off")
+    cmd.envs(crate::plan::PROBE_GO_ENV)
         .env("GOMODCACHE", tmp.0.join("mod"))
         .env("GOPATH", tmp.0.join("gopath"))
         .env("GOCACHE", tmp.0.join("cache"));

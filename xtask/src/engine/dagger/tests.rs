@@ -85,7 +85,7 @@ impl GraphQLClient for FakeEngine {
                 "go env GOVERSION" => json!("go1.26.8\n"),
                 "go tool dist list" => json!(self.dist_list),
                 argv if argv.starts_with("go list -deps") => json!("fmt\nexample.com/hello/internal/buildinfo\n"),
-                argv if argv.starts_with("go doc -u example.com/hello/internal/buildinfo ") => {
+                argv if argv.starts_with("go doc -c -u example.com/hello/internal/buildinfo ") => {
                     json!("package buildinfo\n\nvar (\n\tVersion = \"0.0.0-dev\"\n)\n")
                 }
                 "go env -json" => {
@@ -340,9 +340,9 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
         probed,
         [
             "go list -deps -f {{.ImportPath}} -- ./cmd/hello",
-            "go doc -u example.com/hello/internal/buildinfo Version",
-            "go doc -u example.com/hello/internal/buildinfo Commit",
-            "go doc -u example.com/hello/internal/buildinfo Date"
+            "go doc -c -u example.com/hello/internal/buildinfo Version",
+            "go doc -c -u example.com/hello/internal/buildinfo Commit",
+            "go doc -c -u example.com/hello/internal/buildinfo Date"
         ]
     );
     let download = exits[1];
@@ -430,7 +430,7 @@ fn a_vendored_module_downloads_nothing() {
 fn credentials_are_dagger_secrets_for_the_download_only() {
     let mut job = job(&["linux/amd64"]);
     job.plan.download_settings = DownloadSettings {
-        home: None,
+        host_env: vec![("HOME".into(), "/home/never-in-a-container".into())],
         env: vec![
             ("GOPROXY".into(), "https://ci:SECRET-TOKEN-123@proxy.example,direct".into()),
             ("GOPRIVATE".into(), "example.com/private".into()),
