@@ -378,6 +378,20 @@ mod tests {
         assert!(!listed.iter().any(|l| l.starts_with("xtask/tests/") || l.starts_with(".ci/")), "{listed:?}");
     }
 
+    /// The README's account of what `adopt` copies is this list, entry by entry.
+    #[test]
+    fn the_readme_names_every_adopted_entry() {
+        let readme = std::fs::read_to_string(crate::project::root().join("README.md")).unwrap();
+        let start =
+            readme.find("`adopt` copies in exactly what the xtask needs").expect("the README says what adopt copies");
+        let said = &readme[start..start + readme[start..].find("\n\n").unwrap()];
+        for entry in XTASK {
+            let (Entry::File(path) | Entry::Optional(path) | Entry::Folder(path)) = entry;
+            let shown = if matches!(entry, Entry::Folder(_)) { format!("`{path}/`") } else { format!("`{path}`") };
+            assert!(said.contains(&shown), "README.md does not name {shown} among what adopt copies:\n{said}");
+        }
+    }
+
     #[test]
     fn a_missing_template_file_is_named() {
         let tmp = tempfile::tempdir().unwrap();
