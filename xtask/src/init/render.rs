@@ -96,18 +96,19 @@ impl Draft {
             .flatten()
             .map(|p| p.as_table().expect("[[packages]] entries are tables").clone())
             .collect();
-        if !packages.is_empty() || self.notes.iter().any(|n| n.section == Section::Packages) {
+        if packages.is_empty() && self.notes.iter().any(|n| n.section == Section::Packages) {
             t.push('\n');
             self.comments(&mut t, Section::Packages);
         }
-        for mut p in packages {
+        for (i, mut p) in packages.into_iter().enumerate() {
             let scripts = p.remove("scripts");
             let contents = p.remove("contents");
-            let _ = write!(
-                t,
-                "\n[[packages]]\n{}",
-                self.body("packages", &p, &table(&PackageSettings::default()), &PACKAGE_KEYS)
-            );
+            t.push('\n');
+            if i == 0 {
+                self.comments(&mut t, Section::Packages);
+            }
+            let body = self.body("packages", &p, &table(&PackageSettings::default()), &PACKAGE_KEYS);
+            let _ = write!(t, "[[packages]]\n{body}");
             if let Some(Value::Table(scripts)) = scripts {
                 let body = self.body("packages.scripts", &scripts, &table(&ScriptSettings::default()), &SCRIPT_KEYS);
                 let _ = write!(t, "\n[packages.scripts]\n{body}");
@@ -249,6 +250,13 @@ checksum:
                 ".",
             ),
             ("empty", "", "."),
+            (
+                "linux packages",
+                "nfpms:\n  - formats: [deb, rpm]\n    description: \"two\\nlines\"\n    dependencies: [\"a (>= 1)\"]\n    \
+                 contents:\n      - {src: a.conf, dst: /etc/a.conf, type: config, file_info: {mode: 0600}}\n      \
+                 - {dst: /var/lib/a, type: dir}\n    scripts: {postinstall: post.sh}\n    deb: {lintian_overrides: [x]}\n",
+                ".",
+            ),
         ];
         for (what, yaml, dir) in configs {
             let draft = goreleaser::draft(yaml, dir).unwrap();

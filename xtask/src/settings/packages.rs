@@ -156,6 +156,16 @@ impl ScriptSettings {
         self.all().iter().all(|(_, s)| s.is_empty())
     }
 
+    /// (name, path) of each script, to change.
+    pub fn all_mut(&mut self) -> [(&'static str, &mut String); 4] {
+        [
+            ("preinstall", &mut self.preinstall),
+            ("postinstall", &mut self.postinstall),
+            ("preremove", &mut self.preremove),
+            ("postremove", &mut self.postremove),
+        ]
+    }
+
     /// (name, path) of each script, in a fixed order.
     pub fn all(&self) -> [(&'static str, &str); 4] {
         [
