@@ -228,7 +228,8 @@ pub fn warnings(packages: &[&PackagePlan]) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(p) = packages.iter().find(|p| p.format == PackageFormat::Apk && !p.version.apk_accepts()) {
         out.push(format!(
-            "{} has version {}, which apk refuses (apk installs a version such as 1.2.3, 1.2.3_rc1 or 1.2.3-r1):              build a release tag for packages apk installs",
+            "{} has version {}, which apk refuses (apk installs a version such as 1.2.3, 1.2.3_rc1 or 1.2.3-r1): \
+             build a release tag for packages apk installs",
             p.file,
             p.version.apk()
         ));
@@ -237,7 +238,8 @@ pub fn warnings(packages: &[&PackagePlan]) -> Vec<String> {
         let copyright = format!("/usr/share/doc/{}/copyright", p.name);
         if !p.contents.iter().any(|c| c.dst == copyright) {
             out.push(format!(
-                "{} has no {copyright}, which Debian requires (lintian: no-copyright-file): add it to the package's                  contents, e.g. [[packages.contents]] src = \"LICENSE\" dst = \"{copyright}\" packager = \"deb\"",
+                "{} has no {copyright}, which Debian requires (lintian: no-copyright-file): add it to the package's \
+                 contents, e.g. [[packages.contents]] src = \"LICENSE\" dst = \"{copyright}\" packager = \"deb\"",
                 p.file
             ));
             break;

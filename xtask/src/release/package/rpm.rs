@@ -16,7 +16,8 @@ pub fn write(spec: &Spec) -> anyhow::Result<Vec<u8>> {
     let config = rpm::BuildConfig::default().compression(rpm::CompressionType::Gzip).source_date(epoch);
     let mut b = rpm::PackageBuilder::new(&spec.name, &spec.version.rpm(), &spec.license, &spec.arch, &summary);
     b.using_config(config).release(spec.version.rpm_release()).description(description);
-    // What rpm reports for a package without a group, written out (rpmlint: no-group-tag).
+    // rpmlint errs on a package without a group or with rpm's "Unspecified" (no-group-tag),
+    // which is what nfpm writes: the section names one.
     b.group(if spec.section.is_empty() { "Unspecified" } else { &spec.section });
     // The convention for reproducible rpms (rpm's `%_buildhost reproducible`): no build machine's name.
     b.build_host("reproducible");
@@ -62,7 +63,8 @@ pub fn write(spec: &Spec) -> anyhow::Result<Vec<u8>> {
     for d in relations(&spec.conflicts)? {
         b.conflicts(d);
     }
-    let script = |bytes: &Vec<u8>| String::from_utf8_lossy(bytes).into_owned();
+    // The interpreter named, as nfpm and rpmbuild do (`postinstall scriptlet (using /bin/sh)`).
+    let script = |bytes: &Vec<u8>| rpm::Scriptlet::new(String::from_utf8_lossy(bytes)).prog(vec!["/bin/sh"]);
     if let Some(s) = &spec.scripts.preinstall {
         b.pre_install_script(script(s));
     }

@@ -164,7 +164,7 @@ fn pax_records(records: &[(String, String)]) -> Vec<u8> {
         while len != rest + len.to_string().len() {
             len = rest + len.to_string().len();
         }
-        let _ = write!(out, "{len} {k}={v}\n");
+        let _ = writeln!(out, "{len} {k}={v}");
     }
     out
 }
@@ -183,10 +183,11 @@ mod tests {
 
     const ROOT: Meta = Meta { mode: 0o755, owner: "root", group: "root", mtime: 1_700_000_000 };
 
-    /// What the tar crate's reader sees: (path, link, kind, mode, mtime, owner, pax records, bytes).
-    fn read(
-        stream: &[u8],
-    ) -> Vec<(String, Option<String>, tar::EntryType, u32, u64, String, Vec<(String, String)>, Vec<u8>)> {
+    /// (path, link, kind, mode, mtime, owner, pax records, bytes)
+    type Seen = (String, Option<String>, tar::EntryType, u32, u64, String, Vec<(String, String)>, Vec<u8>);
+
+    /// What the tar crate's reader sees.
+    fn read(stream: &[u8]) -> Vec<Seen> {
         use std::io::Read;
         let mut archive = tar::Archive::new(stream);
         let mut out = Vec::new();
