@@ -120,6 +120,15 @@ pub fn civil(epoch: i64) -> (i64, u32, u32, u32, u32, u32) {
     (year, month, day, secs / 3600, secs / 60 % 60, secs % 60)
 }
 
+/// RFC 2822 UTC date of a Unix time, as Debian changelogs write it: `Fri, 27 Nov 2026 10:46:12 +0000`.
+pub fn rfc2822(epoch: i64) -> String {
+    let (y, mo, d, h, mi, s) = civil(epoch);
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let weekday = DAYS[epoch.div_euclid(86_400).rem_euclid(7) as usize];
+    format!("{weekday}, {d:02} {} {y:04} {h:02}:{mi:02}:{s:02} +0000", MONTHS[mo as usize - 1])
+}
+
 pub fn rfc3339(epoch: i64) -> String {
     let (y, mo, d, h, mi, s) = civil(epoch);
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
@@ -128,6 +137,13 @@ pub fn rfc3339(epoch: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc2822_dates_as_date_r_prints_them() {
+        // `TZ=UTC date -R -d @1700000000` and `… -d @0`.
+        assert_eq!(rfc2822(1_700_000_000), "Tue, 14 Nov 2023 22:13:20 +0000");
+        assert_eq!(rfc2822(0), "Thu, 01 Jan 1970 00:00:00 +0000");
+    }
 
     #[test]
     fn dates_are_rfc3339_utc() {

@@ -217,7 +217,8 @@ fn a_root_module_repository_is_cached_on_the_engine_and_matches_the_host() {
 #[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
 fn an_adopted_repository_builds_the_same_bytes_on_dagger_as_on_the_host() {
     let log = EngineLog::from_env();
-    let repo = Repo::new();
+    // With Linux packages: they are made from the engine's binaries, and must be the same bytes too.
+    let repo = Repo::with_packages();
     let out = run_ok(&mut repo.adopt_cmd(&[]));
     assert!(String::from_utf8_lossy(&out.stderr).contains("written    dist.toml (by init, from .goreleaser.yml)"));
     repo.link_xtask();
@@ -230,7 +231,9 @@ fn an_adopted_repository_builds_the_same_bytes_on_dagger_as_on_the_host() {
     // The vendored module needs no download (which would fail offline); at most 9 targets × 2 commands.
     assert!(builds <= 18 && downloads == 0, "{builds} builds, {downloads} downloads:\n{stderr}");
     let check = run_ok(Command::new("sha256sum").args(["-c", "checksums.txt"]).current_dir(repo.out()));
-    assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK\n").count(), 10, "{stderr}");
+    // 9 archives, 12 packages (apk, deb and rpm for 4 linux targets), the manifest.
+    assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK\n").count(), 22, "{stderr}");
+    assert!(repo.out().join("tool_3.1.0_linux_armv6.deb").is_file(), "{stderr}");
     assert_published_release_verifies(&repo.out());
     assert!(repo.out().join("tool_Linux_x86_64.tar.gz").is_file(), "GoReleaser's archive names: {stderr}");
 

@@ -281,6 +281,9 @@ fn announce(plan: &Plan, toolchain: &Toolchain) {
         plan.targets().iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" "),
         if plan.source.vendored { " (vendored modules: no download)" } else { "" }
     ));
+    for warning in plan.package_warnings() {
+        ui::warn(warning);
+    }
 }
 
 /// Per target: its input key, and its binaries if the release being replaced already has them.
@@ -433,6 +436,9 @@ fn describe(plan: &Plan, toolchain: &Toolchain, engine: Engine, why: &str, out: 
             Package::Bare(names) => names.join(" "),
         };
         line(format!("  {:<16} {}  →  {packed}", b.target.to_string(), b.outputs.join(" ")));
+        for p in &b.packages {
+            line(format!("  {:<16} {}", "", p.file));
+        }
     }
     line(format!("  {}", plan.checksum_file));
     line("  manifest.json".to_owned());

@@ -120,6 +120,7 @@ enum Section {
     Targets,
     Archive,
     Checksum,
+    Packages,
 }
 
 #[derive(Debug)]

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use toml::{Table, Value};
 
 use super::{Draft, Section};
-use crate::settings::{BinarySettings, Settings};
+use crate::settings::{BinarySettings, ContentSettings, PackageSettings, ScriptSettings, Settings};
 
 /// The file's sections in order, each with its keys in the order written (`[[binaries]]` come right
 /// after `[app]`); `the_layout_places_every_setting` fails when a setting has no place here.
@@ -21,6 +21,33 @@ const LAYOUT: [(&str, Section, &[&str]); 5] = [
 ];
 
 const BINARY_KEYS: [&str; 4] = ["main", "name", "flags", "ldflags"];
+
+/// `[[packages]]` keys in the order written; its `scripts` and `contents` follow as sub-tables.
+const PACKAGE_KEYS: [&str; 21] = [
+    "formats",
+    "name",
+    "binaries",
+    "file_name",
+    "bindir",
+    "vendor",
+    "homepage",
+    "maintainer",
+    "description",
+    "license",
+    "section",
+    "priority",
+    "release",
+    "epoch",
+    "dependencies",
+    "recommends",
+    "suggests",
+    "conflicts",
+    "replaces",
+    "provides",
+    "lintian_overrides",
+];
+const SCRIPT_KEYS: [&str; 4] = ["preinstall", "postinstall", "preremove", "postremove"];
+const CONTENT_KEYS: [&str; 7] = ["src", "dst", "type", "mode", "owner", "group", "packager"];
 
 /// Tables written as their own `[section.key]` with a comment above, rather than inline (`env = { … }`).
 const SUBTABLES: [(&str, &str, &[&str]); 1] = [(
@@ -60,6 +87,36 @@ impl Draft {
                     let b = b.as_table().expect("[[binaries]] entries are tables");
                     let _ = write!(t, "\n[[binaries]]\n{}", self.body("binaries", b, &default, &BINARY_KEYS));
                 }
+            }
+        }
+        let packages: Vec<Table> = doc
+            .get("packages")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|p| p.as_table().expect("[[packages]] entries are tables").clone())
+            .collect();
+        if packages.is_empty() && self.notes.iter().any(|n| n.section == Section::Packages) {
+            t.push('\n');
+            self.comments(&mut t, Section::Packages);
+        }
+        for (i, mut p) in packages.into_iter().enumerate() {
+            let scripts = p.remove("scripts");
+            let contents = p.remove("contents");
+            t.push('\n');
+            if i == 0 {
+                self.comments(&mut t, Section::Packages);
+            }
+            let body = self.body("packages", &p, &table(&PackageSettings::default()), &PACKAGE_KEYS);
+            let _ = write!(t, "[[packages]]\n{body}");
+            if let Some(Value::Table(scripts)) = scripts {
+                let body = self.body("packages.scripts", &scripts, &table(&ScriptSettings::default()), &SCRIPT_KEYS);
+                let _ = write!(t, "\n[packages.scripts]\n{body}");
+            }
+            for c in contents.as_ref().and_then(Value::as_array).into_iter().flatten() {
+                let c = c.as_table().expect("contents are tables");
+                let body = self.body("packages.contents", c, &table(&ContentSettings::default()), &CONTENT_KEYS);
+                let _ = write!(t, "\n[[packages.contents]]\n{body}");
             }
         }
         t
@@ -116,7 +173,7 @@ mod tests {
     use crate::init::goreleaser::tests::{GORELEASER_INIT, MULTI_BUILD};
     use crate::init::tests::strs;
     use crate::init::{go_mod_draft, goreleaser};
-    use crate::settings::{App, Archive, Build, Checksum, Format, Stamp, Targets};
+    use crate::settings::{App, Archive, Build, Checksum, Format, PackageFormat, Stamp, Targets};
 
     /// The text `draft` writes, read back as `dist` reads it.
     fn read_back(draft: &Draft) -> (String, Settings) {
@@ -193,6 +250,13 @@ checksum:
                 ".",
             ),
             ("empty", "", "."),
+            (
+                "linux packages",
+                "nfpms:\n  - formats: [deb, rpm]\n    description: \"two\\nlines\"\n    dependencies: [\"a (>= 1)\"]\n    \
+                 contents:\n      - {src: a.conf, dst: /etc/a.conf, type: config, file_info: {mode: 0600}}\n      \
+                 - {dst: /var/lib/a, type: dir}\n    scripts: {postinstall: post.sh}\n    deb: {lintian_overrides: [x]}\n",
+                ".",
+            ),
         ];
         for (what, yaml, dir) in configs {
             let draft = goreleaser::draft(yaml, dir).unwrap();
@@ -256,12 +320,64 @@ checksum:
                 wrap: false,
             },
             checksum: Checksum { name: text("c") },
+            packages: vec![PackageSettings {
+                formats: vec![PackageFormat::Deb],
+                name: Some(text("n")),
+                binaries: vec![text("b")],
+                file_name: Some(text("f")),
+                bindir: Some(text("/b")),
+                vendor: text("v"),
+                homepage: text("h"),
+                maintainer: text("m"),
+                description: text("d"),
+                license: text("l"),
+                section: text("s"),
+                priority: text("p"),
+                release: text("r"),
+                epoch: text("1"),
+                dependencies: vec![text("a")],
+                recommends: vec![text("a")],
+                suggests: vec![text("a")],
+                conflicts: vec![text("a")],
+                replaces: vec![text("a")],
+                provides: vec![text("a")],
+                lintian_overrides: vec![text("a")],
+                contents: vec![ContentSettings {
+                    src: text("s"),
+                    dst: text("/d"),
+                    kind: text("config"),
+                    mode: text("0644"),
+                    owner: text("o"),
+                    group: text("g"),
+                    packager: Some(PackageFormat::Deb),
+                }],
+                scripts: ScriptSettings {
+                    preinstall: text("a"),
+                    postinstall: text("b"),
+                    preremove: text("c"),
+                    postremove: text("d"),
+                },
+            }],
         };
         let mut placed = Vec::new();
         for (name, value) in table(&full) {
             let (keys, inner): (&[&str], _) = match LAYOUT.iter().find(|(n, _, _)| *n == name) {
                 Some((_, _, keys)) => (keys, value.as_table().unwrap().clone()),
                 None if name == "binaries" => (&BINARY_KEYS, value.as_array().unwrap()[0].as_table().unwrap().clone()),
+                None if name == "packages" => {
+                    let mut p = value.as_array().unwrap()[0].as_table().unwrap().clone();
+                    for (key, keys) in [("scripts", &SCRIPT_KEYS[..]), ("contents", &CONTENT_KEYS[..])] {
+                        let inner = match p.remove(key).unwrap() {
+                            Value::Array(a) => a[0].as_table().unwrap().clone(),
+                            other => other.as_table().unwrap().clone(),
+                        };
+                        for k in inner.keys() {
+                            assert!(keys.contains(&k.as_str()), "packages.{key}.{k} has no place in render");
+                            placed.push(format!("packages.{key}.{k}"));
+                        }
+                    }
+                    (&PACKAGE_KEYS, p)
+                }
                 None => panic!("[{name}] has no place in render::LAYOUT"),
             };
             for (key, value) in inner {
@@ -274,7 +390,7 @@ checksum:
                 placed.push(format!("{name}.{key}"));
             }
         }
-        assert_eq!(placed.len(), 27, "every key of every section: {placed:?}");
+        assert_eq!(placed.len(), 27 + 21 + 4 + 7, "every key of every section: {placed:?}");
     }
 
     /// The whole file for `goreleaser init`'s config and for a target list: sections with the notes above

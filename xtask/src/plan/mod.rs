@@ -22,12 +22,15 @@ use crate::target::{select, Target};
 
 mod download;
 mod names;
+mod packages;
 mod reads;
 #[cfg(test)]
 mod tests;
 
+pub use crate::settings::ContentKind;
 pub use download::{scrub, DownloadSettings, DOWNLOAD_ENV_ALLOWED};
 pub use names::{template_data, MANIFEST_FILE};
+pub use packages::{PackagePlan, Version, UNSET_MAINTAINER};
 pub use reads::Reads;
 
 /// Which engine executes a plan.
@@ -143,15 +146,20 @@ pub struct TargetBuild {
     /// directory, `<os>/<arch>[/vN]/<bin>[.exe]`.
     pub outputs: Vec<String>,
     pub package: Package,
+    /// Its Linux packages (`[[packages]]`; linux targets only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<PackagePlan>,
 }
 
 impl TargetBuild {
-    /// The files its package publishes: the archive, or the bare binaries.
+    /// The files it publishes: the archive or the bare binaries, and its Linux packages.
     pub fn package_files(&self) -> Vec<String> {
-        match &self.package {
+        let mut files = match &self.package {
             Package::Archive { file, .. } => vec![file.clone()],
             Package::Bare(names) => names.clone(),
-        }
+        };
+        files.extend(self.packages.iter().map(|p| p.file.clone()));
+        files
     }
 }
 
@@ -222,11 +230,23 @@ impl Plan {
                     Package::Archive { file: format!("{folder}{}", format.extension()), format, folder }
                 }
             };
-            let build = TargetBuild { target, outputs, package };
+            let packages = packages::plan(settings, &stamp, &target, &binaries, caller_env)?;
+            let build = TargetBuild { target, outputs, package, packages };
             for file in build.package_files() {
                 if let Some(other) = names.insert(file.clone(), build.target.clone()) {
+                    if other == build.target {
+                        bail!(
+                            "two of {}'s files are named {file}: give packages and archives names of their own",
+                            build.target
+                        );
+                    }
+                    let key = if file.ends_with(".deb") || file.ends_with(".rpm") || file.ends_with(".apk") {
+                        "`packages.file_name` (or `archive.name`)"
+                    } else {
+                        "`archive.name`"
+                    };
                     bail!(
-                        "`archive.name` gives {file} for both {other} and {}: use .Os, .Arch and .Arm (and .Binary for bare binaries) in it",
+                        "{key} gives {file} for both {other} and {}: use .Os, .Arch and .Arm (and .Binary for bare binaries) in it",
                         build.target
                     );
                 }
@@ -265,6 +285,11 @@ impl Plan {
             reads,
             linker_vars: linker_vars(settings),
         })
+    }
+
+    /// What a user should know about the planned Linux packages (see [`packages::warnings`]).
+    pub fn package_warnings(&self) -> Vec<String> {
+        packages::warnings(&self.builds.iter().flat_map(|b| &b.packages).collect::<Vec<_>>())
     }
 
     /// The go commands that tell whether every `-X` variable exists (see `linker_vars`).

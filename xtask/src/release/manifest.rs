@@ -84,6 +84,8 @@ pub enum Kind {
     Archive,
     /// A binary published on its own (`archive.format = "binary"`).
     Bare,
+    /// A Linux package: .deb, .rpm or .apk (`[[packages]]`).
+    Package,
 }
 
 impl Kind {
@@ -91,7 +93,7 @@ impl Kind {
     pub fn published(self) -> bool {
         match self {
             Kind::Binary => false,
-            Kind::Archive | Kind::Bare => true,
+            Kind::Archive | Kind::Bare | Kind::Package => true,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod bare;
 pub mod binary;
 pub mod checksums;
 pub mod manifest;
+pub mod package;
 pub mod reuse;
 pub mod smoke;
 
@@ -199,7 +200,7 @@ impl Packing<'_> {
 }
 
 /// One kind of file a release makes for each target from its binaries: an
-/// archive, or the binaries published bare. A new kind (packages, images…) is
+/// archive, the binaries published bare, Linux packages. A new kind (packages, images…) is
 /// a module here implementing this, listed in [`PACKERS`]: its files are then
 /// keyed, carried over, checked against the plan and checksummed like these.
 pub trait Packer: Sync {
@@ -220,7 +221,7 @@ pub trait Packer: Sync {
 }
 
 /// Every kind of file a target's release holds besides its binaries.
-pub const PACKERS: [&dyn Packer; 2] = [&archive::Archive, &bare::Bare];
+pub const PACKERS: [&dyn Packer; 3] = [&archive::Archive, &bare::Bare, &package::Packages];
 
 /// This xtask's own build (a digest of its source and Cargo.lock, made by
 /// build.rs): packing code that changes, or a new deflate, repacks every

@@ -12,6 +12,11 @@ use serde::{Deserialize, Serialize};
 use crate::target::{parse_goarm, Target};
 use crate::template::Template;
 
+mod packages;
+pub use packages::{
+    ContentKind, ContentSettings, PackageFormat, PackageSettings, Relation, ResolvedPackage, ScriptSettings,
+};
+
 /// The Go the template pins; `golang:<this>` is the default build image.
 pub const DEFAULT_GO: &str = "1.26.8";
 /// Today's archive names: `<name>_<version>_<os>_<arch>[v<arm>]`, GoReleaser's default less its rarely set suffixes.
@@ -34,6 +39,9 @@ pub struct Settings {
     pub targets: Targets,
     pub archive: Archive,
     pub checksum: Checksum,
+    /// Linux packages of the linux targets.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<PackageSettings>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -232,6 +240,7 @@ pub struct Resolved {
     pub archive: Archive,
     pub archive_name: Template,
     pub checksum_name: Template,
+    pub packages: Vec<ResolvedPackage>,
     /// The settings as read, for the manifest.
     pub raw: Settings,
     /// Whether the file itself sets `build.stamp.version`, `.commit`, `.date`.
@@ -347,6 +356,7 @@ impl Settings {
         }
         let archive_name = parse_template("archive.name", &self.archive.name)?;
         let checksum_name = parse_template("checksum.name", &self.checksum.name)?;
+        let packages = packages::resolve(&self.packages, &binaries)?;
         Ok(Resolved {
             file: file.to_path_buf(),
             app_dir,
@@ -359,6 +369,7 @@ impl Settings {
             archive: self.archive.clone(),
             archive_name,
             checksum_name,
+            packages,
             raw: self,
             stamp_given: [false; 3],
         })

@@ -267,6 +267,56 @@ changelog:
   sort: asc
 "#;
 
+/// GoReleaser's `nfpms:` as a real project writes it: both commands in apk, deb and rpm packages.
+pub const NFPMS_YML: &str = r#"nfpms:
+  - id: packages
+    package_name: tool
+    ids: [tool, toolctl]
+    vendor: Example Corp
+    homepage: https://example.com/tool
+    maintainer: Jane Doe <jane@example.com>
+    description: |-
+      Does tool things.
+      It does them for a long time, and well.
+    license: MIT
+    formats: [apk, deb, rpm]
+    section: utils
+    dependencies: [ca-certificates]
+    bindir: /usr/bin
+    contents:
+      - src: packaging/config.toml
+        dst: /etc/tool/config.toml
+        type: config|noreplace
+      - src: LICENSE
+        dst: /usr/share/doc/tool/copyright
+        packager: deb
+      - dst: /var/lib/tool
+        type: dir
+        file_info:
+          mode: 0750
+      - src: /usr/bin/tool
+        dst: /usr/sbin/tool
+        type: symlink
+    scripts:
+      postinstall: packaging/postinstall.sh
+    deb:
+      lintian_overrides:
+        - statically-linked-binary
+"#;
+
+const MIT_LICENSE: &str = "Copyright (c) 2023 Jane Doe
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+documentation files (the \"Software\"), to deal in the Software without restriction, including without limitation the
+rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit
+persons to whom the Software is furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all copies or substantial portions of the
+Software.
+
+THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED.
+";
+
 const MAIN_GO: &str = r#"package main
 
 import (
@@ -313,6 +363,20 @@ impl Repo {
         r.git(&["init", "-q"]);
         r.commit_all("tool");
         r
+    }
+
+    /// [`Repo::new`] whose `.goreleaser.yml` also makes Linux packages ([`NFPMS_YML`]): a config
+    /// file, a Debian copyright file, a directory, a symlink and an install script beside both commands.
+    pub fn with_packages() -> Repo {
+        let repo = Repo::new();
+        repo.write(".goreleaser.yml", &GORELEASER_YML.replace("checksum:\n", &format!("{NFPMS_YML}checksum:\n")));
+        repo.write("LICENSE", MIT_LICENSE);
+        repo.write("packaging/config.toml", "# tool's settings\nlevel = 1\n");
+        repo.write("packaging/postinstall.sh", "#!/bin/sh\nset -e\necho installed tool\n");
+        let script = repo.path().join("packaging/postinstall.sh");
+        fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        repo.commit_all("linux packages");
+        repo
     }
 
     /// A module in `svc/` whose go.mod replaces `example.com/lib` with `../lib`,

@@ -163,7 +163,7 @@ fn archive_format(f: &str) -> Option<Format> {
 }
 
 /// A glob relative to the config's folder → relative to app.dir (what `archive.files` is relative to).
-fn rebase(glob: &str, module_dir_rel: &str) -> String {
+pub(super) fn rebase(glob: &str, module_dir_rel: &str) -> String {
     let module = norm(module_dir_rel);
     if module.is_empty() || glob.starts_with('/') {
         return glob.to_owned();

@@ -5,6 +5,7 @@
 mod archives;
 mod builds;
 mod checksum;
+mod nfpms;
 mod yaml;
 
 use std::collections::BTreeMap;
@@ -83,7 +84,7 @@ fn convert(yaml: &str, source: &str, module_dir_rel: &str, repo: &RepoInfo) -> a
     for (key, value) in &top {
         let value = *value;
         match key.as_str() {
-            "project_name" | "builds" | "archives" | "checksum" => {} // mapped below
+            "project_name" | "builds" | "archives" | "checksum" | "nfpms" => {} // mapped below
             // The config's schema version (2) and `report_sizes` (a log line): nothing to carry over.
             "version" | "report_sizes" => {}
             "env" => {
@@ -179,6 +180,10 @@ fn convert(yaml: &str, source: &str, module_dir_rel: &str, repo: &RepoInfo) -> a
     }
 
     checksum::convert_checksum(&mut out, get("checksum"))?;
+    if let Some(value) = get("nfpms") {
+        let ids = nfpms::build_ids(get("builds").unwrap_or(&Yaml::Null), project.as_deref());
+        nfpms::convert_nfpms(&mut out, value, &ids, module_dir_rel)?;
+    }
     Ok(out)
 }
 
@@ -195,8 +200,10 @@ fn top_level_hint(key: &str) -> &'static str {
         "dockers" | "dockers_v2" | "docker_manifests" | "docker_digest" | "kos" => {
             "build images from the binaries in dist/"
         }
-        "nfpms" | "snapcrafts" | "brews" | "homebrew_casks" | "scoops" | "winget" | "nix" | "aurs" | "aur_sources"
-        | "krews" | "chocolateys" | "makeselfs" | "srpm" | "flatpak" => "dist makes binaries and archives, no packages",
+        "snapcrafts" | "brews" | "homebrew_casks" | "scoops" | "winget" | "nix" | "aurs" | "aur_sources" | "krews"
+        | "chocolateys" | "makeselfs" | "srpm" | "flatpak" => {
+            "dist makes archives and deb, rpm and apk packages, not these"
+        }
         "snapshot" => "dist versions an untagged commit with `git describe`, 0.0.0-dev without tags",
         "upx" => "dist does not compress binaries",
         "universal_binaries" => "dist builds one binary per target, no macOS universal binaries",
