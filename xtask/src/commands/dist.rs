@@ -411,8 +411,9 @@ fn describe(plan: &Plan, toolchain: &Toolchain, engine: Engine, why: &str, out: 
             toolchain.label
         ));
     }
-    for b in &plan.binaries {
-        line(format!("binary:    {} from {}: go build {}", b.name, b.main, b.flags.join(" ")));
+    for (i, b) in plan.binaries.iter().enumerate() {
+        let flags = plan.builds.first().map(|f| f.flags[i].join(" ")).unwrap_or_default();
+        line(format!("binary:    {} from {}: go build {flags}", b.name, b.main));
     }
     line(format!(
         "modules:   {}",

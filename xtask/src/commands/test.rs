@@ -30,8 +30,10 @@ impl Test {
         steps.push([vec!["go".to_owned(), "vet".to_owned()], tags.clone(), vec!["./...".to_owned()]].concat());
         steps.push([vec!["go".to_owned(), "test".to_owned()], tags, vec!["./...".to_owned()]].concat());
         let module_dir = source.module_dir();
-        let env = build_env(&settings, &source);
         let caller_env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
+        // `build.env`'s templates as a build fills them, without a target (tests run on the engine's own).
+        let stamp = crate::stamp::Stamp::read(sh, &settings.app_dir)?;
+        let env = build_env(&settings, &source, &stamp, None, &caller_env)?;
         let job = Steps {
             download: crate::plan::DownloadSettings::from(&caller_env, &env),
             env,

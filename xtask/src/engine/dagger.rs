@@ -365,9 +365,12 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
 
     let mut branches: Vec<(String, String, Container)> = Vec::new();
     for b in &plan.builds {
-        let ctr = b.target.go_env().into_iter().fold(go.clone(), |c, (k, v)| c.with_env_variable(k, v));
+        // What the target's templates made of `build.env` (most often nothing), then GOOS/GOARCH/GOARM.
+        let own = b.env.iter().filter(|(k, v)| plan.env.get(*k) != Some(v));
+        let ctr = own.fold(go.clone(), |c, (k, v)| c.with_env_variable(k, v));
+        let ctr = b.target.go_env().into_iter().fold(ctr, |c, (k, v)| c.with_env_variable(k, v));
         for (index, output) in b.outputs.iter().enumerate() {
-            let argv = plan.go_build_argv(index, &format!("{OUT}/{output}"));
+            let argv = plan.go_build_argv(b, index, &format!("{OUT}/{output}"));
             let exec = ctr.with_exec_opts(argv.iter().map(String::as_str).collect(), any_exit());
             branches.push((b.target.to_string(), output.clone(), exec));
         }

@@ -164,7 +164,7 @@ impl Session {
 
         // Whether every -X variable exists: after the download, in the first target's environment.
         let probes = match plan.builds.first() {
-            Some(first) => self.probe(&dir, &plan.probes(), &plan.env_for(&first.target))?,
+            Some(first) => self.probe(&dir, &plan.probes(), &plan.env_for(first))?,
             None => vec![],
         };
 
@@ -172,8 +172,8 @@ impl Session {
         for (i, b) in plan.builds.iter().enumerate() {
             for (index, output) in b.outputs.iter().enumerate() {
                 let output = out.join(output);
-                let argv = plan.go_build_argv(index, &output.to_string_lossy());
-                let command = self.go(&dir, argv[1..].iter().map(String::as_str), &plan.env_for(&b.target));
+                let argv = plan.go_build_argv(b, index, &output.to_string_lossy());
+                let command = self.go(&dir, argv[1..].iter().map(String::as_str), &plan.env_for(b));
                 jobs.push((i, b, self.shown(&command, &[]), command));
             }
         }

@@ -53,6 +53,39 @@ fn walk_mains(root: &Path, rel: &mut Vec<String>, out: &mut Vec<String>) -> anyh
     Ok(())
 }
 
+/// The Go files below `dir` (as [`find_mains`] walks it, tests left out) that read the VCS settings
+/// Go stamps into a build (`debug.ReadBuildInfo`'s `vcs.revision`, `vcs.time`, `vcs.modified`), as
+/// "rel/path.go".
+pub fn vcs_readers(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    walk_vcs(dir, "", &mut out);
+    out
+}
+
+fn walk_vcs(root: &Path, rel: &str, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(root.join(rel)) else { return };
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        let Ok(kind) = entry.file_type() else { continue };
+        if name.starts_with(['.', '_']) {
+            continue;
+        }
+        if kind.is_dir() && name != "vendor" && name != "testdata" && !entry.path().join("go.mod").exists() {
+            walk_vcs(root, &path, out);
+        } else if kind.is_file() && name.ends_with(".go") && !name.ends_with("_test.go") {
+            let text = std::fs::read(entry.path()).map(|b| String::from_utf8_lossy(&b).into_owned());
+            if text
+                .is_ok_and(|t| ["\"vcs.revision\"", "\"vcs.time\"", "\"vcs.modified\""].iter().any(|k| t.contains(k)))
+            {
+                out.push(path);
+            }
+        }
+    }
+}
+
 /// Whether a Go file's package clause says `main`; a file behind `//go:build ignore` (a `go run` script in
 /// another package's folder) does not count.
 fn declares_package_main(src: &str) -> bool {

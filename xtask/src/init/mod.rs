@@ -51,8 +51,24 @@ pub fn warn_unmapped(imported: &Imported) {
 /// From `.goreleaser.yml`/`.goreleaser.yaml` (also `goreleaser.yml`/`.yaml`, and those in `.config/`) in
 /// `repo` if present, else from go.mod + the main packages found.
 pub fn import(repo: &Path) -> anyhow::Result<Imported> {
+    let mut draft = draft(repo)?;
+    // dist builds with -buildvcs=false (the bytes may not depend on .git, which a container build
+    // lacks): a program reading Go's VCS stamp gets none, and is told how to stamp the same with -X.
+    for file in discover::vcs_readers(&repo.join(&draft.settings.app.dir)) {
+        draft.note(
+            Section::Build,
+            format!("the VCS build info that {file} reads"),
+            "dist builds with -buildvcs=false, so debug.ReadBuildInfo has no vcs.revision, vcs.time or \
+             vcs.modified: stamp them with -X instead, e.g. build.ldflags += [\"-X\", \"main.revision={{ .FullCommit }}\"] \
+             (README: build info)",
+        );
+    }
+    Ok(draft.finish())
+}
+
+fn draft(repo: &Path) -> anyhow::Result<Draft> {
     if let Some(name) = goreleaser::CONFIG_FILES.into_iter().find(|name| repo.join(name).is_file()) {
-        return Ok(goreleaser::import(repo, name)?.finish());
+        return goreleaser::import(repo, name);
     }
     let module_dir = find_go_mod(repo)?.with_context(|| {
         format!(
@@ -69,7 +85,7 @@ pub fn import(repo: &Path) -> anyhow::Result<Imported> {
         bail!("no main package (a folder with `package main`) below {}", repo.join(&module_dir).display());
     }
     let source = if module_dir == "." { "go.mod".to_owned() } else { format!("{module_dir}/go.mod") };
-    Ok(go_mod_draft(&go_mod, &mains, &module_dir, &source).finish())
+    Ok(go_mod_draft(&go_mod, &mains, &module_dir, &source))
 }
 
 /// Pure: a .goreleaser.yml text → settings. `module_dir_rel` is the Go module dir relative to where dist.toml
@@ -196,6 +212,32 @@ mod tests {
 
     pub(super) fn strs(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_program_reading_go_vcs_stamp_is_told_to_use_x() {
+        let dir = tempfile::tempdir().unwrap();
+        let reads = "package main\nimport \"runtime/debug\"\nfunc rev() string {\n\tinfo, _ := debug.ReadBuildInfo()\n\tfor _, s := range info.Settings {\n\t\tif s.Key == \"vcs.revision\" {\n\t\t\treturn s.Value\n\t\t}\n\t}\n\treturn \"\"\n}\n";
+        for (path, text) in [
+            ("go.mod", "module example.com/tool\n\ngo 1.22\n"),
+            ("main.go", "package main\nfunc main() { println(rev()) }\n"),
+            ("cmd/tool/version.go", reads),
+            ("cmd/tool/main.go", "package main\nfunc main() {}\n"),
+            ("cmd/tool/version_test.go", reads),
+            ("vendor/example.org/x/x.go", reads),
+        ] {
+            let file = dir.path().join(path);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, text).unwrap();
+        }
+        let imported = import(dir.path()).unwrap();
+        assert_eq!(imported.unmapped, strs(&["the VCS build info that cmd/tool/version.go reads"]));
+        assert!(
+            imported.toml.contains("-buildvcs=false, so debug.ReadBuildInfo has no vcs.revision"),
+            "{}",
+            imported.toml
+        );
+        parse(&imported);
     }
 
     #[test]

@@ -413,7 +413,7 @@ checksum:
              lists them)\n",
             "[app]\ndir = \".\"\nmain = \".\"\ngo = \"1.26.8\"\n",
             "\n# not imported: before.hooks (run them before `cargo xtask dist`)\n",
-            "[build]\nldflags = [\"-s\", \"-w\", \"-X\", \"main.builtBy=goreleaser\"]\nenv = { CGO_ENABLED = \"0\" }\n",
+            "[build]\nldflags = [\"-s\", \"-w\", \"-X\", \"main.builtBy=cargo-xtask\"]\nenv = { CGO_ENABLED = \"0\" }\n",
             stamp,
             "\n[targets]\nos = [\"linux\", \"windows\", \"darwin\"]\narch = [\"arm64\", \"amd64\", \"386\"]\n",
             "\n[archive]\n",
@@ -428,7 +428,7 @@ checksum:
         let want = [
             header,
             "\n[app]\ndir = \".\"\nmain = \".\"\ngo = \"1.26.8\"\n",
-            "\n[build]\nldflags = [\"-s\", \"-w\", \"-X\", \"main.builtBy=goreleaser\"]\n",
+            "\n[build]\nldflags = [\"-s\", \"-w\", \"-X\", \"main.builtBy=cargo-xtask\"]\n",
             stamp,
             "\n[targets]\nlist = [\"linux/amd64\", \"linux/arm/v7\"]\n",
             &format!("\n[archive]\nname = '{gr_name}'\nformat = \"tar.gz\"\nformats = {{}}\nwrap = false\n"),

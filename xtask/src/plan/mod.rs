@@ -135,8 +135,6 @@ pub struct BinaryPlan {
     pub name: String,
     /// The main package, relative to the module.
     pub main: String,
-    /// `go build` flags, without `-o` and the package.
-    pub flags: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -145,6 +143,11 @@ pub struct TargetBuild {
     /// Per binary (same order as `Plan::binaries`): path relative to the output
     /// directory, `<os>/<arch>[/vN]/<bin>[.exe]`.
     pub outputs: Vec<String>,
+    /// Per binary: `go build` flags, without `-o` and the package, their templates filled for this target.
+    pub flags: Vec<Vec<String>>,
+    /// The build's environment but the target's GOOS/GOARCH/GOARM: `Plan::env` with
+    /// `build.env`'s templates filled for this target.
+    pub env: BTreeMap<String, String>,
     pub package: Package,
     /// Its Linux packages (`[[packages]]`; linux targets only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -192,23 +195,11 @@ impl Plan {
         candidates.dedup();
         let selection = select(&candidates, explicit, &toolchain.dist_list, &toolchain.label)?;
 
-        let env = build_env(settings, &source);
+        let env = build_env(settings, &source, &stamp, None, caller_env)?;
         let download = (!source.vendored).then(|| vec!["go".to_owned(), "mod".to_owned(), "download".to_owned()]);
 
-        let binaries: Vec<BinaryPlan> = settings
-            .binaries
-            .iter()
-            .map(|b| {
-                let mut flags = vec!["-trimpath".to_owned(), "-buildvcs=false".to_owned()];
-                flags.push(format!("-ldflags={}", ldflags(&b.ldflags, settings, &stamp)));
-                if !settings.build.tags.is_empty() {
-                    flags.push(format!("-tags={}", settings.build.tags.join(",")));
-                }
-                flags.extend(settings.build.flags.iter().cloned());
-                flags.extend(b.flags.iter().cloned());
-                BinaryPlan { name: b.name.clone(), main: b.main.clone(), flags }
-            })
-            .collect();
+        let binaries: Vec<BinaryPlan> =
+            settings.binaries.iter().map(|b| BinaryPlan { name: b.name.clone(), main: b.main.clone() }).collect();
 
         let mut builds = Vec::new();
         let mut names: BTreeMap<String, Target> = BTreeMap::new();
@@ -231,7 +222,14 @@ impl Plan {
                 }
             };
             let packages = packages::plan(settings, &stamp, &target, &binaries, caller_env)?;
-            let build = TargetBuild { target, outputs, package, packages };
+            let flags = settings
+                .binaries
+                .iter()
+                .enumerate()
+                .map(|(i, b)| build_flags(settings, &stamp, &target, i, b, caller_env))
+                .collect::<anyhow::Result<_>>()?;
+            let env = build_env(settings, &source, &stamp, Some(&target), caller_env)?;
+            let build = TargetBuild { target, outputs, flags, env, package, packages };
             for file in build.package_files() {
                 if let Some(other) = names.insert(file.clone(), build.target.clone()) {
                     if other == build.target {
@@ -263,8 +261,9 @@ impl Plan {
             bail!("`checksum.name` gives {checksum_file}, which is also an archive's name");
         }
 
-        let flags: Vec<&[String]> = binaries.iter().map(|b| b.flags.as_slice()).collect();
+        let flags: Vec<&[String]> = builds.iter().flat_map(|b| b.flags.iter().map(Vec::as_slice)).collect();
         let reads = reads::reads(&source.module_dir(), &flags, &env);
+        let linker_vars = linker_vars(settings, builds.first());
         let download_settings = DownloadSettings::from(caller_env, &env);
         Ok(Plan {
             project: settings.project.clone(),
@@ -283,7 +282,7 @@ impl Plan {
             checksum_file,
             shard: None,
             reads,
-            linker_vars: linker_vars(settings),
+            linker_vars,
         })
     }
 
@@ -304,9 +303,10 @@ impl Plan {
         crate::linker_vars::check(&self.linker_vars, &self.mains(), &names, answers, &self.tags())
     }
 
-    /// Each binary's `-tags=…` flag (the last, as Go takes it), if any.
+    /// Each binary's `-tags=…` flag (the last, as Go takes it) for the first target, if any.
     fn tags(&self) -> Vec<Option<String>> {
-        self.binaries.iter().map(|b| b.flags.iter().rfind(|f| f.starts_with("-tags=")).cloned()).collect()
+        let first = self.builds.first().map(|b| b.flags.as_slice()).unwrap_or_default();
+        first.iter().map(|flags| flags.iter().rfind(|f| f.starts_with("-tags=")).cloned()).collect()
     }
 
     fn mains(&self) -> Vec<String> {
@@ -318,19 +318,18 @@ impl Plan {
         self.source.digest(&self.reads.named, self.reads.everything)
     }
 
-    /// The whole `go build …` command line writing binary `index` to `output`.
-    pub fn go_build_argv(&self, index: usize, output: &str) -> Vec<String> {
-        let binary = &self.binaries[index];
+    /// The whole `go build …` command line of `build` writing binary `index` to `output`.
+    pub fn go_build_argv(&self, build: &TargetBuild, index: usize, output: &str) -> Vec<String> {
         let mut args = vec!["go".to_owned(), "build".to_owned()];
-        args.extend(binary.flags.iter().cloned());
-        args.extend(["-o".to_owned(), output.to_owned(), binary.main.clone()]);
+        args.extend(build.flags[index].iter().cloned());
+        args.extend(["-o".to_owned(), output.to_owned(), self.binaries[index].main.clone()]);
         args
     }
 
     /// The whole environment of one target's `go build`.
-    pub fn env_for(&self, target: &Target) -> Vec<(String, String)> {
-        let mut env: Vec<(String, String)> = self.env.clone().into_iter().collect();
-        env.extend(target.go_env().into_iter().map(|(k, v)| (k.to_owned(), v)));
+    pub fn env_for(&self, build: &TargetBuild) -> Vec<(String, String)> {
+        let mut env: Vec<(String, String)> = build.env.clone().into_iter().collect();
+        env.extend(build.target.go_env().into_iter().map(|(k, v)| (k.to_owned(), v)));
         env
     }
 
@@ -346,14 +345,14 @@ impl Plan {
     /// packed has a key of its own ([`package_key`]).
     pub fn target_key(&self, build: &TargetBuild, inputs: &Inputs) -> String {
         let argv: Vec<Vec<String>> =
-            build.outputs.iter().enumerate().map(|(i, output)| self.go_build_argv(i, output)).collect();
+            build.outputs.iter().enumerate().map(|(i, output)| self.go_build_argv(build, i, output)).collect();
         let key = serde_json::json!({
             "keys": KEY_FORMAT,
             "source": inputs.source_digest,
             "engine": inputs.engine,
             "toolchain": inputs.toolchain,
             "image": (inputs.engine == Engine::Dagger).then_some(&self.image),
-            "env": self.env_for(&build.target),
+            "env": self.env_for(build),
             "download": self.download,
             "argv": argv,
             "stamp": self.stamp,
@@ -399,7 +398,15 @@ pub const PROBE_GO_ENV: [(&str, &str); 4] =
 
 /// Only what the settings say, plus what makes Go ignore its surroundings:
 /// the caller's GOFLAGS, GOWORK, GOENV file, GOTOOLCHAIN… never apply.
-pub fn build_env(settings: &Resolved, source: &Source) -> BTreeMap<String, String> {
+/// `build.env`'s values are templates, filled for `target` (without one,
+/// `.Os`, `.Arch` and `.Arm` are empty: the module download's environment).
+pub fn build_env(
+    settings: &Resolved,
+    source: &Source,
+    stamp: &Stamp,
+    target: Option<&Target>,
+    caller_env: &BTreeMap<String, String>,
+) -> anyhow::Result<BTreeMap<String, String>> {
     let mut env: BTreeMap<String, String> =
         NEUTRAL_GO_ENV.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     env.insert("CGO_ENABLED".to_owned(), "0".to_owned());
@@ -407,12 +414,53 @@ pub fn build_env(settings: &Resolved, source: &Source) -> BTreeMap<String, Strin
         // A go.work above the upload would apply on the host and not in a container.
         env.insert("GOWORK".to_owned(), "off".to_owned());
     }
-    env.extend(settings.build.env.clone());
-    env
+    let data = names::build_data(settings, stamp, target, "", caller_env);
+    for (k, v) in &settings.build.env {
+        env.insert(k.clone(), render(&format!("build.env.{k}"), v, &data, target)?);
+    }
+    Ok(env)
 }
 
-/// The stamp variables and every other `-X` of each binary's ldflags, once each.
-fn linker_vars(settings: &Resolved) -> Vec<LinkerVar> {
+/// `text` (checked when the settings were read) with its template filled.
+fn render(key: &str, text: &str, data: &crate::template::Data, target: Option<&Target>) -> anyhow::Result<String> {
+    let for_target = target.map(|t| format!(" for {t}")).unwrap_or_default();
+    crate::template::Template::parse(text)
+        .and_then(|t| t.render(data))
+        .with_context(|| format!("cannot fill the template in `{key}`{for_target}"))
+}
+
+/// One binary's `go build` flags for `target`: `-ldflags` (its templates filled, then the stamp's -X),
+/// `-tags`, `build.flags` and the binary's own (each a template), as GoReleaser fills them per target.
+fn build_flags(
+    settings: &Resolved,
+    stamp: &Stamp,
+    target: &Target,
+    index: usize,
+    b: &crate::settings::Binary,
+    caller_env: &BTreeMap<String, String>,
+) -> anyhow::Result<Vec<String>> {
+    let data = names::build_data(settings, stamp, Some(target), &b.name, caller_env);
+    let own = settings.raw.binaries.get(index).is_some_and(|raw| raw.ldflags.is_some());
+    let ldflags_key = if own { format!("binaries[{index}].ldflags") } else { "build.ldflags".to_owned() };
+    // Rendered as one: a template may span words (`{{ if .IsSnapshot }}-X main.channel=dev{{ end }}`).
+    let linker = render(&ldflags_key, &b.ldflags.join(" "), &data, Some(target))?;
+    let mut flags = vec!["-trimpath".to_owned(), "-buildvcs=false".to_owned()];
+    flags.push(format!("-ldflags={}", ldflags(&linker, settings, stamp)));
+    if !settings.build.tags.is_empty() {
+        flags.push(format!("-tags={}", settings.build.tags.join(",")));
+    }
+    for (i, f) in settings.build.flags.iter().enumerate() {
+        flags.push(render(&format!("build.flags[{i}]"), f, &data, Some(target))?);
+    }
+    for (i, f) in b.flags.iter().enumerate() {
+        flags.push(render(&format!("binaries[{index}].flags[{i}]"), f, &data, Some(target))?);
+    }
+    Ok(flags)
+}
+
+/// The stamp variables and every other `-X` of each binary's ldflags (as the first target has
+/// them, templates filled), once each.
+fn linker_vars(settings: &Resolved, first: Option<&TargetBuild>) -> Vec<LinkerVar> {
     let s = &settings.build.stamp;
     let mut vars = Vec::new();
     for (b, binary) in settings.binaries.iter().enumerate() {
@@ -425,7 +473,11 @@ fn linker_vars(settings: &Resolved) -> Vec<LinkerVar> {
         }
         let own = settings.raw.binaries.get(b).is_some_and(|raw| raw.ldflags.is_some());
         let key = if own { format!("binaries[{b}].ldflags") } else { "build.ldflags".to_owned() };
-        for symbol in crate::linker_vars::x_vars(&binary.ldflags.join(" ")) {
+        let ldflags = match first.and_then(|f| f.flags[b].iter().find_map(|f| f.strip_prefix("-ldflags="))) {
+            Some(rendered) => rendered.to_owned(),
+            None => binary.ldflags.join(" "),
+        };
+        for symbol in crate::linker_vars::x_vars(&ldflags) {
             if !vars.iter().any(|v| v.binary == b && v.symbol == symbol) {
                 vars.push(LinkerVar { key: key.clone(), symbol, binary: b, required: false });
             }
@@ -434,8 +486,8 @@ fn linker_vars(settings: &Resolved) -> Vec<LinkerVar> {
     vars
 }
 
-fn ldflags(flags: &[String], settings: &Resolved, stamp: &Stamp) -> String {
-    let mut parts = flags.to_vec();
+fn ldflags(linker: &str, settings: &Resolved, stamp: &Stamp) -> String {
+    let mut parts: Vec<String> = if linker.trim().is_empty() { vec![] } else { vec![linker.trim().to_owned()] };
     let s = &settings.build.stamp;
     for (var, value) in [(&s.version, &stamp.version), (&s.commit, &stamp.commit), (&s.date, &stamp.date)] {
         if !var.is_empty() {

@@ -12,7 +12,8 @@ use crate::stamp::Stamp;
 use crate::target::Target;
 use crate::template::Data;
 
-/// GoReleaser's template fields for one target (or none, for the checksum name).
+/// GoReleaser's template fields for one target (or none, for the checksum name), for names:
+/// `.Os`, `.Arch` and `.Arm` with `archive.replacements` applied.
 pub fn template_data(
     settings: &Resolved,
     stamp: &Stamp,
@@ -20,7 +21,29 @@ pub fn template_data(
     binary: &str,
     caller_env: &BTreeMap<String, String>,
 ) -> Data {
-    let replace = |v: &str| settings.archive.replacements.get(v).cloned().unwrap_or_else(|| v.to_owned());
+    fields(settings, stamp, target, binary, caller_env, &settings.archive.replacements)
+}
+
+/// The same fields for `go build`'s flags and environment: the target as Go names it.
+pub fn build_data(
+    settings: &Resolved,
+    stamp: &Stamp,
+    target: Option<&Target>,
+    binary: &str,
+    caller_env: &BTreeMap<String, String>,
+) -> Data {
+    fields(settings, stamp, target, binary, caller_env, &BTreeMap::new())
+}
+
+fn fields(
+    settings: &Resolved,
+    stamp: &Stamp,
+    target: Option<&Target>,
+    binary: &str,
+    caller_env: &BTreeMap<String, String>,
+    replacements: &BTreeMap<String, String>,
+) -> Data {
+    let replace = |v: &str| replacements.get(v).cloned().unwrap_or_else(|| v.to_owned());
     let short: String = stamp.commit.chars().take(7).collect();
     let mut fields = BTreeMap::from([
         ("ProjectName", settings.project.clone()),
@@ -33,6 +56,8 @@ pub fn template_data(
         ("Date", stamp.date.clone()),
         ("CommitDate", stamp.date.clone()),
         ("CommitTimestamp", stamp.epoch.to_string()),
+        // GoReleaser's is the build's time; the commit's keeps builds reproducible.
+        ("Timestamp", stamp.epoch.to_string()),
         ("Os", String::new()),
         ("Arch", String::new()),
         ("Arm", String::new()),
@@ -50,7 +75,15 @@ pub fn template_data(
     // `.Env` is every variable but those that may hold the download's credentials.
     let private = |k: &str| DOWNLOAD_ENV_ALLOWED.contains(&k) || DOWNLOAD_ENV_HOST.contains(&k);
     let env = caller_env.iter().filter(|(k, _)| !private(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    Data { fields: fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(), env }
+    // GoReleaser's snapshot is a build with `--snapshot`; dist's is any build that is not exactly a
+    // clean tag (its version then comes from `git describe`). dist has no nightly builds.
+    let bools = BTreeMap::from([
+        ("IsSnapshot".to_owned(), !stamp.tagged),
+        ("IsNightly".to_owned(), false),
+        ("IsGitDirty".to_owned(), stamp.dirty),
+        ("IsGitClean".to_owned(), !stamp.dirty),
+    ]);
+    Data { fields: fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(), bools, env }
 }
 
 pub fn archive_name(

@@ -45,7 +45,7 @@ fn default_plan_builds_six_static_stamped_targets() {
         ]
     );
     assert_eq!(
-        plan.go_build_argv(0, "/out/linux/amd64/hello"),
+        plan.go_build_argv(&plan.builds[2], 0, "/out/linux/amd64/hello"),
         [
             "go",
             "build",
@@ -57,7 +57,8 @@ fn default_plan_builds_six_static_stamped_targets() {
             "./cmd/hello"
         ]
     );
-    let env = plan.env_for(&"linux/arm/v7".parse().unwrap());
+    let arm = plan_of(&settings("[targets]\nlist = [\"linux/arm/v7\"]"), &[]).unwrap();
+    let env = arm.env_for(&arm.builds[0]);
     let env: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
     assert_eq!(
         env,
@@ -102,7 +103,7 @@ fn settings_reach_the_command_line() {
     );
     let plan = plan_of(&s, &[]).unwrap();
     assert_eq!(
-        plan.binaries[0].flags,
+        plan.builds[0].flags[0],
         [
             "-trimpath",
             "-buildvcs=false",
@@ -303,7 +304,7 @@ fn stamp_values_with_spaces_are_quoted_for_the_linker() {
     let s = settings("[build.stamp]\ndate = \"main.built\"\ncommit = \"\"\nversion = \"\"");
     let mut stamp = stamp();
     stamp.date = "a date".into();
-    assert_eq!(ldflags(&[], &s, &stamp), "-X 'main.built=a date'");
+    assert_eq!(ldflags("", &s, &stamp), "-X 'main.built=a date'");
 }
 
 /// A published file sits at the top of the release beside manifest.json: a
@@ -324,4 +325,60 @@ fn names_that_are_not_files_of_the_release_are_refused() {
         let err = format!("{:#}", plan_of(&settings(text), &[]).unwrap_err());
         assert!(err.contains(want), "{text}: {err}");
     }
+}
+
+/// GoReleaser fills templates in ldflags, flags and env per target: so does the plan, with the
+/// target as Go names it (not `archive.replacements`), and `.IsSnapshot` false only for a clean tag.
+#[test]
+fn templates_in_flags_and_env_are_filled_per_target() {
+    let s = settings(
+        r#"[build]
+        ldflags = ["-s", "-X", "main.revision={{ .ShortCommit }}", "{{ if .IsSnapshot }}-X", "main.channel=dev{{ end }}", "-X main.platform={{ .Os }}/{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}"]
+        flags = ["-gcflags=all={{ if eq .Os \"windows\" }}-N{{ end }}"]
+        env = { CGO_CFLAGS = "-I/opt/{{ .Os }}_{{ .Arch }}", BUILT_AT = "{{ .Timestamp }}" }
+        [targets]
+        list = ["linux/arm/v7", "windows/amd64"]
+        [archive]
+        replacements = { amd64 = "x86_64" }"#,
+    );
+    let with_stamp = |stamp: Stamp| {
+        let source = Source::find(&s.app_dir, &[], "", &Outputs { out: "/nowhere/dist".into(), ours: vec![] }).unwrap();
+        Plan::new(&s, &[], stamp, source, &toolchain(), &BTreeMap::new()).unwrap()
+    };
+    let mut tagged = stamp();
+    tagged.tagged = true;
+    let plan = with_stamp(tagged);
+    let (arm, win) = (&plan.builds[0], &plan.builds[1]);
+    let stamped = "-X main.version=1.2.3 -X main.commit=c0ffee1234 -X main.date=2023-11-14T22:13:20Z";
+    assert_eq!(
+        arm.flags[0][2], // An empty `if` leaves its spaces, as GoReleaser's join of filled entries does.
+        format!("-ldflags=-s -X main.revision=c0ffee1  -X main.platform=linux/armv7 {stamped}")
+    );
+    assert_eq!(arm.flags[0][3], "-gcflags=all=");
+    assert_eq!(
+        win.flags[0][2],
+        format!("-ldflags=-s -X main.revision=c0ffee1  -X main.platform=windows/amd64 {stamped}")
+    );
+    assert_eq!(win.flags[0][3], "-gcflags=all=-N");
+    assert_eq!(
+        (arm.env["CGO_CFLAGS"].as_str(), win.env["CGO_CFLAGS"].as_str()),
+        ("-I/opt/linux_arm", "-I/opt/windows_amd64")
+    );
+    assert_eq!(win.env["BUILT_AT"], "1700000000");
+    // Without a target (the module download): the target's fields are empty.
+    assert_eq!(plan.env["CGO_CFLAGS"], "-I/opt/_");
+    // The archive names still use the replacements.
+    assert!(matches!(&win.package, Package::Archive { file, .. } if file.contains("x86_64")), "{:?}", win.package);
+    // Not a clean tag: a snapshot.
+    let mut untagged = stamp();
+    untagged.tagged = false;
+    let snap = with_stamp(untagged);
+    assert!(snap.builds[0].flags[0][2].contains(" -X main.channel=dev "), "{:?}", snap.builds[0].flags[0]);
+    // A template error names the key and the target.
+    let bad = settings("[build]\nldflags = [\"-X main.x={{ .Env.NO_SUCH_VARIABLE }}\"]");
+    let err = format!("{:#}", plan_of(&bad, &[]).unwrap_err());
+    assert!(err.contains("cannot fill the template in `build.ldflags` for darwin/amd64"), "{err}");
+    let unknown = toml::from_str::<Settings>("[build]\nflags = [\"{{ .Nope }}\"]").unwrap();
+    let unknown = format!("{:#}", unknown.resolve(std::path::Path::new("dist.toml")).unwrap_err());
+    assert!(unknown.contains("`build.flags[0]` uses .Nope, which is not a field"), "{unknown}");
 }

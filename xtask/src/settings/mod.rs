@@ -330,6 +330,22 @@ impl Settings {
             let goflags: Vec<String> = goflags.split_whitespace().map(str::to_owned).collect();
             check_flags("build.env.GOFLAGS", &goflags, true)?;
         }
+        // Flags and environment are templates, as in GoReleaser: checked here, filled per target by the plan.
+        parse_template("build.ldflags", &self.build.ldflags.join(" "))?;
+        for (i, f) in self.build.flags.iter().enumerate() {
+            parse_template(&format!("build.flags[{i}]"), f)?;
+        }
+        for (k, v) in &self.build.env {
+            parse_template(&format!("build.env.{k}"), v)?;
+        }
+        for (i, b) in self.binaries.iter().enumerate() {
+            if let Some(ldflags) = &b.ldflags {
+                parse_template(&format!("binaries[{i}].ldflags"), &ldflags.join(" "))?;
+            }
+            for (j, f) in b.flags.iter().enumerate() {
+                parse_template(&format!("binaries[{i}].flags[{j}]"), f)?;
+            }
+        }
         let project = match &self.app.name {
             Some(n) => n.clone(),
             None => binaries[0].name.clone(),
@@ -459,7 +475,7 @@ fn read_bounded(file: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
 }
 
 /// The template fields names can use: GoReleaser's (see `plan::template_data`).
-pub const TEMPLATE_FIELDS: [&str; 16] = [
+pub const TEMPLATE_FIELDS: [&str; 21] = [
     "Amd64",
     "Arch",
     "Arm",
@@ -470,11 +486,16 @@ pub const TEMPLATE_FIELDS: [&str; 16] = [
     "Date",
     "Env",
     "FullCommit",
+    "IsGitClean",
+    "IsGitDirty",
+    "IsNightly",
+    "IsSnapshot",
     "Mips",
     "Os",
     "ProjectName",
     "ShortCommit",
     "Tag",
+    "Timestamp",
     "Version",
 ];
 

@@ -160,9 +160,10 @@ impl Exec<'_> {
             }
             recv = match &recv {
                 Value::Root if name == "Env" => Value::Env,
-                Value::Root => match self.data.fields.get(name) {
-                    Some(v) => Value::Str(v.clone()),
-                    None => return Err((pos, self.no_field(name, &shown))),
+                Value::Root => match (self.data.fields.get(name), self.data.bools.get(name)) {
+                    (Some(v), _) => Value::Str(v.clone()),
+                    (None, Some(b)) => Value::Bool(*b),
+                    (None, None) => return Err((pos, self.no_field(name, &shown))),
                 },
                 Value::Env => match self.data.env.get(name) {
                     Some(v) => Value::Str(v.clone()),
@@ -197,7 +198,7 @@ impl Exec<'_> {
     }
 
     fn no_field(&self, name: &str, shown: &str) -> String {
-        let mut known: Vec<&str> = self.data.fields.keys().map(String::as_str).collect();
+        let mut known: Vec<&str> = self.data.fields.keys().chain(self.data.bools.keys()).map(String::as_str).collect();
         if !self.data.fields.contains_key("Env") {
             known.push("Env");
         }

@@ -35,6 +35,8 @@ pub struct Template {
 #[derive(Debug, Clone, Default)]
 pub struct Data {
     pub fields: BTreeMap<String, String>,
+    /// Boolean fields (`.IsSnapshot`): true or false in `if`, as in Go.
+    pub bools: BTreeMap<String, bool>,
     pub env: BTreeMap<String, String>,
 }
 
@@ -81,7 +83,11 @@ mod tests {
     use super::*;
 
     pub(super) fn data(fields: &[(&str, &str)]) -> Data {
-        Data { fields: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), env: BTreeMap::new() }
+        Data {
+            fields: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            bools: BTreeMap::new(),
+            env: BTreeMap::new(),
+        }
     }
 
     /// GoReleaser's fields for one target: every per-target key is present, empty when unused.
@@ -117,6 +123,19 @@ mod tests {
 {{- else if eq .Arch \"386\" }}i386
 {{- else }}{{ .Arch }}{{ end }}
 {{- if .Arm }}v{{ .Arm }}{{ end }}";
+
+    #[test]
+    fn boolean_fields_are_false_in_if_and_print_as_go_prints_them() {
+        let mut d = data(&[("Version", "1.2.3")]);
+        d.bools.insert("IsSnapshot".into(), false);
+        d.bools.insert("IsNightly".into(), true);
+        let t =
+            Template::parse("{{ if .IsSnapshot }}snap{{ else }}rel{{ end }} {{ .IsNightly }} {{ not .IsSnapshot }}")
+                .unwrap();
+        assert_eq!(t.render(&d).unwrap(), "rel true true");
+        let err = Template::parse("{{ .IsSnapshoot }}").unwrap().render(&d).unwrap_err().to_string();
+        assert!(err.contains("did you mean .IsSnapshot?"), "{err}");
+    }
 
     #[test]
     fn goreleaser_default_archive_name() {

@@ -16,6 +16,9 @@ use crate::settings::{BinarySettings, Stamp, Targets};
 use crate::target::parse_goarm;
 
 // GoReleaser's defaults (internal/builders/golang/build.go).
+/// What `main.builtBy` says in place of GoReleaser's default `goreleaser`.
+const BUILT_BY: &str = "cargo-xtask";
+
 const GR_LDFLAGS: &str =
     "-s -w -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.Date}} -X main.builtBy=goreleaser";
 const GR_GOOS: [&str; 3] = ["linux", "darwin", "windows"];
@@ -243,7 +246,7 @@ pub(super) fn convert_build(
         Some(Yaml::Array(items)) if items.is_empty() => GR_LDFLAGS.to_owned(),
         Some(v) => strings(v, &format!("{at}.ldflags"))?.join(" "),
     };
-    let (ldflags, stamp) = split_ldflags(out, &at, &ldflags);
+    let (ldflags, stamp) = split_ldflags(&ldflags);
 
     // go build flags: -trimpath (and -buildvcs=false) dist always sets.
     let mut flags = Vec::new();
@@ -251,20 +254,12 @@ pub(super) fn convert_build(
         if f == "-trimpath" || f == "-buildvcs=false" {
             continue;
         }
-        if f.contains("{{") {
-            out.note(Section::Build, format!("{at}.flags {f}"), "a template");
-        } else {
-            flags.push(f);
-        }
+        flags.push(f);
     }
     for key in ["asmflags", "gcflags"] {
         if let Some(v) = get(key) {
             for f in strings(v, &format!("{at}.{key}"))?.into_iter().filter(|f| !f.is_empty()) {
-                if f.contains("{{") {
-                    out.note(Section::Build, format!("{at}.{key} {f}"), "a template");
-                } else {
-                    flags.push(format!("-{key}={f}"));
-                }
+                flags.push(format!("-{key}={f}"));
             }
         }
     }
@@ -400,7 +395,7 @@ fn target_of(t: &str) -> Option<String> {
 }
 
 /// Splits a build's linker flags into plain flags and the `-X` stamps of version, commit and date.
-fn split_ldflags(out: &mut Draft, at: &str, ldflags: &str) -> (Vec<String>, [String; 3]) {
+fn split_ldflags(ldflags: &str) -> (Vec<String>, [String; 3]) {
     let mut plain = Vec::new();
     let mut stamp: [Option<String>; 3] = [None, None, None];
     let mut words = split_words(ldflags).into_iter();
@@ -417,20 +412,21 @@ fn split_ldflags(out: &mut Draft, at: &str, ldflags: &str) -> (Vec<String>, [Str
         } else if let Some(arg) = word.strip_prefix("-X=").or_else(|| word.strip_prefix("--X=")) {
             (arg.to_owned(), vec![word.clone()])
         } else {
-            if word.contains("{{") {
-                out.note(Section::Build, format!("{at}.ldflags {word}"), "a template");
-            } else {
-                plain.push(word);
-            }
+            // Templates included: dist fills them per target, as GoReleaser does.
+            plain.push(word);
             continue;
         };
         let unquoted = unquote(&arg);
         let Some((var, value)) = unquoted.split_once('=').filter(|_| arg.contains("{{")) else {
-            // A constant (-X main.builtBy=goreleaser) stays a plain linker flag, spelled as it was.
+            if unquoted == "main.builtBy=goreleaser" {
+                // GoReleaser's default says who built the binary: here, that is not GoReleaser.
+                plain.extend(["-X".to_owned(), format!("main.builtBy={BUILT_BY}")]);
+                continue;
+            }
+            // A constant stays a plain linker flag, spelled as it was.
             plain.extend(pieces);
             continue;
         };
-        let spelled = pieces.join(" ");
         let slot = match single_action(value) {
             Some(".Version") => Some(0),
             Some(".Commit" | ".FullCommit") => Some(1),
@@ -438,13 +434,11 @@ fn split_ldflags(out: &mut Draft, at: &str, ldflags: &str) -> (Vec<String>, [Str
             _ => None,
         };
         match slot {
+            // build.stamp: checked to exist in every binary, and the version the release is named by.
             Some(k) if stamp[k].is_none() && !var.is_empty() => stamp[k] = Some(var.to_owned()),
-            Some(k) => out.note(
-                Section::Build,
-                format!("{at}.ldflags {spelled}"),
-                format!("build.stamp.{} stamps one variable", ["version", "commit", "date"][k]),
-            ),
-            None => out.note(Section::Build, format!("{at}.ldflags {spelled}"), "a templated value dist does not fill"),
+            // Any other template (a second variable of the version, `.ShortCommit`, `.Env.NAME` …) is
+            // kept as written: dist fills it per target.
+            _ => plain.extend(pieces),
         }
     }
     (plain, stamp.map(Option::unwrap_or_default))
@@ -700,8 +694,6 @@ builds:
             imported.unmapped,
             strs(&[
                 "builds[0].goamd64",
-                "builds[0].ldflags -X main.host={{ .Env.HOSTNAME }}",
-                "builds[0].ldflags -X main.tag={{.Tag}}",
                 "builds[0].env GOOS",
                 "builds[3]",
                 "builds[2]",
@@ -711,7 +703,11 @@ builds:
             "{}",
             imported.toml
         );
-        assert_eq!(s.build.ldflags, strs(&["-s", "-w"]));
+        // Templates other than the stamp's are kept, to be filled per target.
+        assert_eq!(
+            s.build.ldflags,
+            strs(&["-s", "-w", "-X", "main.host={{ .Env.HOSTNAME }}", "-X", "main.tag={{.Tag}}"])
+        );
         assert_eq!(s.build.env, BTreeMap::from([("CGO_ENABLED".to_owned(), "1".to_owned())]));
         assert_eq!(s.build.flags, Vec::<String>::new(), "flags differ: per binary");
         assert_eq!(s.build.tags, Vec::<String>::new(), "tags differ: per binary");
@@ -729,13 +725,17 @@ builds:
             strs(&["-s", "-X", "main.v={{ .Version }}", "-extldflags", "\"-static -lm\"", "-X", "'main.x=a b'"])
         );
         assert_eq!(single_action("{{- .Commit -}}"), Some(".Commit"));
-        let mut out = Draft::new(".goreleaser.yml", true, ".");
         let ldflags = "-s -X='main.x=a b' -X \"main.v={{ .Version }}\" -X main.c={{.ShortCommit}} -X=main.d={{.Date}}";
-        let (plain, stamp) = split_ldflags(&mut out, "builds[0]", ldflags);
-        assert_eq!(plain, strs(&["-s", "-X='main.x=a b'"]));
+        let (plain, stamp) = split_ldflags(ldflags);
+        assert_eq!(plain, strs(&["-s", "-X='main.x=a b'", "-X", "main.c={{.ShortCommit}}"]));
         assert_eq!(stamp.to_vec(), strs(&["main.v", "", "main.d"]));
-        let notes: Vec<&str> = out.notes.iter().map(|n| n.key.as_str()).collect();
-        assert_eq!(notes, ["builds[0].ldflags -X main.c={{.ShortCommit}}"]);
+        // A template spanning words, and GoReleaser's builtBy made true.
+        let ldflags = "{{ if .IsNightly }}-X main.nightly=yes{{ end }} -X main.builtBy=goreleaser";
+        let (plain, _) = split_ldflags(ldflags);
+        assert_eq!(
+            plain,
+            strs(&["{{ if .IsNightly }}-X", "main.nightly=yes{{ end }}", "-X", "main.builtBy=cargo-xtask"])
+        );
         assert_eq!(single_action("v{{ .Version }}"), None);
     }
 }

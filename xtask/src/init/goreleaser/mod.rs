@@ -130,12 +130,12 @@ fn convert(yaml: &str, source: &str, module_dir_rel: &str, repo: &RepoInfo) -> a
     }
 
     // GoReleaser's project name: project_name, else the release repository's name, else the module's last
-    // element (internal/pipe/project).
+    // element (internal/pipe/project). Where that element is a major version (`example.com/tool/v3`),
+    // GoReleaser says "v3"; dist takes the name `go build` gives the module's root package ("tool").
     let release_name = ["github", "gitlab", "gitea"]
         .iter()
         .find_map(|forge| get("release").and_then(|r| scalar(&r[*forge]["name"])).filter(|n| !n.is_empty()));
-    let module_name =
-        repo.module.as_deref().and_then(|m| m.trim_end_matches('/').rsplit('/').next()).map(str::to_owned);
+    let module_name = repo.module.as_deref().and_then(|m| super::discover::binary_name_for(".", Some(m)));
     let project = match get("project_name").and_then(scalar) {
         Some(p) if p.contains("{{") => {
             out.note(Section::App, "project_name", "a template; set app.name");
@@ -240,18 +240,19 @@ pub(super) fn is_commit_timestamp(s: &str) -> bool {
     single_action(s) == Some(".CommitTimestamp")
 }
 
-/// One `K=V` of an `env` list into `env`; templated values and what dist sets itself are named instead.
+/// One `K=V` of an `env` list into `env` (a templated value as written: dist fills it per target);
+/// what dist sets itself, a templated name and what is not `K=V` are named instead.
 pub(super) fn env_entry(out: &mut Draft, env: &mut BTreeMap<String, String>, entry: &str, at: &str) {
     match entry.split_once('=') {
         Some((k, _)) if matches!(k, "GOOS" | "GOARCH" | "GOARM") => {
             out.note(Section::Build, format!("{at} {k}"), "targets are chosen in [targets]");
         }
-        Some((k, v)) if !k.is_empty() && !entry.contains("{{") => {
+        Some((k, v)) if !k.is_empty() && !k.contains("{{") => {
             env.insert(k.to_owned(), v.to_owned());
         }
         _ => {
             let key = entry.split_once('=').map_or(entry, |(k, _)| k);
-            out.note(Section::Build, format!("{at} {key}"), "a template or not K=V");
+            out.note(Section::Build, format!("{at} {key}"), "a templated name or not K=V");
         }
     }
 }
@@ -381,7 +382,7 @@ builds:
         assert_eq!(s.targets.ignore, Vec::<String>::new());
         assert_eq!(s.build.env, BTreeMap::from([("CGO_ENABLED".to_owned(), "0".to_owned())]));
         // GoReleaser's default ldflags.
-        assert_eq!(s.build.ldflags, strs(&["-s", "-w", "-X", "main.builtBy=goreleaser"]));
+        assert_eq!(s.build.ldflags, strs(&["-s", "-w", "-X", "main.builtBy=cargo-xtask"]));
         assert_eq!(
             (s.build.stamp.version.as_str(), s.build.stamp.commit.as_str(), s.build.stamp.date.as_str()),
             ("main.version", "main.commit", "main.date")
@@ -423,7 +424,8 @@ builds:
         let imported = import(root).unwrap();
         assert_eq!(imported.source, ".goreleaser.yaml");
         let s = parse(&imported);
-        assert_eq!(s.app.name.as_deref(), Some("v2"), "GoReleaser's project name: the module's last element");
+        // GoReleaser would say "v2" (the module path's last element); the name `go build` gives is "tool".
+        assert_eq!(s.app.name.as_deref(), Some("tool"), "the module's name without its major version");
         let bins: Vec<(&str, Option<&str>)> = s.binaries.iter().map(|b| (b.main.as_str(), b.name.as_deref())).collect();
         assert_eq!(bins, [(".", Some("tool")), ("./cmd/tool-cli", Some("tool-cli"))]);
         assert_eq!(imported.unmapped, strs(&["before.hooks", "changelog", "release"]));
