@@ -5,7 +5,8 @@
 //! installation, the stamp (dirty, commit, tag) — sends the target back to
 //! `go build` when it changes, and everything else (mtimes, new untracked
 //! files, ignored output, CI scripts and Cargo files on an already dirty tree,
-//! package names) carries it over. After every step the release equals a
+//! package names, the files and fields of Linux packages, which are made again)
+//! carries it over; a template in the flags counts by what it gives. After every step the release equals a
 //! fresh build from scratch, byte for byte: a reuse that would differ fails.
 //! (Engine and image are covered by `plan::tests` and `tests/dagger_engine.rs`.)
 
@@ -32,6 +33,16 @@ list = ["linux/amd64"]
 
 [checksum]
 name = "checksums.txt"
+
+[[packages]]
+formats = ["deb", "apk"]
+maintainer = "Jane Doe <jane@example.com>"
+description = "The tool"
+
+[[packages.contents]]
+src = "packaging/config.toml"
+dst = "/etc/tool/config.toml"
+type = "config"
 "#;
 
 const TOOL_MAIN: &str = r#"package main
@@ -49,7 +60,13 @@ var banner string
 
 var version = "dev"
 
+var channel = "none"
+
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "channel" {
+		fmt.Println(channel)
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "version" {
 		fmt.Println("tool", version)
 		return
@@ -81,6 +98,7 @@ fn fixture() -> Repo {
     );
     repo.write(".ci/run", "#!/bin/sh\necho ci\n");
     repo.write(".github/workflows/ci.yml", "name: ci\n");
+    repo.write("packaging/config.toml", "level = 1\n");
     repo.adopt(SETTINGS);
     repo.commit_all("the fixture");
     repo.git(&["tag", "v1.0.0"]);
@@ -92,6 +110,8 @@ struct Steps<'a> {
     scratch: tempfile::TempDir,
     /// PATH for the xtask: the pinned go first, or another installation.
     path: String,
+    /// More of the caller's environment (what `.Env` templates read).
+    env: Vec<(&'static str, &'static str)>,
     runs: usize,
 }
 
@@ -100,7 +120,7 @@ impl Steps<'_> {
     /// release equals a fresh build into an empty directory.
     fn expect(&mut self, what: &str, reused: bool) {
         let mut cmd = self.repo.xtask(&["dist", "--engine", "host"]);
-        let out = run_ok(cmd.env("PATH", &self.path));
+        let out = run_ok(cmd.env("PATH", &self.path).envs(self.env.iter().copied()));
         let stderr = String::from_utf8_lossy(&out.stderr);
         let said = stderr.contains("up to date, reused from");
         assert_eq!(
@@ -112,7 +132,7 @@ impl Steps<'_> {
         self.runs += 1;
         let fresh = self.scratch.path().join(format!("fresh-{}", self.runs));
         let mut cmd = self.repo.xtask(&["dist", "--engine", "host", "--out", fresh.to_str().unwrap()]);
-        run_ok(cmd.env("PATH", &self.path));
+        run_ok(cmd.env("PATH", &self.path).envs(self.env.iter().copied()));
         let (release, fresh) = (snapshot(&self.repo.out()), snapshot(&fresh));
         assert_eq!(release.keys().collect::<Vec<_>>(), fresh.keys().collect::<Vec<_>>(), "{what}");
         for (name, bytes) in &release {
@@ -147,7 +167,8 @@ fn rewrite(path: &Path, text: &str) {
 #[ignore = "heavy: about 50 builds; run by .ci/run (cargo test --workspace -- --ignored)"]
 fn every_input_class_rebuilds_and_nothing_else_does() {
     let repo = fixture();
-    let mut s = Steps { repo: &repo, scratch: tempfile::tempdir().unwrap(), path: path_with_pinned_go(), runs: 0 };
+    let mut s =
+        Steps { repo: &repo, scratch: tempfile::tempdir().unwrap(), path: path_with_pinned_go(), env: vec![], runs: 0 };
     let dist_toml = |edit: &dyn Fn(String) -> String| {
         let text = fs::read_to_string(repo.path().join("dist.toml")).unwrap();
         repo.write("dist.toml", &edit(text));
@@ -180,6 +201,11 @@ fn every_input_class_rebuilds_and_nothing_else_does() {
     repo.write(".github/workflows/ci.yml", "name: ci edited\n");
     repo.write("Cargo.toml", &(fs::read_to_string(repo.path().join("Cargo.toml")).unwrap() + "\n# edited\n"));
     s.expect("CI scripts, workflows and Cargo files", true);
+    // A file a Linux package holds: the packages are made again, the binaries carried over.
+    repo.write("packaging/config.toml", "level = 2\n");
+    s.expect("a file a package holds", true);
+    dist_toml(&|t| t.replace("description = \"The tool\"", "description = \"The tool, described\""));
+    s.expect("a package's description", true);
     dist_toml(&|t| {
         t.replace("name = \"checksums.txt\"", "name = \"SUMS.txt\"")
             + "\n[archive]\nname = \"{{ .ProjectName }}-{{ .Os }}-{{ .Arch }}\"\n"
@@ -228,6 +254,17 @@ fn every_input_class_rebuilds_and_nothing_else_does() {
     s.expect("build.env", false);
     dist_toml(&|t| t.replace("env = { GOAMD64 = \"v2\" }\n", ""));
     s.expect("build.env removed", false);
+    // Templates in flags: what they read is part of the build.
+    s.env = vec![("TOOL_CHANNEL", "beta")];
+    dist_toml(&|t| {
+        t.replace("ldflags = [\"-s\"]", "ldflags = [\"-s\", \"-X\", \"main.channel={{ .Env.TOOL_CHANNEL }}\"]")
+    });
+    s.expect("a template in build.ldflags", false);
+    assert_eq!(s.says(&["channel"]), "beta\n");
+    s.env = vec![("TOOL_CHANNEL", "stable")];
+    s.expect("the environment variable a template reads", false);
+    assert_eq!(s.says(&["channel"]), "stable\n");
+    s.expect("no change after the template", true);
 
     // Another installation of the same Go version: its go.env sets GOAMD64=v3, then a patched std.
     let goroot = copy_goroot(&s.scratch.path().join("go"));
