@@ -264,10 +264,11 @@ snapshot:
 "#;
         let imported = from_goreleaser(yaml, ".").unwrap();
         let s = parse(&imported);
-        assert_eq!(s.archive.as_ref().unwrap().format, Format::Zip);
-        assert_eq!(s.archive.as_ref().unwrap().formats, BTreeMap::new());
+        let archive = s.archive.as_ref().unwrap();
+        assert_eq!(archive.format, Format::Zip);
+        assert_eq!(archive.formats, BTreeMap::new());
         assert_eq!(
-            s.archive.as_ref().unwrap().replacements,
+            archive.replacements,
             BTreeMap::from([
                 ("386".to_owned(), "i386".to_owned()),
                 ("amd64".to_owned(), "x86_64".to_owned()),
@@ -275,9 +276,9 @@ snapshot:
                 ("linux".to_owned(), "Linux".to_owned()),
             ])
         );
-        assert!(s.archive.as_ref().unwrap().wrap);
-        assert_eq!(s.archive.as_ref().unwrap().files, strs(&["LICENSE", "docs/*.md"]));
-        assert_eq!(s.archive.as_ref().unwrap().name, "{{ .ProjectName }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}{{ with .Mips }}_{{ . }}{{ end }}{{ if not (eq .Amd64 \"v1\") }}{{ .Amd64 }}{{ end }}");
+        assert!(archive.wrap);
+        assert_eq!(archive.files, strs(&["LICENSE", "docs/*.md"]));
+        assert_eq!(archive.name, "{{ .ProjectName }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}{{ with .Mips }}_{{ . }}{{ end }}{{ if not (eq .Amd64 \"v1\") }}{{ .Amd64 }}{{ end }}");
         assert_eq!(s.checksum.name, "{{ .ProjectName }}_{{ .Version }}_checksums.txt");
         assert_eq!(
             (s.app.name.as_deref(), s.app.binary.as_deref(), s.app.main.as_str()),
@@ -295,12 +296,13 @@ snapshot:
         let yaml = "archives:\n  - formats: binary\n";
         let imported = from_goreleaser(yaml, ".").unwrap();
         let s = parse(&imported);
-        assert_eq!(s.archive.as_ref().unwrap().format, Format::Binary);
-        assert_eq!(s.archive.as_ref().unwrap().name, "{{ .Binary }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}{{ with .Mips }}_{{ . }}{{ end }}{{ if not (eq .Amd64 \"v1\") }}{{ .Amd64 }}{{ end }}");
+        let archive = s.archive.as_ref().unwrap();
+        assert_eq!(archive.format, Format::Binary);
+        assert_eq!(archive.name, "{{ .Binary }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}{{ with .Mips }}_{{ . }}{{ end }}{{ if not (eq .Amd64 \"v1\") }}{{ .Amd64 }}{{ end }}");
         assert_eq!(imported.unmapped, Vec::<String>::new());
 
         let s = parse(&from_goreleaser("archives:\n  - name_template: x\n    wrap_in_directory: x\n", ".").unwrap());
-        assert!(s.archive.as_ref().unwrap().wrap);
+        assert!(s.archive.unwrap().wrap);
         let imported = from_goreleaser("archives:\n  - format: tar.xz\n    formats: [zip, tar.gz]\n", ".").unwrap();
         assert_eq!(parse(&imported).archive.unwrap().format, Format::Zip);
         assert_eq!(imported.unmapped, strs(&["archives[0].formats tar.gz", "archives[0].format tar.xz"]));
@@ -346,7 +348,7 @@ snapshot:
         let imported = from_goreleaser(&yaml, ".").unwrap();
         let s = parse(&imported);
         assert_eq!(s.archives, vec![]);
-        assert_eq!(s.archive.as_ref().unwrap().binaries, strs(&["toolctl"]));
+        assert_eq!(s.archive.unwrap().binaries, strs(&["toolctl"]));
         assert!(imported.toml.contains("\n[archive]\nbinaries = [\"toolctl\"]\nname = "), "{}", imported.toml);
         assert_eq!(imported.unmapped, Vec::<String>::new());
     }

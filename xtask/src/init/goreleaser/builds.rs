@@ -683,12 +683,9 @@ mod tests {
             .toml
             .contains("# not imported: builds[0].hooks (run them before `cargo xtask dist`)\n[build]"));
         // GoReleaser's defaults that differ from ours are written out.
-        assert_eq!(s.archive.as_ref().unwrap().name, GR_ARCHIVE_NAME);
-        assert_eq!(
-            s.archive.as_ref().unwrap().formats,
-            BTreeMap::new(),
-            "GoReleaser makes tar.gz for windows too unless told"
-        );
+        let archive = s.archive.as_ref().unwrap();
+        assert_eq!(archive.name, GR_ARCHIVE_NAME);
+        assert_eq!(archive.formats, BTreeMap::new(), "GoReleaser makes tar.gz for windows too unless told");
     }
 
     #[test]

@@ -392,11 +392,12 @@ archives:
         let imported = from_goreleaser(GORELEASER_INIT, ".").unwrap();
         let s = parse(&imported);
         assert_eq!(imported.source, ".goreleaser.yml");
-        assert_eq!(s.archive.as_ref().unwrap().name, UNAME_TEMPLATE);
-        assert_eq!(s.archive.as_ref().unwrap().format, Format::TarGz);
-        assert_eq!(s.archive.as_ref().unwrap().formats, BTreeMap::from([("windows".to_owned(), Format::Zip)]));
-        assert!(!s.archive.as_ref().unwrap().wrap, "GoReleaser does not wrap by default");
-        assert_eq!(s.archive.as_ref().unwrap().files, Archive::default().files, "GoReleaser's default files: ours");
+        let archive = s.archive.as_ref().unwrap();
+        assert_eq!(archive.name, UNAME_TEMPLATE);
+        assert_eq!(archive.format, Format::TarGz);
+        assert_eq!(archive.formats, BTreeMap::from([("windows".to_owned(), Format::Zip)]));
+        assert!(!archive.wrap, "GoReleaser does not wrap by default");
+        assert_eq!(archive.files, Archive::default().files, "GoReleaser's default files: ours");
         assert_eq!(s.targets.os, strs(&["linux", "windows", "darwin"]));
         assert_eq!(s.targets.arch, strs(&["arm64", "amd64", "386"]));
         assert_eq!(s.targets.arm, Vec::<String>::new());
@@ -487,9 +488,10 @@ checksum:
         );
         assert_eq!(s.app.dir, std::path::PathBuf::from("app"));
         assert_eq!((s.app.main.as_str(), s.app.binary.as_deref()), ("./cmd/x/main.go", Some("x")));
-        assert_eq!(s.archive.as_ref().unwrap().format, Format::Binary);
-        assert_eq!(s.archive.as_ref().unwrap().name, "{{ .Binary }}_{{ .Os }}_{{ .Arch }}");
-        assert!(s.archive.as_ref().unwrap().wrap);
+        let archive = s.archive.as_ref().unwrap();
+        assert_eq!(archive.format, Format::Binary);
+        assert_eq!(archive.name, "{{ .Binary }}_{{ .Os }}_{{ .Arch }}");
+        assert!(archive.wrap);
         assert_eq!(s.checksum.name, "SHA256SUMS");
         assert_eq!(
             imported.unmapped,
