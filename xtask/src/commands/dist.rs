@@ -12,7 +12,7 @@ use crate::engine::{self, Engine, Session};
 use crate::flags::{Dist, DistAction, Shard};
 use crate::interrupt;
 use crate::output::{check_replaceable, Output};
-use crate::plan::{self, Package, Plan, Toolchain};
+use crate::plan::{self, Plan, Toolchain};
 use crate::project;
 use crate::release::{self, manifest::Artifact, reuse::Previous, smoke, Packing, Release};
 use crate::settings::{Resolved, Settings};
@@ -222,8 +222,12 @@ impl Dist {
 /// `--release` refuses anything but a clean tree exactly at a tag; without
 /// it, a dirty tree is said loudly: its files would pass for a release.
 fn check_release(stamp: &Stamp, release: bool, settings: &Resolved) -> anyhow::Result<()> {
-    let names_use_tag =
-        [&settings.archive_name, &settings.checksum_name].iter().any(|t| t.fields().contains(&"Tag".to_owned()));
+    let names_use_tag = settings
+        .archives
+        .iter()
+        .map(|a| &a.name)
+        .chain([&settings.checksum_name])
+        .any(|t| t.fields().contains(&"Tag".to_owned()));
     let tag_names = if names_use_tag && !stamp.tag.is_empty() {
         format!("; its file names use .Tag ({}) as a release of {} would", stamp.tag, stamp.tag)
     } else {
@@ -326,7 +330,7 @@ fn carry_over(plan: &Plan, toolchain: &Toolchain, engine: Engine, output: &Outpu
     Ok(CarryOver { keys, previous, reused, to_build, source_digest: inputs.source_digest })
 }
 
-/// One line per target: its binaries' size, its archive, a digest prefix and the build time.
+/// One line per target: its binaries' size, its (first) archive, a digest prefix and the build time.
 fn summary(manifest: &release::manifest::Manifest, built: &engine::Built, reused: &[String]) -> String {
     use release::manifest::Kind;
     let mut targets: Vec<&str> = manifest.artifacts.iter().map(|a| a.target.as_str()).collect();
@@ -335,7 +339,13 @@ fn summary(manifest: &release::manifest::Manifest, built: &engine::Built, reused
     for t in targets {
         let of = |kind: Kind| manifest.artifacts.iter().filter(move |a| a.target == t && a.kind == kind);
         let size: u64 = of(Kind::Binary).map(|a| a.size).sum();
-        let package = of(Kind::Archive).chain(of(Kind::Bare)).next().or_else(|| of(Kind::Binary).next());
+        // The first published file, and how many more (several archive sets, bare binaries).
+        let mut published = of(Kind::Archive).chain(of(Kind::Bare));
+        let package = published.next().or_else(|| of(Kind::Binary).next());
+        let more = match published.count() {
+            0 => String::new(),
+            n => format!(" (+{n})"),
+        };
         let time = if reused.iter().any(|r| r == t) {
             "reused".to_owned()
         } else {
@@ -344,7 +354,7 @@ fn summary(manifest: &release::manifest::Manifest, built: &engine::Built, reused
         rows.push([
             t.to_owned(),
             format!("{:.1} MB", size as f64 / 1e6),
-            package.map_or(String::new(), |a| a.path.clone()),
+            package.map_or(String::new(), |a| format!("{}{more}", a.path)),
             package.map_or(String::new(), |a| format!("{}…", &a.sha256[..12])),
             time,
         ]);
@@ -432,13 +442,13 @@ fn describe(plan: &Plan, toolchain: &Toolchain, engine: Engine, why: &str, out: 
     };
     line(format!("output:    {} ({state})", out.display()));
     for b in &plan.builds {
-        let packed = match &b.package {
-            Package::Archive { file, .. } => file.clone(),
-            Package::Bare(names) => names.join(" "),
-        };
-        line(format!("  {:<16} {}  →  {packed}", b.target.to_string(), b.outputs.join(" ")));
-        for p in &b.packages {
-            line(format!("  {:<16} {}", "", p.file));
+        // The first archive set beside the binaries, every other file below.
+        let mut files =
+            b.archives.iter().map(|a| a.package.files().join(" ")).chain(b.packages.iter().map(|p| p.file.clone()));
+        let first = files.next().unwrap_or_default();
+        line(format!("  {:<16} {}  →  {first}", b.target.to_string(), b.outputs.join(" ")));
+        for file in files {
+            line(format!("  {:<16} {file}", ""));
         }
     }
     line(format!("  {}", plan.checksum_file));

@@ -8,17 +8,21 @@ use std::fmt::Write as _;
 use toml::{Table, Value};
 
 use super::{Draft, Section};
-use crate::settings::{BinarySettings, ContentSettings, PackageSettings, ScriptSettings, Settings};
+use crate::settings::{Archive, BinarySettings, ContentSettings, PackageSettings, ScriptSettings, Settings};
 
 /// The file's sections in order, each with its keys in the order written (`[[binaries]]` come right
-/// after `[app]`); `the_layout_places_every_setting` fails when a setting has no place here.
+/// after `[app]`, and `[[archives]]` take the place of `[archive]`); `the_layout_places_every_setting` fails
+/// when a setting has no place here.
 const LAYOUT: [(&str, Section, &[&str]); 5] = [
     ("app", Section::App, &["dir", "name", "main", "binary", "go", "image"]),
     ("build", Section::Build, &["ldflags", "tags", "flags", "env", "stamp"]),
     ("targets", Section::Targets, &["os", "arch", "arm", "ignore", "list"]),
-    ("archive", Section::Archive, &["name", "format", "formats", "replacements", "files", "wrap"]),
+    ("archive", Section::Archive, &ARCHIVE_KEYS),
     ("checksum", Section::Checksum, &["name"]),
 ];
+
+/// The keys of `[archive]` and of each `[[archives]]` entry, in the order written.
+const ARCHIVE_KEYS: [&str; 8] = ["id", "binaries", "name", "format", "formats", "replacements", "files", "wrap"];
 
 const BINARY_KEYS: [&str; 4] = ["main", "name", "flags", "ldflags"];
 
@@ -59,7 +63,8 @@ const SUBTABLES: [(&str, &str, &[&str]); 1] = [(
 impl Draft {
     pub(super) fn render(&self) -> String {
         let doc = table(&self.settings);
-        let defaults = table(&Settings::default());
+        // `[archive]` keys are left out where they hold the default set's values.
+        let defaults = table(&Settings { archive: Some(Archive::default()), ..Settings::default() });
         let empty = Table::new();
         let section = |t: &Table, name: &str| t.get(name).and_then(Value::as_table).unwrap_or(&empty).clone();
 
@@ -73,7 +78,20 @@ impl Draft {
         let _ = writeln!(t, "# Keys left out keep their defaults (docs/settings.md in the cargo-xtask template).");
         self.comments(&mut t, Section::Top);
 
+        let archives = doc.get("archives").and_then(Value::as_array).filter(|a| !a.is_empty());
         for (name, kind, order) in LAYOUT {
+            if let (Some(archives), "archive") = (archives, name) {
+                let default = table(&Archive::default());
+                for (i, a) in archives.iter().enumerate() {
+                    let a = a.as_table().expect("[[archives]] entries are tables");
+                    t.push('\n');
+                    if i == 0 {
+                        self.comments(&mut t, kind);
+                    }
+                    let _ = write!(t, "[[archives]]\n{}", self.body("archives", a, &default, &ARCHIVE_KEYS));
+                }
+                continue;
+            }
             let body = self.body(name, &section(&doc, name), &section(&defaults, name), order);
             // [app] always: it names the module and the Go.
             if name == "app" || !body.is_empty() || self.notes.iter().any(|n| n.section == kind) {
@@ -170,7 +188,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::init::goreleaser::tests::{GORELEASER_INIT, MULTI_BUILD};
+    use crate::init::goreleaser::tests::{ARCHIVE_SETS, GORELEASER_INIT, MULTI_BUILD};
     use crate::init::tests::strs;
     use crate::init::{go_mod_draft, goreleaser};
     use crate::settings::{App, Archive, Build, Checksum, Format, PackageFormat, Stamp, Targets};
@@ -187,9 +205,9 @@ mod tests {
     fn toml_strings_round_trip() {
         for text in ["plain", "q\"uote\\back", "line\nbreak\ttab\r", "\u{1}\u{7f}é{{ \"x\" }}", ""] {
             let mut draft = goreleaser::draft("", ".").unwrap();
-            draft.settings.archive.name = text.to_owned();
+            draft.settings.archive.as_mut().unwrap().name = text.to_owned();
             let (doc, settings) = read_back(&draft);
-            assert_eq!(settings.archive.name, text, "{doc}");
+            assert_eq!(settings.archive.unwrap().name, text, "{doc}");
         }
         let mut draft = goreleaser::draft("", ".").unwrap();
         draft.settings.build.env =
@@ -249,6 +267,7 @@ checksum:
                 "builds:\n  - {main: ./a, binary: a, tags: [x]}\n  - {main: ./b, binary: b, ldflags: [-w]}\n",
                 ".",
             ),
+            ("several archive sets", ARCHIVE_SETS, "."),
             ("empty", "", "."),
             (
                 "linux packages",
@@ -311,14 +330,26 @@ checksum:
                 stamp: Stamp { version: text("v"), commit: text("c"), date: text("d") },
             },
             targets: Targets { os: vec![], arch: vec![], arm: vec![], ignore: vec![], list: vec![text("l")] },
-            archive: Archive {
+            archive: Some(Archive {
+                id: Some(text("i")),
+                binaries: vec![text("b")],
                 name: text("n"),
                 format: Format::Zip,
                 formats: BTreeMap::new(),
                 replacements: BTreeMap::new(),
                 files: vec![],
                 wrap: false,
-            },
+            }),
+            archives: vec![Archive {
+                id: Some(text("i")),
+                binaries: vec![text("b")],
+                name: text("n"),
+                format: Format::Zip,
+                formats: BTreeMap::new(),
+                replacements: BTreeMap::new(),
+                files: vec![],
+                wrap: false,
+            }],
             checksum: Checksum { name: text("c") },
             packages: vec![PackageSettings {
                 formats: vec![PackageFormat::Deb],
@@ -364,6 +395,7 @@ checksum:
             let (keys, inner): (&[&str], _) = match LAYOUT.iter().find(|(n, _, _)| *n == name) {
                 Some((_, _, keys)) => (keys, value.as_table().unwrap().clone()),
                 None if name == "binaries" => (&BINARY_KEYS, value.as_array().unwrap()[0].as_table().unwrap().clone()),
+                None if name == "archives" => (&ARCHIVE_KEYS, value.as_array().unwrap()[0].as_table().unwrap().clone()),
                 None if name == "packages" => {
                     let mut p = value.as_array().unwrap()[0].as_table().unwrap().clone();
                     for (key, keys) in [("scripts", &SCRIPT_KEYS[..]), ("contents", &CONTENT_KEYS[..])] {
@@ -390,7 +422,7 @@ checksum:
                 placed.push(format!("{name}.{key}"));
             }
         }
-        assert_eq!(placed.len(), 27 + 21 + 4 + 7, "every key of every section: {placed:?}");
+        assert_eq!(placed.len(), 37 + 21 + 4 + 7, "every key of every section: {placed:?}");
     }
 
     /// The whole file for `goreleaser init`'s config and for a target list: sections with the notes above

@@ -191,6 +191,7 @@ mod tests {
                     target: "linux/amd64".into(),
                     kind: manifest::Kind::Binary,
                     binary: None,
+                    id: None,
                     path: (*p).into(),
                     size: 0,
                     sha256: String::new(),

@@ -14,7 +14,7 @@ use anyhow::{bail, Context};
 use serde::Serialize;
 
 use crate::linker_vars::LinkerVar;
-use crate::settings::{Format, Resolved};
+use crate::settings::{Format, Resolved, ResolvedArchive};
 use crate::source::Source;
 use crate::stamp::Stamp;
 use crate::steps::StepResult;
@@ -117,10 +117,8 @@ pub struct Plan {
     pub builds: Vec<TargetBuild>,
     /// Candidates the toolchain cannot build, dropped from the matrix.
     pub dropped: Vec<Target>,
-    /// Files shipped in every archive: (path on the host, name in the archive).
+    /// Files shipped beside the binaries in some archive set's archives: (path on the host, name in the archive).
     pub extra_files: Vec<(PathBuf, String)>,
-    /// Wrap archive contents in a folder named like the archive.
-    pub wrap: bool,
     pub checksum_file: String,
     /// `I/N` when this plan is one shard of the targets.
     pub shard: Option<String>,
@@ -148,31 +146,42 @@ pub struct TargetBuild {
     /// The build's environment but the target's GOOS/GOARCH/GOARM: `Plan::env` with
     /// `build.env`'s templates filled for this target.
     pub env: BTreeMap<String, String>,
-    pub package: Package,
+    /// What each archive set publishes (`[archive]`, or each `[[archives]]` entry, in order).
+    pub archives: Vec<ArchivePlan>,
     /// Its Linux packages (`[[packages]]`; linux targets only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub packages: Vec<PackagePlan>,
 }
 
-impl TargetBuild {
-    /// The files it publishes: the archive or the bare binaries, and its Linux packages.
-    pub fn package_files(&self) -> Vec<String> {
-        let mut files = match &self.package {
-            Package::Archive { file, .. } => vec![file.clone()],
-            Package::Bare(names) => names.clone(),
-        };
-        files.extend(self.packages.iter().map(|p| p.file.clone()));
-        files
-    }
+/// What one archive set publishes for a target.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArchivePlan {
+    /// The set's `id`, recorded on its artifacts in the manifest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The binaries it holds: indexes into `Plan::binaries`.
+    pub binaries: Vec<usize>,
+    pub package: Package,
 }
 
-/// How a target is published.
+/// How an archive set publishes a target's binaries.
 #[derive(Debug, Clone, Serialize)]
 pub enum Package {
-    /// One archive with every binary: its file name, format and folder (when wrapped).
-    Archive { file: String, format: Format, folder: String },
-    /// Each binary on its own, under these file names.
+    /// One archive: its file name, format, the folder its entries are in (unless
+    /// unwrapped) and the files beside the binaries (names in `Plan::extra_files`).
+    Archive { file: String, format: Format, folder: Option<String>, files: Vec<String> },
+    /// Each binary on its own, under these file names (in the order of the set's binaries).
     Bare(Vec<String>),
+}
+
+impl Package {
+    /// The files it publishes.
+    pub fn files(&self) -> Vec<String> {
+        match self {
+            Package::Archive { file, .. } => vec![file.clone()],
+            Package::Bare(names) => names.clone(),
+        }
+    }
 }
 
 impl Plan {
@@ -201,26 +210,27 @@ impl Plan {
         let binaries: Vec<BinaryPlan> =
             settings.binaries.iter().map(|b| BinaryPlan { name: b.name.clone(), main: b.main.clone() }).collect();
 
+        // Each set's extra files, and all of them once (read once by the release).
+        let set_files = settings
+            .archives
+            .iter()
+            .map(|set| names::extra_files(&settings.app_dir, &format!("{}.files", set.key), &set.files))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut extra_files: Vec<(PathBuf, String)> = set_files.iter().flatten().cloned().collect();
+        extra_files.sort_by(|a, b| a.1.cmp(&b.1));
+        extra_files.dedup_by(|a, b| a.1 == b.1);
+
         let mut builds = Vec::new();
-        let mut names: BTreeMap<String, Target> = BTreeMap::new();
+        // Every published file: the target and the key that named it.
+        let mut names: BTreeMap<String, (Target, String)> = BTreeMap::new();
         for target in selection.targets {
             let outputs = binaries.iter().map(|b| format!("{target}/{}", target.exe_name(&b.name))).collect();
-            let format = settings.archive.formats.get(&target.os).copied().unwrap_or(settings.archive.format);
-            let package = match format {
-                Format::Binary => Package::Bare(
-                    binaries
-                        .iter()
-                        .map(|b| {
-                            let name = names::archive_name(settings, &stamp, &target, &b.name, caller_env)?;
-                            Ok(target.exe_name(&name))
-                        })
-                        .collect::<anyhow::Result<_>>()?,
-                ),
-                Format::TarGz | Format::Zip => {
-                    let folder = names::archive_name(settings, &stamp, &target, &binaries[0].name, caller_env)?;
-                    Package::Archive { file: format!("{folder}{}", format.extension()), format, folder }
-                }
-            };
+            let archives = settings
+                .archives
+                .iter()
+                .zip(&set_files)
+                .map(|(set, files)| archive_plan(settings, set, files, &stamp, &target, &binaries, caller_env))
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let packages = packages::plan(settings, &stamp, &target, &binaries, caller_env)?;
             let flags = settings
                 .binaries
@@ -229,26 +239,8 @@ impl Plan {
                 .map(|(i, b)| build_flags(settings, &stamp, &target, i, b, caller_env))
                 .collect::<anyhow::Result<_>>()?;
             let env = build_env(settings, &source, &stamp, Some(&target), caller_env)?;
-            let build = TargetBuild { target, outputs, flags, env, package, packages };
-            for file in build.package_files() {
-                if let Some(other) = names.insert(file.clone(), build.target.clone()) {
-                    if other == build.target {
-                        bail!(
-                            "two of {}'s files are named {file}: give packages and archives names of their own",
-                            build.target
-                        );
-                    }
-                    let key = if file.ends_with(".deb") || file.ends_with(".rpm") || file.ends_with(".apk") {
-                        "`packages.file_name` (or `archive.name`)"
-                    } else {
-                        "`archive.name`"
-                    };
-                    bail!(
-                        "{key} gives {file} for both {other} and {}: use .Os, .Arch and .Arm (and .Binary for bare binaries) in it",
-                        build.target
-                    );
-                }
-            }
+            let build = TargetBuild { target, outputs, flags, env, archives, packages };
+            claim_names(&mut names, settings, &build)?;
             builds.push(build);
         }
 
@@ -257,8 +249,8 @@ impl Plan {
             .render(&template_data(settings, &stamp, None, &binaries[0].name, caller_env))
             .context("cannot render `checksum.name`")?;
         names::check_name("checksum.name", &checksum_file)?;
-        if names.contains_key(&checksum_file) {
-            bail!("`checksum.name` gives {checksum_file}, which is also an archive's name");
+        if let Some((_, key)) = names.get(&checksum_file) {
+            bail!("`checksum.name` gives {checksum_file}, which {key} gives too: give the checksum file a name of its own");
         }
 
         let flags: Vec<&[String]> = builds.iter().flat_map(|b| b.flags.iter().map(Vec::as_slice)).collect();
@@ -267,7 +259,7 @@ impl Plan {
         let download_settings = DownloadSettings::from(caller_env, &env);
         Ok(Plan {
             project: settings.project.clone(),
-            extra_files: names::extra_files(settings)?,
+            extra_files,
             source,
             go_version: settings.go_version.clone(),
             image: settings.image.clone(),
@@ -278,7 +270,6 @@ impl Plan {
             binaries,
             builds,
             dropped: selection.dropped,
-            wrap: settings.archive.wrap,
             checksum_file,
             shard: None,
             reads,
@@ -374,6 +365,65 @@ impl Plan {
     }
 }
 
+/// Records every file `build` publishes in `names` (file → the target and the key that named it),
+/// refusing one that another file of the release already has, naming both keys.
+fn claim_names(
+    names: &mut BTreeMap<String, (Target, String)>,
+    settings: &Resolved,
+    build: &TargetBuild,
+) -> anyhow::Result<()> {
+    let archive_files = settings.archives.iter().zip(&build.archives).flat_map(|(set, a)| {
+        let key = format!("`{}.name`", set.key);
+        a.package.files().into_iter().map(move |f| (f, key.clone()))
+    });
+    let package_files = build.packages.iter().map(|p| (p.file.clone(), "`packages.file_name`".to_owned()));
+    let target = &build.target;
+    for (file, key) in archive_files.chain(package_files) {
+        let Some((other, other_key)) = names.insert(file.clone(), (target.clone(), key.clone())) else { continue };
+        if other_key != key {
+            let targets =
+                if other == *target { format!("for {target}") } else { format!("(for {other} and {target})") };
+            bail!("{other_key} and {key} both give {file} {targets}: give each its own name");
+        }
+        if other == *target {
+            bail!(
+                "{key} gives {file} twice for {target}: give each file a name of its own (.Binary for bare binaries)"
+            );
+        }
+        bail!("{key} gives {file} for both {other} and {target}: use .Os, .Arch and .Arm (and .Binary for bare binaries) in it");
+    }
+    Ok(())
+}
+
+/// What archive set `set` publishes for `target`: one archive of its binaries and `files`, or each binary bare.
+fn archive_plan(
+    settings: &Resolved,
+    set: &ResolvedArchive,
+    files: &[(PathBuf, String)],
+    stamp: &Stamp,
+    target: &Target,
+    binaries: &[BinaryPlan],
+    caller_env: &BTreeMap<String, String>,
+) -> anyhow::Result<ArchivePlan> {
+    let name = |binary: usize| names::archive_name(settings, set, stamp, target, &binaries[binary].name, caller_env);
+    let package = match set.format_for(&target.os) {
+        Format::Binary => {
+            Package::Bare(set.binaries.iter().map(|&b| Ok(target.exe_name(&name(b)?))).collect::<anyhow::Result<_>>()?)
+        }
+        format @ (Format::TarGz | Format::Zip) => {
+            // `.Binary` in an archive's name is its first binary's, as in GoReleaser.
+            let folder = name(set.binaries[0])?;
+            Package::Archive {
+                file: format!("{folder}{}", format.extension()),
+                format,
+                folder: set.wrap.then_some(folder),
+                files: files.iter().map(|(_, name)| name.clone()).collect(),
+            }
+        }
+    };
+    Ok(ArchivePlan { id: set.id.clone(), binaries: set.binaries.clone(), package })
+}
+
 /// The format of the keys themselves: a change to what they cover starts over.
 pub const KEY_FORMAT: &str = "cargo-xtask-dist keys 3";
 
@@ -414,7 +464,7 @@ pub fn build_env(
         // A go.work above the upload would apply on the host and not in a container.
         env.insert("GOWORK".to_owned(), "off".to_owned());
     }
-    let data = names::build_data(settings, stamp, target, "", caller_env);
+    let data = names::template_data(settings, stamp, target, "", caller_env);
     for (k, v) in &settings.build.env {
         env.insert(k.clone(), render(&format!("build.env.{k}"), v, &data, target)?);
     }
@@ -439,7 +489,7 @@ fn build_flags(
     b: &crate::settings::Binary,
     caller_env: &BTreeMap<String, String>,
 ) -> anyhow::Result<Vec<String>> {
-    let data = names::build_data(settings, stamp, Some(target), &b.name, caller_env);
+    let data = names::template_data(settings, stamp, Some(target), &b.name, caller_env);
     let own = settings.raw.binaries.get(index).is_some_and(|raw| raw.ldflags.is_some());
     let ldflags_key = if own { format!("binaries[{index}].ldflags") } else { "build.ldflags".to_owned() };
     // Rendered as one: a template may span words (`{{ if .IsSnapshot }}-X main.channel=dev{{ end }}`).

@@ -2,18 +2,18 @@
 //! archive and checksum names, and the files shipped beside the binaries.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
 use super::download::{DOWNLOAD_ENV_ALLOWED, DOWNLOAD_ENV_HOST};
-use crate::settings::Resolved;
+use crate::settings::{Resolved, ResolvedArchive};
 use crate::stamp::Stamp;
 use crate::target::Target;
 use crate::template::Data;
 
-/// GoReleaser's template fields for one target (or none, for the checksum name), for names:
-/// `.Os`, `.Arch` and `.Arm` with `archive.replacements` applied.
+/// GoReleaser's template fields for one target (or none, for the checksum name), with Go's own
+/// names for `.Os`, `.Arch` and `.Arm` (an archive set's `replacements` apply to its names only).
 pub fn template_data(
     settings: &Resolved,
     stamp: &Stamp,
@@ -21,29 +21,6 @@ pub fn template_data(
     binary: &str,
     caller_env: &BTreeMap<String, String>,
 ) -> Data {
-    fields(settings, stamp, target, binary, caller_env, &settings.archive.replacements)
-}
-
-/// The same fields for `go build`'s flags and environment: the target as Go names it.
-pub fn build_data(
-    settings: &Resolved,
-    stamp: &Stamp,
-    target: Option<&Target>,
-    binary: &str,
-    caller_env: &BTreeMap<String, String>,
-) -> Data {
-    fields(settings, stamp, target, binary, caller_env, &BTreeMap::new())
-}
-
-fn fields(
-    settings: &Resolved,
-    stamp: &Stamp,
-    target: Option<&Target>,
-    binary: &str,
-    caller_env: &BTreeMap<String, String>,
-    replacements: &BTreeMap<String, String>,
-) -> Data {
-    let replace = |v: &str| replacements.get(v).cloned().unwrap_or_else(|| v.to_owned());
     let short: String = stamp.commit.chars().take(7).collect();
     let mut fields = BTreeMap::from([
         ("ProjectName", settings.project.clone()),
@@ -65,9 +42,9 @@ fn fields(
         ("Mips", String::new()),
     ]);
     if let Some(t) = target {
-        fields.insert("Os", replace(&t.os));
-        fields.insert("Arch", replace(&t.arch));
-        fields.insert("Arm", t.arm.map(|v| replace(&v.to_string())).unwrap_or_default());
+        fields.insert("Os", t.os.clone());
+        fields.insert("Arch", t.arch.clone());
+        fields.insert("Arm", t.arm.map(|v| v.to_string()).unwrap_or_default());
         if t.arch == "amd64" {
             fields.insert("Amd64", "v1".to_owned());
         }
@@ -86,20 +63,26 @@ fn fields(
     Data { fields: fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(), bools, env }
 }
 
+/// The name `set` gives `target`'s archive (or `binary`, bare), without extension.
 pub fn archive_name(
     settings: &Resolved,
+    set: &ResolvedArchive,
     stamp: &Stamp,
     target: &Target,
     binary: &str,
     caller_env: &BTreeMap<String, String>,
 ) -> anyhow::Result<String> {
-    let data = template_data(settings, stamp, Some(target), binary, caller_env);
-    let name = settings
-        .archive_name
-        .render(&data)
-        .with_context(|| format!("cannot render `archive.name` for {target}"))?
-        .replace('/', "-");
-    check_name("archive.name", &name)?;
+    let mut data = template_data(settings, stamp, Some(target), binary, caller_env);
+    for field in ["Os", "Arch", "Arm"] {
+        let value = data.fields.get_mut(field).expect("template_data sets every field");
+        if let Some(replaced) = set.replacements.get(value.as_str()).filter(|_| !value.is_empty()) {
+            *value = replaced.clone();
+        }
+    }
+    let key = &set.key;
+    let name =
+        set.name.render(&data).with_context(|| format!("cannot render `{key}.name` for {target}"))?.replace('/', "-");
+    check_name(&format!("{key}.name"), &name)?;
     Ok(name)
 }
 
@@ -117,19 +100,19 @@ pub fn check_name(key: &str, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `archive.files` globs, relative to the module; defaults match without regard to case.
-pub fn extra_files(settings: &Resolved) -> anyhow::Result<Vec<(PathBuf, String)>> {
-    let defaults = settings.archive.files == crate::settings::DEFAULT_ARCHIVE_FILES.map(String::from);
+/// An archive set's `files` globs (the list at `key`), relative to the module; the defaults match
+/// without regard to case.
+pub fn extra_files(app_dir: &Path, key: &str, globs: &[String]) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    let defaults = globs == crate::settings::DEFAULT_ARCHIVE_FILES.map(String::from);
     let options = glob::MatchOptions { case_sensitive: !defaults, ..Default::default() };
-    let base = std::path::absolute(&settings.app_dir)?;
+    let base = std::path::absolute(app_dir)?;
     let mut files = Vec::new();
-    for pattern in &settings.archive.files {
+    for pattern in globs {
         if pattern.starts_with('/') || pattern.split('/').any(|p| p == "..") {
-            bail!("`archive.files` has {pattern:?}: give a glob inside the module, e.g. \"docs/*.md\"");
+            bail!("`{key}` has {pattern:?}: give a glob inside the module, e.g. \"docs/*.md\"");
         }
         let full = format!("{}/{pattern}", glob::Pattern::escape(&base.to_string_lossy()));
-        let paths =
-            glob::glob_with(&full, options).with_context(|| format!("`archive.files` has a bad glob {pattern:?}"))?;
+        let paths = glob::glob_with(&full, options).with_context(|| format!("`{key}` has a bad glob {pattern:?}"))?;
         for path in paths {
             let path = path?;
             if path.is_file() {

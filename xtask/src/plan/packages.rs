@@ -98,10 +98,6 @@ fn one(
 ) -> anyhow::Result<PackagePlan> {
     let key = &p.key;
     let mut data = template_data(settings, stamp, Some(target), &binaries[p.binaries[0]].name, caller_env);
-    // Package names see Go's own names: `archive.replacements` are for archive names.
-    data.fields.insert("Os".into(), target.os.clone());
-    data.fields.insert("Arch".into(), target.arch.clone());
-    data.fields.insert("Arm".into(), target.arm.map(|v| v.to_string()).unwrap_or_default());
     let render = |what: &str, t: &Template, data: &Data| {
         t.render(data).with_context(|| format!("cannot render `{key}.{what}` for {target} ({format})"))
     };

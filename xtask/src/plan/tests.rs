@@ -77,9 +77,9 @@ fn default_plan_builds_six_static_stamped_targets() {
     let archives: Vec<String> = plan
         .builds
         .iter()
-        .map(|b| match &b.package {
-            Package::Archive { file, .. } => file.clone(),
-            Package::Bare(_) => panic!("archive expected"),
+        .map(|b| match &b.archives[..] {
+            [ArchivePlan { package: Package::Archive { file, .. }, .. }] => file.clone(),
+            other => panic!("one archive expected, not {other:?}"),
         })
         .collect();
     assert_eq!(archives[2], "hello_1.2.3_linux_amd64.tar.gz");
@@ -163,8 +163,9 @@ fn names_follow_templates_replacements_and_formats() {
     let packages: Vec<String> = plan
         .builds
         .iter()
-        .map(|b| match &b.package {
-            Package::Archive { file, folder, .. } => format!("{file} in {folder}/"),
+        .map(|b| match &b.archives[0].package {
+            Package::Archive { file, folder: Some(folder), .. } => format!("{file} in {folder}/"),
+            Package::Archive { file, folder: None, .. } => format!("{file} unwrapped"),
             Package::Bare(files) => files.join(" "),
         })
         .collect();
@@ -182,6 +183,86 @@ fn names_follow_templates_replacements_and_formats() {
     assert_eq!(plan.builds[3].outputs, ["windows/386/hello.exe", "windows/386/hello2.exe"]);
     let err = format!("{:#}", plan_of(&settings("[archive]\nname = \"{{ .ProjectName }}\""), &[]).unwrap_err());
     assert!(err.contains("`archive.name` gives app.tar.gz for both darwin/amd64 and darwin/arm64"), "{err}");
+}
+
+/// Each archive set gives every target an archive of its own binaries and files, under its own name
+/// (its replacements, its format for the OS); names that collide are refused naming both keys.
+#[test]
+fn each_archive_set_packs_its_own_binaries_under_its_own_name() {
+    let s = settings(
+        r#"[app]
+        name = "tool"
+        [[binaries]]
+        main = "./cmd/hello"
+        name = "tool"
+        [[binaries]]
+        main = "./cmd/hello"
+        name = "toolctl"
+        [targets]
+        list = ["linux/amd64", "windows/arm64"]
+        [[archives]]
+        id = "main"
+        binaries = ["tool"]
+        name = "{{ .Binary }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}"
+        replacements = { amd64 = "x86_64" }
+        [[archives]]
+        binaries = ["toolctl"]
+        name = "{{ .Binary }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}"
+        formats = { windows = "binary" }
+        files = []
+        wrap = false"#,
+    );
+    let plan = plan_of(&s, &[]).unwrap();
+    let sets: Vec<Vec<String>> = plan
+        .builds
+        .iter()
+        .map(|b| {
+            b.archives
+                .iter()
+                .map(|a| {
+                    let packed = match &a.package {
+                        Package::Archive { file, folder, files, .. } => {
+                            format!("{file} in {folder:?} with {files:?}")
+                        }
+                        Package::Bare(names) => names.join(" "),
+                    };
+                    format!("{:?} {:?}: {packed}", a.id, a.binaries)
+                })
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        sets,
+        [
+            [
+                "Some(\"main\") [0]: tool_1.2.3_linux_x86_64.tar.gz in Some(\"tool_1.2.3_linux_x86_64\") with [\"README.md\"]",
+                "None [1]: toolctl_1.2.3_linux_amd64.tar.gz in None with []",
+            ],
+            [
+                "Some(\"main\") [0]: tool_1.2.3_windows_arm64.zip in Some(\"tool_1.2.3_windows_arm64\") with [\"README.md\"]",
+                "None [1]: toolctl_1.2.3_windows_arm64.exe",
+            ],
+        ]
+    );
+    assert_eq!(plan.extra_files.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(), ["README.md"]);
+
+    let err = |text: &str| {
+        let s = settings(&format!("[[binaries]]\nmain = \"./cmd/hello\"\n[[binaries]]\nmain = \"./cmd/hello\"\nname = \"b\"\n[targets]\nlist = [\"linux/amd64\"]\n{text}"));
+        format!("{:#}", plan_of(&s, &[]).unwrap_err())
+    };
+    assert_eq!(
+        err("[[archives]]\nbinaries = [\"hello\"]\n[[archives]]\nbinaries = [\"b\"]"),
+        "`archives[0].name` and `archives[1].name` both give hello_1.2.3_linux_amd64.tar.gz for linux/amd64: give \
+         each its own name"
+    );
+    assert_eq!(
+        err("[[archives]]\nformat = \"binary\"\nname = \"{{ .Os }}\""),
+        "`archives[0].name` gives linux twice for linux/amd64: give each file a name of its own (.Binary for bare binaries)"
+    );
+    assert_eq!(
+        err("[[archives]]\n[[archives]]\nformat = \"binary\"\nname = \"{{ .Binary }}\"\n[checksum]\nname = \"b\""),
+        "`checksum.name` gives b, which `archives[1].name` gives too: give the checksum file a name of its own"
+    );
 }
 
 #[test]
@@ -368,7 +449,8 @@ fn templates_in_flags_and_env_are_filled_per_target() {
     // Without a target (the module download): the target's fields are empty.
     assert_eq!(plan.env["CGO_CFLAGS"], "-I/opt/_");
     // The archive names still use the replacements.
-    assert!(matches!(&win.package, Package::Archive { file, .. } if file.contains("x86_64")), "{:?}", win.package);
+    let package = &win.archives[0].package;
+    assert!(matches!(package, Package::Archive { file, .. } if file.contains("x86_64")), "{package:?}");
     // Not a clean tag: a snapshot.
     let mut untagged = stamp();
     untagged.tagged = false;

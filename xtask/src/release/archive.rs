@@ -1,5 +1,6 @@
-//! Reproducible release archives: `.tar.gz` or `.zip`, holding the binaries and
-//! the app's README/LICENSE, in one top-level folder unless told otherwise.
+//! Reproducible release archives: `.tar.gz` or `.zip`, one per target and
+//! archive set, holding the set's binaries and the app's README/LICENSE, in one
+//! top-level folder unless told otherwise.
 //!
 //! Entries are sorted, owned by 0:0, with modes 0755 (binary) / 0644 (the rest)
 //! and the stamp's mtime, so the same input always gives the same bytes.
@@ -11,23 +12,20 @@ use anyhow::Context;
 
 use super::manifest::{Artifact, Kind};
 use super::{artifact, Packer};
-use crate::plan::{Package, Plan, TargetBuild};
+use crate::plan::{ArchivePlan, Package, Plan, TargetBuild};
 use crate::settings::Format;
 use crate::stamp::civil;
 
-/// One archive per target with every binary and the extra files.
+/// One archive per target and archive set, holding the set's binaries and extra files.
 pub struct Archive;
 
 impl Packer for Archive {
     fn files(&self, _: &Plan, build: &TargetBuild) -> Vec<String> {
-        match &build.package {
-            Package::Archive { file, .. } => vec![file.clone()],
-            Package::Bare(_) => vec![],
-        }
+        archives(build).flat_map(|a| a.package.files()).collect()
     }
 
-    fn recipe(&self, plan: &Plan, build: &TargetBuild) -> serde_json::Value {
-        serde_json::json!({ "kind": "archive", "package": build.package, "wrap": plan.wrap })
+    fn recipe(&self, _: &Plan, build: &TargetBuild) -> serde_json::Value {
+        serde_json::json!({ "kind": "archive", "archives": archives(build).collect::<Vec<_>>() })
     }
 
     fn make(
@@ -38,25 +36,37 @@ impl Packer for Archive {
         binaries: &[(&str, &[u8])],
         extras: &[Entry],
     ) -> anyhow::Result<Vec<Artifact>> {
-        let Package::Archive { file, format, folder } = &build.package else { return Ok(vec![]) };
-        let mut entries: Vec<Entry> = binaries
-            .iter()
-            .map(|(name, bytes)| Entry { name: build.target.exe_name(name), bytes: bytes.to_vec(), executable: true })
-            .collect();
-        entries.extend(extras.iter().map(|e| Entry {
-            name: e.name.clone(),
-            bytes: e.bytes.clone(),
-            executable: false,
-        }));
-        let path = dir.join(file);
-        let folder = plan.wrap.then_some(folder.as_str());
-        match format {
-            Format::Zip => write_zip(&path, folder, entries, plan.stamp.epoch)?,
-            _ => write_tar_gz(&path, folder, entries, plan.stamp.epoch)?,
+        let mut out = Vec::new();
+        for a in archives(build) {
+            let Package::Archive { file, format, folder, files } = &a.package else { continue };
+            let mut entries: Vec<Entry> = a
+                .binaries
+                .iter()
+                .map(|&i| {
+                    let (name, bytes) = binaries[i];
+                    Entry { name: build.target.exe_name(name), bytes: bytes.to_vec(), executable: true }
+                })
+                .collect();
+            entries.extend(extras.iter().filter(|e| files.contains(&e.name)).map(|e| Entry {
+                name: e.name.clone(),
+                bytes: e.bytes.clone(),
+                executable: false,
+            }));
+            let path = dir.join(file);
+            match format {
+                Format::Zip => write_zip(&path, folder.as_deref(), entries, plan.stamp.epoch)?,
+                _ => write_tar_gz(&path, folder.as_deref(), entries, plan.stamp.epoch)?,
+            }
+            let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            out.push(Artifact { id: a.id.clone(), ..artifact(build, Kind::Archive, file.clone(), &bytes, None) });
         }
-        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        Ok(vec![artifact(build, Kind::Archive, file.clone(), &bytes, None)])
+        Ok(out)
     }
+}
+
+/// The archive sets that make an archive for this target (the others publish bare binaries).
+fn archives(build: &TargetBuild) -> impl Iterator<Item = &ArchivePlan> {
+    build.archives.iter().filter(|a| matches!(a.package, Package::Archive { .. }))
 }
 
 /// One file to put in an archive.

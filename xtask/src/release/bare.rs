@@ -1,5 +1,5 @@
-//! The binaries published bare (`archive.format = "binary"`): each under its
-//! name from the archive name template, as GoReleaser's `binary` format does.
+//! The binaries published bare (an archive set's `format = "binary"`): each
+//! under its name from the set's name template, as GoReleaser's `binary` format does.
 
 use std::fs;
 use std::path::Path;
@@ -9,36 +9,41 @@ use anyhow::Context;
 use super::archive::Entry;
 use super::manifest::{Artifact, Kind};
 use super::{artifact, Packer};
-use crate::plan::{Package, Plan, TargetBuild};
+use crate::plan::{ArchivePlan, Package, Plan, TargetBuild};
 
 pub struct Bare;
 
 impl Packer for Bare {
     fn files(&self, _: &Plan, build: &TargetBuild) -> Vec<String> {
-        match &build.package {
-            Package::Bare(names) => names.clone(),
-            Package::Archive { .. } => vec![],
-        }
+        bare(build).flat_map(|a| a.package.files()).collect()
     }
 
-    fn recipe(&self, plan: &Plan, build: &TargetBuild) -> serde_json::Value {
-        serde_json::json!({ "kind": "bare", "names": self.files(plan, build) })
+    fn recipe(&self, _: &Plan, build: &TargetBuild) -> serde_json::Value {
+        serde_json::json!({ "kind": "bare", "archives": bare(build).collect::<Vec<_>>() })
     }
 
     fn make(
         &self,
         dir: &Path,
-        plan: &Plan,
+        _: &Plan,
         build: &TargetBuild,
         binaries: &[(&str, &[u8])],
         _: &[Entry],
     ) -> anyhow::Result<Vec<Artifact>> {
         let mut out = Vec::new();
-        for ((binary, bytes), name) in binaries.iter().zip(self.files(plan, build)) {
-            let path = dir.join(&name);
-            fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-            out.push(artifact(build, Kind::Bare, name, bytes, Some(binary)));
+        for a in bare(build) {
+            for (&i, name) in a.binaries.iter().zip(a.package.files()) {
+                let (binary, bytes) = binaries[i];
+                let path = dir.join(&name);
+                fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+                out.push(Artifact { id: a.id.clone(), ..artifact(build, Kind::Bare, name, bytes, Some(binary)) });
+            }
         }
         Ok(out)
     }
+}
+
+/// The archive sets that publish this target's binaries bare.
+fn bare(build: &TargetBuild) -> impl Iterator<Item = &ArchivePlan> {
+    build.archives.iter().filter(|a| matches!(a.package, Package::Bare(_)))
 }

@@ -67,6 +67,9 @@ pub struct Artifact {
     /// The binary's name, for binaries and bare binaries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binary: Option<String>,
+    /// The `id` of the archive set an archive or bare binary belongs to, when the set has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Relative to the output directory, with `/` separators.
     pub path: String,
     pub size: u64,

@@ -199,8 +199,8 @@ impl Packing<'_> {
     }
 }
 
-/// One kind of file a release makes for each target from its binaries: an
-/// archive, the binaries published bare, Linux packages. A new kind (packages, images…) is
+/// One kind of file a release makes for each target from its binaries:
+/// archives, the binaries published bare, Linux packages. A new kind (packages, images…) is
 /// a module here implementing this, listed in [`PACKERS`]: its files are then
 /// keyed, carried over, checked against the plan and checksummed like these.
 pub trait Packer: Sync {
@@ -306,6 +306,7 @@ pub fn artifact(build: &TargetBuild, kind: Kind, path: String, bytes: &[u8], bin
         target: build.target.to_string(),
         kind,
         binary: binary.map(str::to_owned),
+        id: None,
         path,
         size: bytes.len() as u64,
         sha256: crate::digest::sha256_hex(bytes),
@@ -414,7 +415,17 @@ mod tests {
         assert_ne!(key(&p, 0, &[("hello", "aa")], &[("README.md", "r2".into())]), k0, "extra file bytes");
         assert_ne!(key(&p, 0, &[("hello", "aa")], &[("LICENSE", "r".into())]), k0, "extra file name");
         assert_ne!(key(&p, 1, &[("hello", "aa")], &readme()), k0, "name and format");
-        assert_ne!(key(&Plan { wrap: false, ..p.clone() }, 0, &[("hello", "aa")], &readme()), k0, "wrap");
+        let mut unwrapped = p.clone();
+        if let crate::plan::Package::Archive { folder, .. } = &mut unwrapped.builds[0].archives[0].package {
+            *folder = None;
+        }
+        assert_ne!(key(&unwrapped, 0, &[("hello", "aa")], &readme()), k0, "wrap");
+        let mut none = p.clone();
+        none.builds[0].archives[0].binaries.clear();
+        assert_ne!(key(&none, 0, &[("hello", "aa")], &readme()), k0, "which binaries the set holds");
+        let mut id = p.clone();
+        id.builds[0].archives[0].id = Some("main".into());
+        assert_ne!(key(&id, 0, &[("hello", "aa")], &readme()), k0, "the set's id, which its artifacts record");
         let mut later = p.clone();
         later.stamp.epoch += 1;
         assert_ne!(key(&later, 0, &[("hello", "aa")], &readme()), k0, "mtimes");

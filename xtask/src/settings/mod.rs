@@ -25,7 +25,7 @@ pub const DEFAULT_ARCHIVE_NAME: &str =
 pub const DEFAULT_CHECKSUM_NAME: &str = "SHA256SUMS";
 /// A settings file larger than this is refused unparsed: 1 MiB is thousands of times a real one.
 pub const MAX_SETTINGS_BYTES: u64 = 1 << 20;
-/// Shipped in every archive unless `archive.files` says otherwise (matched without regard to case).
+/// Shipped in every archive unless the set's `files` says otherwise (matched without regard to case).
 pub const DEFAULT_ARCHIVE_FILES: [&str; 4] = ["README*", "LICENSE*", "LICENCE*", "CHANGELOG*"];
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -37,7 +37,12 @@ pub struct Settings {
     pub binaries: Vec<BinarySettings>,
     pub build: Build,
     pub targets: Targets,
-    pub archive: Archive,
+    /// The one archive set; the default set when neither this nor `archives` is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archive: Option<Archive>,
+    /// Several archive sets (GoReleaser's `archives` list): each target gets one archive of each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub archives: Vec<Archive>,
     pub checksum: Checksum,
     /// Linux packages of the linux targets.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -166,9 +171,16 @@ impl Format {
     }
 }
 
+/// An archive set: `[archive]`, or one `[[archives]]` entry.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Archive {
+    /// Names the set in manifest.json's artifacts (GoReleaser's archive `id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The binaries its archives hold, by name; all when empty (GoReleaser's `ids`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub binaries: Vec<String>,
     /// Go template (GoReleaser's fields and functions) for the archive name, without extension.
     pub name: String,
     pub format: Format,
@@ -185,6 +197,8 @@ pub struct Archive {
 impl Default for Archive {
     fn default() -> Archive {
         Archive {
+            id: None,
+            binaries: vec![],
             name: DEFAULT_ARCHIVE_NAME.into(),
             format: Format::TarGz,
             formats: BTreeMap::from([("windows".to_owned(), Format::Zip)]),
@@ -237,14 +251,37 @@ pub struct Resolved {
     pub image: String,
     pub build: Build,
     pub matrix: Matrix,
-    pub archive: Archive,
-    pub archive_name: Template,
+    /// The archive sets: `[archive]` (or its defaults) as one, or every `[[archives]]` entry.
+    pub archives: Vec<ResolvedArchive>,
     pub checksum_name: Template,
     pub packages: Vec<ResolvedPackage>,
     /// The settings as read, for the manifest.
     pub raw: Settings,
     /// Whether the file itself sets `build.stamp.version`, `.commit`, `.date`.
     pub stamp_given: [bool; 3],
+}
+
+/// An archive set, checked, with its binaries picked and its name template parsed.
+#[derive(Debug, Clone)]
+pub struct ResolvedArchive {
+    /// `archive` or `archives[N]`, for messages.
+    pub key: String,
+    pub id: Option<String>,
+    /// Indexes into the resolved binaries.
+    pub binaries: Vec<usize>,
+    pub name: Template,
+    pub format: Format,
+    pub formats: BTreeMap<String, Format>,
+    pub replacements: BTreeMap<String, String>,
+    pub files: Vec<String>,
+    pub wrap: bool,
+}
+
+impl ResolvedArchive {
+    /// How its files for `os` are packed.
+    pub fn format_for(&self, os: &str) -> Format {
+        self.formats.get(os).copied().unwrap_or(self.format)
+    }
 }
 
 impl Settings {
@@ -365,12 +402,7 @@ impl Settings {
             }
         }
         let matrix = self.targets.matrix()?;
-        for os in self.archive.formats.keys() {
-            if !os.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) || os.is_empty() {
-                bail!("`archive.formats` has {os:?}: keys are GOOS values such as \"windows\"");
-            }
-        }
-        let archive_name = parse_template("archive.name", &self.archive.name)?;
+        let archives = self.archive_sets(&binaries)?;
         let checksum_name = parse_template("checksum.name", &self.checksum.name)?;
         let packages = packages::resolve(&self.packages, &binaries)?;
         Ok(Resolved {
@@ -382,13 +414,54 @@ impl Settings {
             image,
             build: self.build.clone(),
             matrix,
-            archive: self.archive.clone(),
-            archive_name,
+            archives,
             checksum_name,
             packages,
             raw: self,
             stamp_given: [false; 3],
         })
+    }
+
+    /// `[archive]` (its defaults when absent) as the one set, or every `[[archives]]` entry, checked.
+    fn archive_sets(&self, binaries: &[Binary]) -> anyhow::Result<Vec<ResolvedArchive>> {
+        let default = Archive::default();
+        let sets: Vec<(String, &Archive)> = match (&self.archive, &self.archives[..]) {
+            (Some(_), [_, ..]) => bail!(
+                "both [archive] and [[archives]] are set: [archive] is the one archive set, [[archives]] lists \
+                 several; move [archive] into a [[archives]] entry"
+            ),
+            (Some(a), []) => vec![("archive".to_owned(), a)],
+            (None, []) => vec![("archive".to_owned(), &default)],
+            (None, sets) => sets.iter().enumerate().map(|(i, a)| (format!("archives[{i}]"), a)).collect(),
+        };
+        let mut out: Vec<ResolvedArchive> = Vec::new();
+        for (key, a) in sets {
+            for os in a.formats.keys() {
+                if !os.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) || os.is_empty() {
+                    bail!("`{key}.formats` has {os:?}: keys are GOOS values such as \"windows\"");
+                }
+            }
+            if let Some(id) = &a.id {
+                if id.trim().is_empty() {
+                    bail!("`{key}.id` is empty: name the set, or leave `id` out");
+                }
+                if let Some(other) = out.iter().find(|o| o.id.as_ref() == Some(id)) {
+                    bail!("`{}.id` and `{key}.id` are both {id:?}: give each archive set an id of its own", other.key);
+                }
+            }
+            out.push(ResolvedArchive {
+                id: a.id.clone(),
+                binaries: pick_binaries(&format!("{key}.binaries"), &a.binaries, binaries)?,
+                name: parse_template(&format!("{key}.name"), &a.name)?,
+                format: a.format,
+                formats: a.formats.clone(),
+                replacements: a.replacements.clone(),
+                files: a.files.clone(),
+                wrap: a.wrap,
+                key,
+            });
+        }
+        Ok(out)
     }
 
     /// `[[binaries]]`, or the one binary of `app.main`/`app.binary`.
@@ -498,6 +571,25 @@ pub const TEMPLATE_FIELDS: [&str; 21] = [
     "Timestamp",
     "Version",
 ];
+
+/// The binaries `names` (the list at `key`) picks, as indexes into `binaries`; all of them when it is empty.
+fn pick_binaries(key: &str, names: &[String], binaries: &[Binary]) -> anyhow::Result<Vec<usize>> {
+    if names.is_empty() {
+        return Ok((0..binaries.len()).collect());
+    }
+    let mut picked = Vec::new();
+    for name in names {
+        let i = binaries.iter().position(|b| &b.name == name).with_context(|| {
+            let all: Vec<&str> = binaries.iter().map(|b| b.name.as_str()).collect();
+            format!("`{key}` names {name:?}, which is not a binary; the binaries are {all:?}")
+        })?;
+        if picked.contains(&i) {
+            bail!("`{key}` names {name:?} twice");
+        }
+        picked.push(i);
+    }
+    Ok(picked)
+}
 
 fn parse_template(key: &str, text: &str) -> anyhow::Result<Template> {
     let template = Template::parse(text).with_context(|| format!("`{key}` is not a valid template"))?;

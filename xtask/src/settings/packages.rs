@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
-use super::{parse_template, Binary, TEMPLATE_FIELDS};
+use super::{parse_template, pick_binaries, Binary, TEMPLATE_FIELDS};
 use crate::template::Template;
 
 /// GoReleaser's default package file name, without the extension.
@@ -247,19 +247,7 @@ pub fn resolve(packages: &[PackageSettings], binaries: &[Binary]) -> anyhow::Res
         if let Some(f) = p.formats.iter().find(|f| !seen.insert(**f)) {
             bail!("`{key}.formats` lists {f} twice");
         }
-        let picked = if p.binaries.is_empty() {
-            (0..binaries.len()).collect()
-        } else {
-            p.binaries
-                .iter()
-                .map(|name| {
-                    binaries.iter().position(|b| &b.name == name).with_context(|| {
-                        let names: Vec<&str> = binaries.iter().map(|b| b.name.as_str()).collect();
-                        format!("`{key}.binaries` names {name:?}, which is not a binary; the binaries are {names:?}")
-                    })
-                })
-                .collect::<anyhow::Result<Vec<usize>>>()?
-        };
+        let picked = pick_binaries(&format!("{key}.binaries"), &p.binaries, binaries)?;
         if !p.epoch.is_empty() && !p.epoch.bytes().all(|b| b.is_ascii_digit()) {
             bail!("`{key}.epoch` = {:?} is not a whole number", p.epoch);
         }

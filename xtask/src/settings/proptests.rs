@@ -4,16 +4,18 @@ use proptest::prelude::*;
 
 use super::*;
 
-/// Every key of `dist.toml` by table (`[[binaries]]` apart).
+/// Every key of `dist.toml` by table (`[[binaries]]`, `[[archives]]` and `[[packages]]` apart).
 const KEYS: &[(&str, &[&str])] = &[
     ("app", &["dir", "main", "binary", "name", "go", "image"]),
     ("build", &["ldflags", "tags", "flags", "env"]),
     ("build.stamp", &["version", "commit", "date"]),
     ("targets", &["os", "arch", "arm", "ignore", "list"]),
-    ("archive", &["name", "format", "formats", "replacements", "files", "wrap"]),
+    ("archive", ARCHIVE_KEYS),
     ("checksum", &["name"]),
 ];
 const BINARY_KEYS: &[&str] = &["main", "name", "flags", "ldflags"];
+/// `[archive]`'s keys, and each `[[archives]]` entry's.
+const ARCHIVE_KEYS: &[&str] = &["id", "binaries", "name", "format", "formats", "replacements", "files", "wrap"];
 
 /// Strings that mean something to some key, and some that break things.
 const INTERESTING: &[&str] = &[
@@ -132,11 +134,12 @@ fn toml(v: &Value) -> String {
     }
 }
 
-/// A document: some of the real keys, each with an arbitrary value; maybe [[binaries]].
+/// A document: some of the real keys, each with an arbitrary value; maybe [[binaries]] and [[archives]].
 #[derive(Debug, Clone)]
 struct Doc {
     keys: Vec<(&'static str, &'static str, Value)>,
     binaries: Vec<Vec<(&'static str, Value)>>,
+    archives: Vec<Vec<(&'static str, Value)>>,
 }
 
 impl Doc {
@@ -152,11 +155,13 @@ impl Doc {
                 out.push_str(&format!("{key} = {}\n", toml(v)));
             }
         }
-        for b in &self.binaries {
-            out.push_str("[[binaries]]\n");
-            let mut seen = std::collections::BTreeSet::new();
-            for (key, v) in b.iter().filter(|(k, _)| seen.insert(*k)) {
-                out.push_str(&format!("{key} = {}\n", toml(v)));
+        for (table, entries) in [("binaries", &self.binaries), ("archives", &self.archives)] {
+            for entry in entries {
+                out.push_str(&format!("[[{table}]]\n"));
+                let mut seen = std::collections::BTreeSet::new();
+                for (key, v) in entry.iter().filter(|(k, _)| seen.insert(*k)) {
+                    out.push_str(&format!("{key} = {}\n", toml(v)));
+                }
             }
         }
         out
@@ -168,9 +173,11 @@ impl Doc {
         for (table, key, _) in &self.keys {
             names.extend([table.to_string(), key.to_string()]);
         }
-        if !self.binaries.is_empty() {
-            names.push("binaries".into());
-            names.extend(self.binaries.iter().flatten().map(|(k, _)| k.to_string()));
+        for (table, entries) in [("binaries", &self.binaries), ("archives", &self.archives)] {
+            if !entries.is_empty() {
+                names.push(table.into());
+                names.extend(entries.iter().flatten().map(|(k, _)| k.to_string()));
+            }
         }
         names
     }
@@ -189,7 +196,9 @@ fn typed(key: &str) -> BoxedStrategy<Value> {
     let format =
         || prop_oneof![prop::sample::select(&["tar.gz", "zip", "binary"][..]).prop_map(str::to_owned), string()];
     let right: BoxedStrategy<Value> = match key {
-        "ldflags" | "tags" | "flags" | "os" | "arch" | "arm" | "ignore" | "list" | "files" => strings().boxed(),
+        "ldflags" | "tags" | "flags" | "os" | "arch" | "arm" | "ignore" | "list" | "files" | "binaries" => {
+            strings().boxed()
+        }
         "env" | "replacements" => {
             prop::collection::vec((string(), string().prop_map(Value::Str)), 0..3).prop_map(Value::Table).boxed()
         }
@@ -208,10 +217,16 @@ fn keyed() -> impl Strategy<Value = (&'static str, &'static str, Value)> {
 }
 
 fn doc() -> impl Strategy<Value = Doc> {
-    let binary_key = prop::sample::select(BINARY_KEYS).prop_flat_map(|k| typed(k).prop_map(move |v| (k, v)));
-    let binary = prop::collection::vec(binary_key, 0..3);
-    (prop::collection::vec(keyed(), 0..5), prop::collection::vec(binary, 0..2))
-        .prop_map(|(keys, binaries)| Doc { keys, binaries })
+    let entry = |keys: &'static [&'static str]| {
+        let key = prop::sample::select(keys).prop_flat_map(|k| typed(k).prop_map(move |v| (k, v)));
+        prop::collection::vec(key, 0..3)
+    };
+    (
+        prop::collection::vec(keyed(), 0..5),
+        prop::collection::vec(entry(BINARY_KEYS), 0..2),
+        prop::collection::vec(entry(ARCHIVE_KEYS), 0..3),
+    )
+        .prop_map(|(keys, binaries, archives)| Doc { keys, binaries, archives })
 }
 
 fn config() -> ProptestConfig {
@@ -250,6 +265,11 @@ proptest! {
         match result {
             Ok(r) => {
                 prop_assert!(!r.binaries.is_empty() && !r.matrix.targets.is_empty());
+                // Every archive set holds some binaries, all of them real.
+                prop_assert!(!r.archives.is_empty());
+                for a in &r.archives {
+                    prop_assert!(!a.binaries.is_empty() && a.binaries.iter().all(|&i| i < r.binaries.len()));
+                }
                 for b in &r.binaries {
                     prop_assert!(!b.name.is_empty() && !b.name.contains('/') && !b.main.starts_with('-'));
                 }
@@ -295,6 +315,8 @@ fn the_generated_documents_cover_every_key() {
     let mut all = Settings::default();
     all.targets.list = vec!["linux/amd64".into()];
     all.binaries = vec![BinarySettings { ldflags: Some(vec![]), ..BinarySettings::default() }];
+    let set = Archive { id: Some("x".into()), binaries: vec!["x".into()], ..Archive::default() };
+    (all.archive, all.archives) = (Some(set.clone()), vec![set]);
     let value = serde_json::to_value(&all).unwrap();
     let mut found = Vec::new();
     for (table, v) in value.as_object().unwrap() {
@@ -312,6 +334,7 @@ fn the_generated_documents_cover_every_key() {
     }
     let mut covered: Vec<String> = KEYS.iter().flat_map(|(t, ks)| ks.iter().map(move |k| format!("{t}.{k}"))).collect();
     covered.extend(BINARY_KEYS.iter().map(|k| format!("binaries.{k}")));
+    covered.extend(ARCHIVE_KEYS.iter().map(|k| format!("archives.{k}")));
     found.sort();
     covered.sort();
     assert_eq!(found, covered);

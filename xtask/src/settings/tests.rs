@@ -25,9 +25,9 @@ fn empty_file_gives_the_documented_defaults() {
         ["darwin/amd64", "darwin/arm64", "linux/amd64", "linux/arm64", "windows/amd64", "windows/arm64"]
     );
     assert!(!r.matrix.explicit);
-    assert_eq!(r.archive.format, Format::TarGz);
-    assert_eq!(r.archive.formats["windows"], Format::Zip);
-    assert!(r.archive.wrap);
+    assert_eq!(r.archives[0].format, Format::TarGz);
+    assert_eq!(r.archives[0].formats["windows"], Format::Zip);
+    assert!(r.archives[0].wrap);
     assert_eq!(r.checksum_name.source(), "SHA256SUMS");
 }
 
@@ -101,10 +101,10 @@ fn archive_settings() {
         name = "{{ .ProjectName }}_checksums.txt""#,
     )
     .unwrap();
-    assert_eq!((r.archive.format, r.archive.formats["linux"]), (Format::Binary, Format::TarGz));
-    assert!(!r.archive.formats.contains_key("windows"), "formats replaces the default map");
-    assert_eq!(r.archive.replacements["amd64"], "x86_64");
-    assert_eq!(r.archive_name.source(), "{{ .ProjectName }}_{{ .Os }}");
+    assert_eq!((r.archives[0].format, r.archives[0].formats["linux"]), (Format::Binary, Format::TarGz));
+    assert!(!r.archives[0].formats.contains_key("windows"), "formats replaces the default map");
+    assert_eq!(r.archives[0].replacements["amd64"], "x86_64");
+    assert_eq!(r.archives[0].name.source(), "{{ .ProjectName }}_{{ .Os }}");
     let err = format!("{:#}", parse("[archive]\nformat = \"rar\"").unwrap_err());
     assert!(err.contains("unknown variant `rar`"), "{err}");
     let err = format!("{:#}", parse("[archive]\nname = \"{{ .Os\"").unwrap_err());
@@ -170,4 +170,56 @@ fn flags_the_plan_sets_are_refused_with_the_key_to_use() {
     // A binary's own -tags replaces build.tags for it.
     let ok = "[[binaries]]\nmain = \".\"\nname = \"x\"\nflags = [\"-tags=netgo\"]";
     toml::from_str::<Settings>(ok).unwrap().resolve(Path::new("/x/dist.toml")).unwrap();
+}
+
+const TWO_COMMANDS: &str = "[[binaries]]\nmain = \"./cmd/tool\"\n[[binaries]]\nmain = \"./cmd/toolctl\"\n";
+
+/// `[[archives]]`: each set picks its binaries by name, has the keys and defaults of `[archive]`, and
+/// names every mistake by its key.
+#[test]
+fn archive_sets_pick_binaries_by_name() {
+    let r = parse(&format!(
+        "{TWO_COMMANDS}[[archives]]\nid = \"tool\"\nbinaries = [\"tool\"]\nname = \"tool_{{{{ .Os }}}}\"\n\
+         [[archives]]\nbinaries = [\"toolctl\", \"tool\"]\nformat = \"binary\"\nwrap = false\n[[archives]]\n"
+    ))
+    .unwrap();
+    let sets: Vec<_> = r
+        .archives
+        .iter()
+        .map(|a| (a.key.as_str(), a.id.as_deref(), a.binaries.clone(), a.name.source(), a.format, a.wrap))
+        .collect();
+    assert_eq!(
+        sets,
+        [
+            ("archives[0]", Some("tool"), vec![0], "tool_{{ .Os }}", Format::TarGz, true),
+            ("archives[1]", None, vec![1, 0], DEFAULT_ARCHIVE_NAME, Format::Binary, false),
+            ("archives[2]", None, vec![0, 1], DEFAULT_ARCHIVE_NAME, Format::TarGz, true),
+        ]
+    );
+    assert_eq!(r.archives[2].format_for("windows"), Format::Zip, "each set has [archive]'s defaults");
+    // `[archive]` alone is the one set, as it always was; it may pick binaries too.
+    let r = parse(&format!("{TWO_COMMANDS}[archive]\nbinaries = [\"toolctl\"]")).unwrap();
+    assert_eq!((r.archives.len(), r.archives[0].key.as_str(), &r.archives[0].binaries), (1, "archive", &vec![1]));
+
+    let err = |text: &str| format!("{:#}", parse(&format!("{TWO_COMMANDS}{text}")).unwrap_err());
+    assert_eq!(
+        err("[archive]\nname = \"x\"\n[[archives]]\nname = \"y\""),
+        "both [archive] and [[archives]] are set: [archive] is the one archive set, [[archives]] lists several; \
+         move [archive] into a [[archives]] entry"
+    );
+    assert_eq!(
+        err("[[archives]]\n[[archives]]\nbinaries = [\"tool\", \"tolctl\"]"),
+        "`archives[1].binaries` names \"tolctl\", which is not a binary; the binaries are [\"tool\", \"toolctl\"]"
+    );
+    assert_eq!(err("[[archives]]\nbinaries = [\"tool\", \"tool\"]"), "`archives[0].binaries` names \"tool\" twice");
+    assert_eq!(
+        err("[[archives]]\nid = \"a\"\n[[archives]]\nid = \"b\"\n[[archives]]\nid = \"a\""),
+        "`archives[0].id` and `archives[2].id` are both \"a\": give each archive set an id of its own"
+    );
+    assert_eq!(err("[[archives]]\nid = \" \""), "`archives[0].id` is empty: name the set, or leave `id` out");
+    assert!(err("[[archives]]\n[[archives]]\nname = \"{{ .Os\"").contains("`archives[1].name` is not a valid template"));
+    assert!(err("[[archives]]\nformats = { Windows = \"zip\" }").contains("`archives[0].formats` has \"Windows\""));
+    assert!(err("[[archives]]\nbinary = [\"tool\"]").contains("unknown field `binary`"));
+    let err = err("[archive]\nbinaries = [\"nope\"]");
+    assert!(err.starts_with("`archive.binaries` names \"nope\", which is not a binary"), "{err}");
 }

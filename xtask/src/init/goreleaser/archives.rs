@@ -1,6 +1,6 @@
-//! GoReleaser's `archives` → `[archive]`: the first archive's name template (verbatim), format and
-//! per-OS formats, replacements, extra files (rebased onto `app.dir`) and wrapping folder; dist makes
-//! one archive per target, so the other archives are named as not imported.
+//! GoReleaser's `archives` → `[archive]` (one archive) or `[[archives]]` (several): each archive's name
+//! template (verbatim), format and per-OS formats, replacements, extra files (rebased onto `app.dir`),
+//! wrapping folder, `id`, and `ids` (the builds whose binaries it holds) turned into binary names.
 
 use std::collections::BTreeMap;
 
@@ -16,9 +16,49 @@ use crate::settings::{Archive, Format};
 /// GoReleaser's default archive name (internal/pipe/archive).
 pub(super) const GR_ARCHIVE_NAME: &str = "{{ .ProjectName }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}{{ with .Mips }}_{{ . }}{{ end }}{{ if not (eq .Amd64 \"v1\") }}{{ .Amd64 }}{{ end }}";
 
-/// `archives[0]` (GoReleaser's default archive when the config has none) into `out`.
-pub(super) fn convert_archive(out: &mut Draft, archive: &Yaml, module_dir_rel: &str) -> anyhow::Result<()> {
-    let at = "archives[0]";
+/// `archives` (GoReleaser's default archive when the config has none) into `out`: one is `[archive]`,
+/// several are `[[archives]]`. `binaries` maps each build id to the names dist gives that build's binaries.
+pub(super) fn convert_archives(
+    out: &mut Draft,
+    archives: &[&Yaml],
+    binaries: &BTreeMap<String, Vec<String>>,
+    module_dir_rel: &str,
+) -> anyhow::Result<()> {
+    let mut sets = Vec::new();
+    let mut files_given = false;
+    for (i, archive) in archives.iter().enumerate() {
+        let (set, files) = convert_one(out, i, archive, binaries, module_dir_rel)?;
+        files_given |= files;
+        sets.push(set);
+    }
+    // GoReleaser's choices are written even where they equal our defaults.
+    let (keys, files) = match sets.len() {
+        1 => (["archive.name", "archive.format", "archive.formats", "archive.wrap"], "archive.files"),
+        _ => (["archives.name", "archives.format", "archives.formats", "archives.wrap"], "archives.files"),
+    };
+    for key in keys {
+        out.pin(key);
+    }
+    if files_given {
+        out.pin(files);
+    }
+    if sets.len() == 1 {
+        out.settings.archive = sets.pop();
+    } else {
+        out.settings.archives = sets;
+    }
+    Ok(())
+}
+
+/// `archives[i]` as an archive set, and whether it lists its `files`.
+fn convert_one(
+    out: &mut Draft,
+    i: usize,
+    archive: &Yaml,
+    binaries: &BTreeMap<String, Vec<String>>,
+    module_dir_rel: &str,
+) -> anyhow::Result<(Archive, bool)> {
+    let at = &format!("archives[{i}]");
     let fields = entries(archive, at)?;
     let get = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| *v).filter(|v| !is_unset(v));
     // GoReleaser's defaults; `files` are ours too (README*, LICENSE*, CHANGELOG*).
@@ -30,6 +70,7 @@ pub(super) fn convert_archive(out: &mut Draft, archive: &Yaml, module_dir_rel: &
         wrap: false,
         ..Archive::default()
     };
+    let mut files_given = false;
     // formats (v2), then format (v1): GoReleaser appends the one to the other. dist makes the first.
     let mut formats = Vec::new();
     for key in ["formats", "format"] {
@@ -81,8 +122,9 @@ pub(super) fn convert_archive(out: &mut Draft, archive: &Yaml, module_dir_rel: &
             continue;
         }
         match key.as_str() {
-            "name_template" | "formats" | "format" | "format_overrides" | "id" => {}
-            // A check that every archive holds as many binaries; dist's archives always hold all of them.
+            "name_template" | "formats" | "format" | "format_overrides" => {}
+            "id" => a.id = scalar(value),
+            // A check that every archive holds as many binaries: dist's sets hold what `binaries` names.
             "allow_different_binary_count" => {}
             "wrap_in_directory" => match truthy(value) {
                 Some(wrap) => a.wrap = wrap,
@@ -137,20 +179,34 @@ pub(super) fn convert_archive(out: &mut Draft, archive: &Yaml, module_dir_rel: &
                     }
                 }
                 a.files = files;
-                out.pin("archive.files");
+                files_given = true;
             }
-            "ids" | "builds" => out.note(Section::Archive, format!("{at}.{key}"), "dist archives every binary"),
+            // `builds` is the deprecated spelling of `ids`.
+            "ids" | "builds" => {
+                for id in strings(value, &format!("{at}.{key}"))? {
+                    match binaries.get(&id) {
+                        Some(names) => {
+                            for name in names {
+                                if !a.binaries.contains(name) {
+                                    a.binaries.push(name.clone());
+                                }
+                            }
+                        }
+                        None => out.note(
+                            Section::Archive,
+                            format!("{at}.{key} {id}"),
+                            "no imported build has this id; the archive takes every binary unless others are named",
+                        ),
+                    }
+                }
+            }
             "builds_info" => {
                 out.note(Section::Archive, format!("{at}.{key}"), "dist's entries are 0:0 with modes 0755/0644")
             }
             _ => out.note(Section::Archive, format!("{at}.{key}"), "no dist.toml equivalent"),
         }
     }
-    out.settings.archive = a;
-    for key in ["archive.name", "archive.format", "archive.formats", "archive.wrap"] {
-        out.pin(key);
-    }
-    Ok(())
+    Ok((a, files_given))
 }
 
 fn archive_format(f: &str) -> Option<Format> {
@@ -180,6 +236,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use crate::init::from_goreleaser;
+    use crate::init::goreleaser::tests::ARCHIVE_SETS;
     use crate::init::tests::{parse, strs};
     use crate::settings::Format;
 
@@ -207,10 +264,11 @@ snapshot:
 "#;
         let imported = from_goreleaser(yaml, ".").unwrap();
         let s = parse(&imported);
-        assert_eq!(s.archive.format, Format::Zip);
-        assert_eq!(s.archive.formats, BTreeMap::new());
+        let archive = s.archive.as_ref().unwrap();
+        assert_eq!(archive.format, Format::Zip);
+        assert_eq!(archive.formats, BTreeMap::new());
         assert_eq!(
-            s.archive.replacements,
+            archive.replacements,
             BTreeMap::from([
                 ("386".to_owned(), "i386".to_owned()),
                 ("amd64".to_owned(), "x86_64".to_owned()),
@@ -218,9 +276,9 @@ snapshot:
                 ("linux".to_owned(), "Linux".to_owned()),
             ])
         );
-        assert!(s.archive.wrap);
-        assert_eq!(s.archive.files, strs(&["LICENSE", "docs/*.md"]));
-        assert_eq!(s.archive.name, "{{ .ProjectName }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}{{ with .Mips }}_{{ . }}{{ end }}{{ if not (eq .Amd64 \"v1\") }}{{ .Amd64 }}{{ end }}");
+        assert!(archive.wrap);
+        assert_eq!(archive.files, strs(&["LICENSE", "docs/*.md"]));
+        assert_eq!(archive.name, "{{ .ProjectName }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}{{ with .Mips }}_{{ . }}{{ end }}{{ if not (eq .Amd64 \"v1\") }}{{ .Amd64 }}{{ end }}");
         assert_eq!(s.checksum.name, "{{ .ProjectName }}_{{ .Version }}_checksums.txt");
         assert_eq!(
             (s.app.name.as_deref(), s.app.binary.as_deref(), s.app.main.as_str()),
@@ -235,17 +293,63 @@ snapshot:
 
     #[test]
     fn binary_archives_and_a_wrap_folder_named_like_the_archive() {
-        let yaml = "archives:\n  - formats: binary\n  - formats: [zip]\n";
+        let yaml = "archives:\n  - formats: binary\n";
         let imported = from_goreleaser(yaml, ".").unwrap();
         let s = parse(&imported);
-        assert_eq!(s.archive.format, Format::Binary);
-        assert_eq!(s.archive.name, "{{ .Binary }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}{{ with .Mips }}_{{ . }}{{ end }}{{ if not (eq .Amd64 \"v1\") }}{{ .Amd64 }}{{ end }}");
-        assert_eq!(imported.unmapped, strs(&["archives[1]"]));
+        let archive = s.archive.as_ref().unwrap();
+        assert_eq!(archive.format, Format::Binary);
+        assert_eq!(archive.name, "{{ .Binary }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}{{ with .Mips }}_{{ . }}{{ end }}{{ if not (eq .Amd64 \"v1\") }}{{ .Amd64 }}{{ end }}");
+        assert_eq!(imported.unmapped, Vec::<String>::new());
 
         let s = parse(&from_goreleaser("archives:\n  - name_template: x\n    wrap_in_directory: x\n", ".").unwrap());
-        assert!(s.archive.wrap);
+        assert!(s.archive.unwrap().wrap);
         let imported = from_goreleaser("archives:\n  - format: tar.xz\n    formats: [zip, tar.gz]\n", ".").unwrap();
-        assert_eq!(parse(&imported).archive.format, Format::Zip);
+        assert_eq!(parse(&imported).archive.unwrap().format, Format::Zip);
         assert_eq!(imported.unmapped, strs(&["archives[0].formats tar.gz", "archives[0].format tar.xz"]));
+    }
+
+    #[test]
+    fn every_archive_becomes_a_set_of_the_binaries_its_ids_name() {
+        let imported = from_goreleaser(ARCHIVE_SETS, ".").unwrap();
+        let s = parse(&imported);
+        assert_eq!(s.archive, None, "several archives are [[archives]], not [archive]");
+        let sets: Vec<_> = s
+            .archives
+            .iter()
+            .map(|a| (a.id.as_deref(), a.binaries.clone(), a.name.as_str(), a.format, a.wrap))
+            .collect();
+        let bare_name = "{{ .Binary }}_{{ .Version }}_{{ .Os }}_{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}{{ with .Mips }}_{{ . }}{{ end }}{{ if not (eq .Amd64 \"v1\") }}{{ .Amd64 }}{{ end }}";
+        assert_eq!(
+            sets,
+            [
+                (Some("tool"), strs(&["tool"]), "tool_{{ .Tag }}_{{ .Os }}_{{ .Arch }}", Format::TarGz, false),
+                (Some("ctl"), strs(&["toolctl"]), "toolctl_{{ .Tag }}_{{ .Os }}_{{ .Arch }}", Format::Zip, true),
+                (None, vec![], bare_name, Format::Binary, false),
+            ]
+        );
+        assert_eq!(s.archives[0].files, strs(&["LICENSE"]));
+        assert_eq!(imported.unmapped, strs(&["archives[2].ids nosuch"]));
+        assert!(!imported.toml.contains("[archive]"), "{}", imported.toml);
+        let first = "\n# not imported: archives[2].ids nosuch (no imported build has this id; the archive takes every \
+                     binary unless others are named)\n[[archives]]\nid = \"tool\"\nbinaries = [\"tool\"]\n\
+                     name = \"tool_{{ .Tag }}_{{ .Os }}_{{ .Arch }}\"\nformat = \"tar.gz\"\nformats = {}\n\
+                     files = [\"LICENSE\"]\nwrap = false\n\n[[archives]]\nid = \"ctl\"\nbinaries = [\"toolctl\"]\n";
+        assert!(imported.toml.contains(first), "{}", imported.toml);
+
+        // And dist takes it: each set holds the binaries it names, the last all of them.
+        let r = s.resolve(std::path::Path::new("/proj/dist.toml")).unwrap();
+        let picked: Vec<(&str, Vec<usize>)> = r.archives.iter().map(|a| (a.key.as_str(), a.binaries.clone())).collect();
+        assert_eq!(picked, [("archives[0]", vec![0]), ("archives[1]", vec![1]), ("archives[2]", vec![0, 1])]);
+    }
+
+    #[test]
+    fn one_archive_stays_archive_and_its_ids_pick_binaries() {
+        let yaml = ARCHIVE_SETS.split("archives:").next().unwrap().to_owned() + "archives:\n  - ids: [plugin]\n";
+        let imported = from_goreleaser(&yaml, ".").unwrap();
+        let s = parse(&imported);
+        assert_eq!(s.archives, vec![]);
+        assert_eq!(s.archive.unwrap().binaries, strs(&["toolctl"]));
+        assert!(imported.toml.contains("\n[archive]\nbinaries = [\"toolctl\"]\nname = "), "{}", imported.toml);
+        assert_eq!(imported.unmapped, Vec::<String>::new());
     }
 }

@@ -605,6 +605,22 @@ pub(super) fn combine_builds(out: &mut Draft, builds: Vec<BuildIn>, top_env: BTr
     }
 }
 
+/// Each build's id (GoReleaser's default: the project name) with the names its binaries get.
+pub(super) fn build_ids(builds: &Yaml, project: Option<&str>) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let Yaml::Array(items) = builds else { return out };
+    for b in items {
+        let id = scalar(&b["id"]).or_else(|| project.map(str::to_owned));
+        let binary = scalar(&b["binary"]).filter(|n| !n.contains("{{")).or_else(|| project.map(str::to_owned));
+        if let (Some(id), Some(binary)) = (id, binary) {
+            // A binary name may hold a folder (`bin/tool`): the file is its last part.
+            let name = binary.rsplit('/').next().unwrap_or(&binary).to_owned();
+            out.entry(id).or_default().push(name);
+        }
+    }
+    out
+}
+
 /// Our default binary name for a main package: its last part (settings.rs).
 fn default_name(main: &str) -> String {
     norm(main).last().cloned().unwrap_or_default()
@@ -661,8 +677,9 @@ mod tests {
             .toml
             .contains("# not imported: builds[0].hooks (run them before `cargo xtask dist`)\n[build]"));
         // GoReleaser's defaults that differ from ours are written out.
-        assert_eq!(s.archive.name, GR_ARCHIVE_NAME);
-        assert_eq!(s.archive.formats, BTreeMap::new(), "GoReleaser makes tar.gz for windows too unless told");
+        let archive = s.archive.as_ref().unwrap();
+        assert_eq!(archive.name, GR_ARCHIVE_NAME);
+        assert_eq!(archive.formats, BTreeMap::new(), "GoReleaser makes tar.gz for windows too unless told");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The GoReleaser importer's driver: finds the config and the Go module it builds, walks the top-level
 //! keys (mapped, deliberately ignored, or named with why `dist.toml` has no equivalent), and hands each
-//! section to its module: [`builds`], [`archives`], [`checksum`].
+//! section to its module: [`builds`], [`archives`], [`checksum`], [`nfpms`].
 
 mod archives;
 mod builds;
@@ -166,7 +166,9 @@ fn convert(yaml: &str, source: &str, module_dir_rel: &str, repo: &RepoInfo) -> a
     }
     builds::combine_builds(&mut out, builds, top_env);
 
-    // Archives: the first one; GoReleaser's default archive when there is none.
+    // Archives and packages name the builds whose binaries they take by id.
+    let ids = builds::build_ids(get("builds").unwrap_or(&Yaml::Null), project.as_deref());
+    // Archives: every one; GoReleaser's default archive when there is none.
     let default_archive = Yaml::Hash(Default::default());
     let archives: Vec<&Yaml> = match get("archives") {
         None => vec![&default_archive],
@@ -174,14 +176,10 @@ fn convert(yaml: &str, source: &str, module_dir_rel: &str, repo: &RepoInfo) -> a
         Some(Yaml::Array(items)) => items.iter().collect(),
         Some(_) => bail!("{source}: `archives` must be a list"),
     };
-    archives::convert_archive(&mut out, archives[0], module_dir_rel)?;
-    for k in 1..archives.len() {
-        out.note(Section::Archive, format!("archives[{k}]"), "dist makes one archive per target, as archives[0] says");
-    }
+    archives::convert_archives(&mut out, &archives, &ids, module_dir_rel)?;
 
     checksum::convert_checksum(&mut out, get("checksum"))?;
     if let Some(value) = get("nfpms") {
-        let ids = nfpms::build_ids(get("builds").unwrap_or(&Yaml::Null), project.as_deref());
         nfpms::convert_nfpms(&mut out, value, &ids, module_dir_rel)?;
     }
     Ok(out)
@@ -264,7 +262,7 @@ pub(in crate::init) mod tests {
 
     use crate::init::tests::{parse, strs};
     use crate::init::{from_goreleaser, import};
-    use crate::settings::{Format, Settings, DEFAULT_GO};
+    use crate::settings::{Archive, Format, DEFAULT_GO};
 
     /// What `goreleaser init` (v2.15.1) writes: internal/static/config.yaml.
     pub(in crate::init) const GORELEASER_INIT: &str = r#"# This is an example .goreleaser.yml file with some sensible defaults.
@@ -365,16 +363,42 @@ builds:
     flags: [-trimpath, -mod=vendor]
 "#;
 
+    /// Two commands shipped as archives of their own, as a real config does (`ids`, and the deprecated
+    /// `builds`), beside one of every binary bare whose `ids` names no build.
+    pub(in crate::init) const ARCHIVE_SETS: &str = r#"
+project_name: tool
+builds:
+  - id: tool
+    main: ./cmd/tool
+    binary: tool
+  - id: plugin
+    main: ./cmd/toolctl
+    binary: toolctl
+archives:
+  - id: tool
+    ids: [tool]
+    name_template: "tool_{{ .Tag }}_{{ .Os }}_{{ .Arch }}"
+    files: [LICENSE]
+  - id: ctl
+    builds: [plugin]
+    name_template: "toolctl_{{ .Tag }}_{{ .Os }}_{{ .Arch }}"
+    formats: [zip]
+    wrap_in_directory: true
+  - ids: [nosuch]
+    formats: [binary]
+"#;
+
     #[test]
     fn goreleaser_init_config() {
         let imported = from_goreleaser(GORELEASER_INIT, ".").unwrap();
         let s = parse(&imported);
         assert_eq!(imported.source, ".goreleaser.yml");
-        assert_eq!(s.archive.name, UNAME_TEMPLATE);
-        assert_eq!(s.archive.format, Format::TarGz);
-        assert_eq!(s.archive.formats, BTreeMap::from([("windows".to_owned(), Format::Zip)]));
-        assert!(!s.archive.wrap, "GoReleaser does not wrap by default");
-        assert_eq!(s.archive.files, Settings::default().archive.files, "GoReleaser's default files: ours");
+        let archive = s.archive.as_ref().unwrap();
+        assert_eq!(archive.name, UNAME_TEMPLATE);
+        assert_eq!(archive.format, Format::TarGz);
+        assert_eq!(archive.formats, BTreeMap::from([("windows".to_owned(), Format::Zip)]));
+        assert!(!archive.wrap, "GoReleaser does not wrap by default");
+        assert_eq!(archive.files, Archive::default().files, "GoReleaser's default files: ours");
         assert_eq!(s.targets.os, strs(&["linux", "windows", "darwin"]));
         assert_eq!(s.targets.arch, strs(&["arm64", "amd64", "386"]));
         assert_eq!(s.targets.arm, Vec::<String>::new());
@@ -403,7 +427,7 @@ builds:
             .starts_with("# What `cargo xtask dist` builds: written by `cargo xtask init` from .goreleaser.yml.\n"));
         // And dist accepts it: the template parses, the targets are valid.
         let r = s.resolve(Path::new("/proj/dist.toml")).unwrap();
-        assert_eq!(r.archive_name.source(), UNAME_TEMPLATE);
+        assert_eq!(r.archives[0].name.source(), UNAME_TEMPLATE);
         assert_eq!(r.matrix.targets.len(), 9);
     }
 
@@ -466,9 +490,10 @@ checksum:
         );
         assert_eq!(s.app.dir, std::path::PathBuf::from("app"));
         assert_eq!((s.app.main.as_str(), s.app.binary.as_deref()), ("./cmd/x/main.go", Some("x")));
-        assert_eq!(s.archive.format, Format::Binary);
-        assert_eq!(s.archive.name, "{{ .Binary }}_{{ .Os }}_{{ .Arch }}");
-        assert!(s.archive.wrap);
+        let archive = s.archive.as_ref().unwrap();
+        assert_eq!(archive.format, Format::Binary);
+        assert_eq!(archive.name, "{{ .Binary }}_{{ .Os }}_{{ .Arch }}");
+        assert!(archive.wrap);
         assert_eq!(s.checksum.name, "SHA256SUMS");
         assert_eq!(
             imported.unmapped,

@@ -225,22 +225,6 @@ fn convert_content(out: &mut Draft, at: &str, c: &Yaml) -> anyhow::Result<Option
     Ok(Some(content))
 }
 
-/// Each build's id (GoReleaser's default: the project name) with the names its binaries get.
-pub(super) fn build_ids(builds: &Yaml, project: Option<&str>) -> BTreeMap<String, Vec<String>> {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let Yaml::Array(items) = builds else { return out };
-    for b in items {
-        let id = scalar(&b["id"]).or_else(|| project.map(str::to_owned));
-        let binary = scalar(&b["binary"]).filter(|n| !n.contains("{{")).or_else(|| project.map(str::to_owned));
-        if let (Some(id), Some(binary)) = (id, binary) {
-            // A binary name may hold a folder (`bin/tool`): the file is its last part.
-            let name = binary.rsplit('/').next().unwrap_or(&binary).to_owned();
-            out.entry(id).or_default().push(name);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use crate::init::goreleaser::draft;
