@@ -254,8 +254,10 @@ impl Plan {
         }
 
         let flags: Vec<&[String]> = builds.iter().flat_map(|b| b.flags.iter().map(Vec::as_slice)).collect();
-        let reads = reads::reads(&source.module_dir(), &flags, &env);
-        let linker_vars = linker_vars(settings, builds.first());
+        // Every target's: a template may give one target a flag or variable the others lack.
+        let envs: Vec<&BTreeMap<String, String>> = std::iter::once(&env).chain(builds.iter().map(|b| &b.env)).collect();
+        let reads = reads::reads(&source.module_dir(), &flags, &envs);
+        let linker_vars = linker_vars(settings, &builds);
         let download_settings = DownloadSettings::from(caller_env, &env);
         Ok(Plan {
             project: settings.project.clone(),
@@ -499,18 +501,27 @@ fn build_flags(
     if !settings.build.tags.is_empty() {
         flags.push(format!("-tags={}", settings.build.tags.join(",")));
     }
-    for (i, f) in settings.build.flags.iter().enumerate() {
-        flags.push(render(&format!("build.flags[{i}]"), f, &data, Some(target))?);
-    }
-    for (i, f) in b.flags.iter().enumerate() {
-        flags.push(render(&format!("binaries[{index}].flags[{i}]"), f, &data, Some(target))?);
+    // A flag whose template gives nothing is left out (an empty argument would end go build's flags),
+    // and what a template gives is checked as a flag written out would be.
+    for (key, list, tags_too) in
+        [("build.flags".to_owned(), &settings.build.flags, true), (format!("binaries[{index}].flags"), &b.flags, false)]
+    {
+        let mut filled = Vec::new();
+        for (i, f) in list.iter().enumerate() {
+            let flag = render(&format!("{key}[{i}]"), f, &data, Some(target))?;
+            if !flag.trim().is_empty() {
+                filled.push(flag);
+            }
+        }
+        crate::settings::check_flags(&format!("{key} (for {target})"), &filled, tags_too)?;
+        flags.extend(filled);
     }
     Ok(flags)
 }
 
-/// The stamp variables and every other `-X` of each binary's ldflags (as the first target has
-/// them, templates filled), once each.
-fn linker_vars(settings: &Resolved, first: Option<&TargetBuild>) -> Vec<LinkerVar> {
+/// The stamp variables and every other `-X` of each binary's ldflags (templates filled, for
+/// every target: one may give a target a variable the others lack), once each.
+fn linker_vars(settings: &Resolved, builds: &[TargetBuild]) -> Vec<LinkerVar> {
     let s = &settings.build.stamp;
     let mut vars = Vec::new();
     for (b, binary) in settings.binaries.iter().enumerate() {
@@ -523,11 +534,12 @@ fn linker_vars(settings: &Resolved, first: Option<&TargetBuild>) -> Vec<LinkerVa
         }
         let own = settings.raw.binaries.get(b).is_some_and(|raw| raw.ldflags.is_some());
         let key = if own { format!("binaries[{b}].ldflags") } else { "build.ldflags".to_owned() };
-        let ldflags = match first.and_then(|f| f.flags[b].iter().find_map(|f| f.strip_prefix("-ldflags="))) {
-            Some(rendered) => rendered.to_owned(),
-            None => binary.ldflags.join(" "),
-        };
-        for symbol in crate::linker_vars::x_vars(&ldflags) {
+        let rendered = builds.iter().filter_map(|t| t.flags[b].iter().find_map(|f| f.strip_prefix("-ldflags=")));
+        let mut ldflags: Vec<String> = rendered.map(str::to_owned).collect();
+        if ldflags.is_empty() {
+            ldflags.push(binary.ldflags.join(" "));
+        }
+        for symbol in ldflags.iter().flat_map(|l| crate::linker_vars::x_vars(l)) {
             if !vars.iter().any(|v| v.binary == b && v.symbol == symbol) {
                 vars.push(LinkerVar { key: key.clone(), symbol, binary: b, required: false });
             }

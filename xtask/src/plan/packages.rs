@@ -102,8 +102,14 @@ fn one(
         t.render(data).with_context(|| format!("cannot render `{key}.{what}` for {target} ({format})"))
     };
     let name = render("name", &p.name, &data)?.trim().to_owned();
-    if name.is_empty() || name.contains(char::is_whitespace) || name.contains('/') {
-        bail!("`{key}.name` gives {name:?}: a package name has no spaces or `/`");
+    // Debian's rule (policy 5.6.1), which rpm and apk names also meet: dpkg refuses others.
+    let allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.');
+    if name.len() < 2 || !name.as_bytes()[0].is_ascii_alphanumeric() || !name.bytes().all(allowed) {
+        bail!(
+            "`{key}.name` gives {name:?}: a package name is lower-case letters, digits, `+`, `-` and `.`, \
+             at least two, starting with a letter or digit (set `{key}.name`, e.g. {:?})",
+            name.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric() && !"+-.".contains(c), "-")
+        );
     }
     let version = Version::parse(&stamp.version, &p.release, &p.epoch);
     let arch = arch(format, &target.arch, target.arm);
@@ -127,6 +133,14 @@ fn one(
     let installed: Vec<(usize, String)> =
         p.binaries.iter().map(|&i| (i, format!("{}/{}", bindir.trim_end_matches('/'), binaries[i].name))).collect();
     let base = std::path::absolute(&settings.app_dir)?;
+    // Sources inside the module only: a file elsewhere on the machine would make the package
+    // depend on where it is built.
+    let inside = |what: &str, rel: &str| -> anyhow::Result<()> {
+        if Path::new(rel).is_absolute() || rel.split(['/', '\\']).any(|p| p == "..") {
+            bail!("`{key}.{what}` = {rel:?} is outside the module: give a path relative to {}", base.display());
+        }
+        Ok(())
+    };
     let mut contents = Vec::new();
     for (j, c) in p.contents.iter().enumerate() {
         if c.packager.is_some_and(|only| only != format) {
@@ -148,16 +162,29 @@ fn one(
             ContentKind::Dir => contents.push(entry(dst, ContentKind::Dir, None, String::new(), 0o755)),
             ContentKind::Symlink => contents.push(entry(dst, ContentKind::Symlink, None, src, 0o777)),
             ContentKind::Tree => {
+                inside(&format!("contents[{j}].src"), &src)?;
                 let root = base.join(&src);
                 if !root.is_dir() {
                     bail!("`{at}.src` = {src:?} is not a directory in {} (type \"tree\" installs one)", base.display());
                 }
-                for (path, rel) in files_below(&root)? {
-                    let mode = default_mode(&path)?;
-                    contents.push(entry(format!("{dst}/{rel}"), ContentKind::File, Some(path), String::new(), mode));
+                for (path, rel, is_dir) in tree(&root)? {
+                    if is_dir {
+                        // Each folder its own entry, as nfpm writes them: the package owns it.
+                        contents.push(entry(format!("{dst}/{rel}"), ContentKind::Dir, None, String::new(), 0o755));
+                    } else {
+                        let mode = default_mode(&path)?;
+                        contents.push(entry(
+                            format!("{dst}/{rel}"),
+                            ContentKind::File,
+                            Some(path),
+                            String::new(),
+                            mode,
+                        ));
+                    }
                 }
             }
             kind => {
+                inside(&format!("contents[{j}].src"), &src)?;
                 for path in sources(&base, &src, &at)? {
                     let dst = if is_glob(&src) {
                         let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -185,6 +212,7 @@ fn one(
         .iter()
         .map(|(script, t)| {
             let rel = render(&format!("scripts.{script}"), t, &data)?;
+            inside(&format!("scripts.{script}"), &rel)?;
             let path = base.join(&rel);
             if !path.is_file() {
                 bail!("`{key}.scripts.{script}` = {rel:?} is not a file in {}", base.display());
@@ -192,6 +220,21 @@ fn one(
             Ok(((*script).to_owned(), path))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let homepage = render("homepage", &p.homepage, &data)?;
+    let maintainer = render("maintainer", &p.maintainer, &data)?;
+    // One line each: a line break would start another field of the control file or .PKGINFO.
+    for (what, value) in [
+        ("vendor", &p.vendor),
+        ("homepage", &homepage),
+        ("maintainer", &maintainer),
+        ("license", &p.license),
+        ("section", &p.section),
+        ("priority", &p.priority),
+    ] {
+        if value.contains(char::is_control) {
+            bail!("`{key}.{what}` gives {value:?}: it is one line, without control characters");
+        }
+    }
     Ok(PackagePlan {
         file,
         format,
@@ -199,8 +242,8 @@ fn one(
         version,
         arch,
         vendor: p.vendor.clone(),
-        homepage: render("homepage", &p.homepage, &data)?,
-        maintainer: render("maintainer", &p.maintainer, &data)?,
+        homepage,
+        maintainer,
         description: render("description", &p.description, &data)?,
         license: p.license.clone(),
         section: p.section.clone(),
@@ -218,8 +261,9 @@ fn one(
     })
 }
 
-/// What a user should know about the planned packages, once each: an apk
-/// version apk refuses, a deb without the copyright file Debian requires, no maintainer.
+/// What a user should know about the planned packages, once each: a version apk refuses or
+/// that does not start with a digit (deb, rpm), a deb without the copyright file Debian
+/// requires, no maintainer.
 pub fn warnings(packages: &[&PackagePlan]) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(p) = packages.iter().find(|p| p.format == PackageFormat::Apk && !p.version.apk_accepts()) {
@@ -228,6 +272,15 @@ pub fn warnings(packages: &[&PackagePlan]) -> Vec<String> {
              build a release tag for packages apk installs",
             p.file,
             p.version.apk()
+        ));
+    }
+    let from_digit = |p: &PackagePlan| p.version.deb().starts_with(|c: char| c.is_ascii_digit());
+    if let Some(p) = packages.iter().find(|p| p.format != PackageFormat::Apk && !from_digit(p)) {
+        out.push(format!(
+            "{} has version {}, which dpkg and rpm order wrongly or refuse (a version starts with a digit): \
+             build a release tag such as v1.2.3 for packages",
+            p.file,
+            p.version.deb()
         ));
     }
     for p in packages.iter().filter(|p| p.format == PackageFormat::Deb) {
@@ -284,19 +337,29 @@ fn sources(base: &Path, src: &str, at: &str) -> anyhow::Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-/// Every file below `root`, with its path relative to it, sorted.
-fn files_below(root: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
+/// Every folder and file below `root` (path, path relative to it, is a folder), sorted. A
+/// symbolic link is refused: followed, it could leave the module or loop; kept, the
+/// package would hold what it points to on this machine.
+fn tree(root: &Path) -> anyhow::Result<Vec<(PathBuf, String, bool)>> {
     let mut out = Vec::new();
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))? {
             let path = entry?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.is_file() {
-                let rel = path.strip_prefix(root).unwrap_or(&path);
-                let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-                out.push((path, rel));
+            let kind = std::fs::symlink_metadata(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            if kind.is_symlink() {
+                bail!(
+                    "{} is a symbolic link in a tree a package installs: list it as a `type = \"symlink\"` \
+                     entry of its own, or replace it by the file",
+                    path.display()
+                );
+            } else if kind.is_dir() {
+                pending.push(path.clone());
+                out.push((path, rel, true));
+            } else if kind.is_file() {
+                out.push((path, rel, false));
             }
         }
     }

@@ -17,15 +17,17 @@ pub struct Reads {
     pub opaque: Option<String>,
 }
 
-/// What `flag_lists` (each binary's `go build` flags) and `env` (GOFLAGS,
-/// CGO_ENABLED) make the builds read, with relative paths taken from `module`,
-/// where the go command runs.
-pub fn reads(module: &Path, flag_lists: &[&[String]], env: &BTreeMap<String, String>) -> Reads {
-    let goflags: Vec<String> =
-        env.get("GOFLAGS").map(|f| f.split_whitespace().map(str::to_owned).collect()).unwrap_or_default();
+/// What `flag_lists` (each binary's `go build` flags, for every target) and
+/// `envs` (each target's GOFLAGS and CGO_ENABLED) make the builds read, with
+/// relative paths taken from `module`, where the go command runs.
+pub fn reads(module: &Path, flag_lists: &[&[String]], envs: &[&BTreeMap<String, String>]) -> Reads {
+    let goflags: Vec<Vec<String>> = envs
+        .iter()
+        .map(|env| env.get("GOFLAGS").map(|f| f.split_whitespace().map(str::to_owned).collect()).unwrap_or_default())
+        .collect();
     let mut named = Vec::new();
     let mut opaque = None;
-    for flags in flag_lists.iter().copied().chain(std::iter::once(goflags.as_slice())) {
+    for flags in flag_lists.iter().copied().chain(goflags.iter().map(Vec::as_slice)) {
         let mut words = flags.iter().map(String::as_str);
         while let Some(word) = words.next() {
             let Some(flag) = word.strip_prefix("--").or_else(|| word.strip_prefix('-')) else { continue };
@@ -64,6 +66,6 @@ pub fn reads(module: &Path, flag_lists: &[&[String]], env: &BTreeMap<String, Str
     }
     named.sort();
     named.dedup();
-    let everything = env.get("CGO_ENABLED").is_some_and(|v| v != "0");
+    let everything = envs.iter().any(|env| env.get("CGO_ENABLED").is_some_and(|v| v != "0"));
     Reads { named, everything, opaque }
 }

@@ -415,7 +415,7 @@ fn templates_in_flags_and_env_are_filled_per_target() {
     let s = settings(
         r#"[build]
         ldflags = ["-s", "-X", "main.revision={{ .ShortCommit }}", "{{ if .IsSnapshot }}-X", "main.channel=dev{{ end }}", "-X main.platform={{ .Os }}/{{ .Arch }}{{ with .Arm }}v{{ . }}{{ end }}"]
-        flags = ["-gcflags=all={{ if eq .Os \"windows\" }}-N{{ end }}"]
+        flags = ["-gcflags=all={{ if eq .Os \"windows\" }}-N{{ end }}", "{{ if eq .Os \"windows\" }}-buildmode=exe{{ end }}"]
         env = { CGO_CFLAGS = "-I/opt/{{ .Os }}_{{ .Arch }}", BUILT_AT = "{{ .Timestamp }}" }
         [targets]
         list = ["linux/arm/v7", "windows/amd64"]
@@ -435,12 +435,12 @@ fn templates_in_flags_and_env_are_filled_per_target() {
         arm.flags[0][2], // An empty `if` leaves its spaces, as GoReleaser's join of filled entries does.
         format!("-ldflags=-s -X main.revision=c0ffee1  -X main.platform=linux/armv7 {stamped}")
     );
-    assert_eq!(arm.flags[0][3], "-gcflags=all=");
+    assert_eq!(arm.flags[0][3..], ["-gcflags=all="], "a flag that gives nothing is left out");
     assert_eq!(
         win.flags[0][2],
         format!("-ldflags=-s -X main.revision=c0ffee1  -X main.platform=windows/amd64 {stamped}")
     );
-    assert_eq!(win.flags[0][3], "-gcflags=all=-N");
+    assert_eq!(win.flags[0][3..], ["-gcflags=all=-N", "-buildmode=exe"]);
     assert_eq!(
         (arm.env["CGO_CFLAGS"].as_str(), win.env["CGO_CFLAGS"].as_str()),
         ("-I/opt/linux_arm", "-I/opt/windows_amd64")
@@ -456,6 +456,10 @@ fn templates_in_flags_and_env_are_filled_per_target() {
     untagged.tagged = false;
     let snap = with_stamp(untagged);
     assert!(snap.builds[0].flags[0][2].contains(" -X main.channel=dev "), "{:?}", snap.builds[0].flags[0]);
+    // What a template gives is checked like a flag written out.
+    let sneaky = settings("[build]\nflags = [\"{{ if eq .Os \\\"linux\\\" }}-ldflags=-s{{ end }}\"]");
+    let err = format!("{:#}", plan_of(&sneaky, &[]).unwrap_err());
+    assert!(err.contains("`build.flags (for linux/amd64)` has -ldflags=-s"), "{err}");
     // A template error names the key and the target.
     let bad = settings("[build]\nldflags = [\"-X main.x={{ .Env.NO_SUCH_VARIABLE }}\"]");
     let err = format!("{:#}", plan_of(&bad, &[]).unwrap_err());
@@ -463,4 +467,66 @@ fn templates_in_flags_and_env_are_filled_per_target() {
     let unknown = toml::from_str::<Settings>("[build]\nflags = [\"{{ .Nope }}\"]").unwrap();
     let unknown = format!("{:#}", unknown.resolve(std::path::Path::new("dist.toml")).unwrap_err());
     assert!(unknown.contains("`build.flags[0]` uses .Nope, which is not a field"), "{unknown}");
+}
+
+/// Settings that would make a package its tools refuse, or that depends on the machine, are refused
+/// before any build, naming the key; a tree installs its folders as entries of their own.
+#[test]
+fn package_settings_that_make_a_broken_package_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("go.mod"), "module example.com/tool\n\ngo 1.22\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("share/sub/empty")).unwrap();
+    std::fs::write(dir.path().join("share/sub/a.txt"), "a\n").unwrap();
+    let text = |extra: &str| {
+        format!(
+            "[app]\ndir = {:?}\nbinary = \"tool\"\n[targets]\nlist = [\"linux/amd64\"]\n[[packages]]\nformats = [\"deb\"]\n{extra}",
+            dir.path()
+        )
+    };
+    let err = |extra: &str| format!("{:#}", plan_of(&settings(&text(extra)), &[]).unwrap_err());
+    let e = err("name = \"My_Tool\"");
+    assert!(e.contains("`packages[0].name` gives \"My_Tool\": a package name is lower-case letters"), "{e}");
+    assert!(e.contains("e.g. \"my-tool\""), "{e}");
+    let e = err("maintainer = \"Jane <j@example.com>\\nDepends: evil\"");
+    assert!(
+        e.contains("`packages[0].maintainer` gives \"Jane <j@example.com>\\nDepends: evil\": it is one line"),
+        "{e}"
+    );
+    let e = err("[[packages.contents]]\nsrc = \"../../etc/passwd\"\ndst = \"/etc/x\"");
+    assert!(e.contains("`packages[0].contents[0].src` = \"../../etc/passwd\" is outside the module"), "{e}");
+    let e = err("[packages.scripts]\npostinstall = \"/etc/profile\"");
+    assert!(e.contains("`packages[0].scripts.postinstall` = \"/etc/profile\" is outside the module"), "{e}");
+
+    let tree = "[[packages.contents]]\nsrc = \"share\"\ndst = \"/usr/share/tool\"\ntype = \"tree\"";
+    let plan = plan_of(&settings(&text(tree)), &[]).unwrap();
+    let entries: Vec<(&str, ContentKind)> =
+        plan.builds[0].packages[0].contents.iter().map(|c| (c.dst.as_str(), c.kind)).collect();
+    assert_eq!(
+        entries,
+        [
+            ("/usr/share/tool/sub", ContentKind::Dir),
+            ("/usr/share/tool/sub/a.txt", ContentKind::File),
+            ("/usr/share/tool/sub/empty", ContentKind::Dir)
+        ]
+    );
+    assert_eq!(
+        plan.package_warnings(),
+        [
+            "tool_1.2.3_linux_amd64.deb has no /usr/share/doc/tool/copyright, which Debian requires (lintian: \
+             no-copyright-file): add it to the package's contents, e.g. [[packages.contents]] src = \"LICENSE\" \
+             dst = \"/usr/share/doc/tool/copyright\" packager = \"deb\"",
+            "tool_1.2.3_linux_amd64.deb has no maintainer: set `packages.maintainer` (\"Name <email>\"); deb packages \
+             say \"Unset Maintainer <unset@localhost>\" without one",
+        ]
+    );
+    // A version that is not a number: dpkg refuses it.
+    let s = settings(&text(""));
+    let source = Source::find(&s.app_dir, &[], "", &Outputs { out: "/nowhere/dist".into(), ours: vec![] }).unwrap();
+    let stamp = Stamp::from_parts(Some("release-2024".into()), Some("c0ffee1234".into()), Some(1_700_000_000), None);
+    let untagged = Plan::new(&s, &[], stamp, source, &toolchain(), &BTreeMap::new()).unwrap();
+    let warned = untagged.package_warnings();
+    assert!(warned[0].contains("has version release-2024, which dpkg and rpm order wrongly or refuse"), "{warned:?}");
+    std::os::unix::fs::symlink("..", dir.path().join("share/sub/up")).unwrap();
+    let e = err(tree);
+    assert!(e.contains("share/sub/up is a symbolic link in a tree a package installs"), "{e}");
 }

@@ -609,7 +609,7 @@ fn check_file_name(key: &str, name: &str) -> anyhow::Result<()> {
 /// Flags the plan sets itself: given again in `key`, the later one would
 /// silently win over the plan's (an `-ldflags` here drops every stamp), and
 /// one in GOFLAGS would lose to it just as silently.
-fn check_flags(key: &str, flags: &[String], tags_too: bool) -> anyhow::Result<()> {
+pub(crate) fn check_flags(key: &str, flags: &[String], tags_too: bool) -> anyhow::Result<()> {
     for flag in flags {
         let name = flag.trim_start_matches('-').split('=').next().unwrap_or_default();
         let instead = match name {

@@ -291,6 +291,13 @@ pub fn resolve(packages: &[PackageSettings], binaries: &[Binary]) -> anyhow::Res
                     format!("`{at}.mode` = {:?} is not octal permission bits such as \"0644\"", c.mode)
                 })?)
             };
+            // A name as tar, cpio and rpm headers hold it: 31 bytes at most, one word.
+            for (what, name) in [("owner", &c.owner), ("group", &c.group)] {
+                let word = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+                if name.len() > 31 || !name.bytes().all(word) {
+                    bail!("`{at}.{what}` = {name:?} is not a user or group name (letters, digits, `_-.`, 31 at most)");
+                }
+            }
             contents.push(Content {
                 src: with_package(&format!("{at}.src"), &c.src)?,
                 dst: with_package(&format!("{at}.dst"), &c.dst)?,
@@ -342,8 +349,8 @@ pub fn resolve(packages: &[PackageSettings], binaries: &[Binary]) -> anyhow::Res
 }
 
 /// A relation as users write it for deb or rpm: `name`, `name >= 1.0` or
-/// `name (>= 1.0)`, spaces optional around the operator. deb and apk packages
-/// carry the text as written (as nfpm does); rpm needs it taken apart.
+/// `name (>= 1.0)`, spaces optional around the operator. Each format writes it
+/// in its own syntax (nfpm copies the text, which dpkg or apk may then refuse).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Relation {
     pub name: String,
@@ -381,6 +388,25 @@ impl Relation {
         };
         Ok(Relation { name: name.to_owned(), op, version: version.to_owned() })
     }
+
+    /// Debian's syntax: `name` or `name (>= 1.0)`.
+    pub fn deb(&self) -> String {
+        if self.op.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{} ({} {})", self.name, self.op, self.version)
+        }
+    }
+
+    /// Alpine's syntax, one word: `name` or `name>=1.0` (strict comparisons are `>` and `<`).
+    pub fn apk(&self) -> String {
+        let op = match self.op {
+            ">>" => ">",
+            "<<" => "<",
+            op => op,
+        };
+        format!("{}{op}{}", self.name, self.version)
+    }
 }
 
 fn parse_template_with(key: &str, text: &str, fields: &[&str]) -> anyhow::Result<Template> {
@@ -394,6 +420,15 @@ fn parse_template_with(key: &str, text: &str, fields: &[&str]) -> anyhow::Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relations_are_written_in_each_formats_syntax() {
+        let r = |t: &str| Relation::parse(t).unwrap();
+        assert_eq!((r("bash >= 4.0").deb(), r("bash >= 4.0").apk()), ("bash (>= 4.0)".into(), "bash>=4.0".into()));
+        assert_eq!((r("x (> 2)").deb(), r("x (> 2)").apk()), ("x (>> 2)".into(), "x>2".into()));
+        assert_eq!((r("x<<2").deb(), r("x<<2").apk()), ("x (<< 2)".into(), "x<2".into()));
+        assert_eq!((r("plain").deb(), r("plain").apk()), ("plain".into(), "plain".into()));
+    }
 
     #[test]
     fn relations_parse_as_written_for_deb_or_rpm() {

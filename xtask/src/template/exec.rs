@@ -171,8 +171,9 @@ impl Exec<'_> {
                         return Err((
                             pos,
                             format!(
-                                "no field {shown}: {name} is not in the environment \
-                                 (envOrDefault \"{name}\" \"…\" allows an unset one)"
+                                "no field {shown}: {name} is not in the environment (nor are the variables \
+                                 the module download may use, such as GOPROXY, NETRC or HOME; \
+                                 envOrDefault \"{name}\" \"…\" allows an unset one)"
                             ),
                         ))
                     }
@@ -505,8 +506,9 @@ mod tests {
         );
         assert_eq!(
             render_err("{{ .Env.FOO }}", &d),
-            "template {{ .Env.FOO }}: column 4: no field .Env.FOO: FOO is not in the environment \
-             (envOrDefault \"FOO\" \"…\" allows an unset one)"
+            "template {{ .Env.FOO }}: column 4: no field .Env.FOO: FOO is not in the environment (nor are \
+             the variables the module download may use, such as GOPROXY, NETRC or HOME; envOrDefault \"FOO\" \"…\" \
+             allows an unset one)"
         );
         assert_eq!(
             render_err("{{ with .Os }}{{ .Arch }}{{ end }}", &d),

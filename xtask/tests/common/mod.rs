@@ -281,7 +281,7 @@ pub const NFPMS_YML: &str = r#"nfpms:
     license: MIT
     formats: [apk, deb, rpm]
     section: utils
-    dependencies: [ca-certificates]
+    dependencies: [ca-certificates, "tzdata (>= 2020a)"]
     bindir: /usr/bin
     contents:
       - src: packaging/config.toml

@@ -25,7 +25,7 @@ pub fn write(spec: &Spec) -> anyhow::Result<Vec<u8>> {
     let data = gzip(&data.finish());
 
     let mut control = Tar::new(Flavor::Pax);
-    let pkginfo = pkginfo(spec, &format!("{:x}", Sha256::digest(&data)));
+    let pkginfo = pkginfo(spec, &format!("{:x}", Sha256::digest(&data)))?;
     control.file(".PKGINFO", pkginfo.as_bytes(), &Meta { mode: 0o600, owner: "", group: "", mtime: spec.epoch }, &[]);
     let s = &spec.scripts;
     for (name, script) in [
@@ -52,7 +52,7 @@ fn sha1(bytes: &[u8]) -> (&'static str, String) {
 /// continues a long description on indented lines, which apk drops (it reads
 /// `key = value` lines only) and other readers refuse (go-apk's); here it is
 /// the summary, the description's first line, which is what apk shows of nfpm's.
-pub fn pkginfo(spec: &Spec, datahash: &str) -> String {
+pub fn pkginfo(spec: &Spec, datahash: &str) -> anyhow::Result<String> {
     let (summary, _) = spec.summary_and_description();
     let mut p = format!(
         "pkgname = {}\npkgver = {}\narch = {}\nsize = {}\npkgdesc = {}\n",
@@ -69,18 +69,18 @@ pub fn pkginfo(spec: &Spec, datahash: &str) -> String {
     };
     field("url", &spec.homepage);
     field("maintainer", &spec.maintainer);
-    for r in &spec.replaces {
-        field("replaces", r);
+    for r in super::relations(&spec.replaces)? {
+        field("replaces", &r.apk());
     }
-    for r in &spec.provides {
-        field("provides", r);
+    for r in super::relations(&spec.provides)? {
+        field("provides", &r.apk());
     }
-    for r in &spec.depends {
-        field("depend", r);
+    for r in super::relations(&spec.depends)? {
+        field("depend", &r.apk());
     }
     field("license", &spec.license);
     field("datahash", datahash);
-    p
+    Ok(p)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use md5::{Digest, Md5};
 use super::tarball::{gzip, Flavor, Meta, Tar};
 use super::{EntryKind, Spec};
 use crate::plan::UNSET_MAINTAINER;
+use crate::settings::Relation;
 
 pub fn write(spec: &Spec) -> anyhow::Result<Vec<u8>> {
     let spec = &with_debian_files(spec);
@@ -31,7 +32,7 @@ pub fn write(spec: &Spec) -> anyhow::Result<Vec<u8>> {
 
     let mut control = Tar::new(Flavor::Gnu);
     let file = |mode| Meta { mode, owner: "", group: "", mtime: spec.epoch };
-    control.file("./control", control_file(spec).as_bytes(), &file(0o644), &[]);
+    control.file("./control", control_file(spec)?.as_bytes(), &file(0o644), &[]);
     control.file("./md5sums", md5sums.as_bytes(), &file(0o644), &[]);
     let conffiles: String = spec
         .entries
@@ -113,27 +114,30 @@ fn gzip_best(bytes: &[u8]) -> Vec<u8> {
 
 /// The `control` file, field by field as nfpm writes it (an empty `Section`
 /// is left out rather than written empty).
-pub fn control_file(spec: &Spec) -> String {
+pub fn control_file(spec: &Spec) -> anyhow::Result<String> {
     let mut c = String::new();
     let mut field = |name: &str, value: &str| {
         if !value.trim().is_empty() {
             c += &format!("{name}: {value}\n");
         }
     };
-    let join = |list: &[String]| list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", ");
+    let join = |list: &[String]| -> anyhow::Result<String> {
+        Ok(super::relations(list)?.iter().map(Relation::deb).collect::<Vec<_>>().join(", "))
+    };
     field("Package", &spec.name);
     field("Version", &spec.version.deb());
     field("Section", &spec.section);
     field("Priority", if spec.priority.is_empty() { "optional" } else { &spec.priority });
     field("Architecture", &spec.arch);
     field("Maintainer", if spec.maintainer.is_empty() { UNSET_MAINTAINER } else { &spec.maintainer });
-    field("Installed-Size", &(spec.installed_size() / 1024).to_string());
-    field("Replaces", &join(&spec.replaces));
-    field("Provides", &join(&spec.provides));
-    field("Depends", &join(&spec.depends));
-    field("Recommends", &join(&spec.recommends));
-    field("Suggests", &join(&spec.suggests));
-    field("Conflicts", &join(&spec.conflicts));
+    // Debian policy: the size in KiB, rounded up.
+    field("Installed-Size", &spec.installed_size().div_ceil(1024).to_string());
+    field("Replaces", &join(&spec.replaces)?);
+    field("Provides", &join(&spec.provides)?);
+    field("Depends", &join(&spec.depends)?);
+    field("Recommends", &join(&spec.recommends)?);
+    field("Suggests", &join(&spec.suggests)?);
+    field("Conflicts", &join(&spec.conflicts)?);
     field("Homepage", &spec.homepage);
     let (_, description) = spec.summary_and_description();
     let mut lines = description.lines();
@@ -143,7 +147,7 @@ pub fn control_file(spec: &Spec) -> String {
         text += &format!("\n {}", if line.is_empty() { "." } else { line });
     }
     field("Description", &text);
-    c
+    Ok(c)
 }
 
 #[cfg(test)]
@@ -265,17 +269,19 @@ mod tests {
         let mut spec = sample();
         spec.description = "  Summary line\nfirst\n\n  second  \n".into();
         spec.recommends = vec!["less".into(), " ".into()];
+        // 25 bytes of files: 1 KiB, rounded up as Debian policy says (nfpm rounds down, to 0).
+        assert_eq!(spec.installed_size(), 25);
         assert_eq!(
-            control_file(&spec),
+            control_file(&spec).unwrap(),
             "Package: tool\nVersion: 1.2.3\nSection: utils\nPriority: optional\nArchitecture: amd64\n\
-             Maintainer: Jane Doe <jane@example.com>\nInstalled-Size: 0\nDepends: ca-certificates\n\
+             Maintainer: Jane Doe <jane@example.com>\nInstalled-Size: 1\nDepends: ca-certificates\n\
              Recommends: less\nHomepage: https://example.com/tool\n\
              Description: Summary line\n first\n .\n second\n"
         );
         spec.maintainer.clear();
         spec.section.clear();
         spec.description.clear();
-        let text = control_file(&spec);
+        let text = control_file(&spec).unwrap();
         assert!(text.contains("Maintainer: Unset Maintainer <unset@localhost>\n"), "{text}");
         assert!(!text.contains("Section"), "{text}");
         assert!(text.ends_with("Description: no description given\n"), "{text}");

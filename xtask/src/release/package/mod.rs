@@ -18,7 +18,7 @@ use super::archive::Entry as Extra;
 use super::manifest::{Artifact, Kind};
 use super::{artifact, Packer};
 use crate::plan::{ContentKind, PackagePlan, Plan, TargetBuild, Version};
-use crate::settings::PackageFormat;
+use crate::settings::{PackageFormat, Relation};
 
 /// The Linux packages of each linux target (`[[packages]]`).
 pub struct Packages;
@@ -122,6 +122,11 @@ pub fn spec(p: &PackagePlan, binaries: &[(&str, &[u8])], epoch: i64) -> anyhow::
         entries,
         epoch,
     })
+}
+
+/// A relation list (checked when the settings were read), taken apart for a format's syntax.
+fn relations(list: &[String]) -> anyhow::Result<Vec<Relation>> {
+    list.iter().filter(|r| !r.trim().is_empty()).map(|r| Relation::parse(r)).collect()
 }
 
 /// One package, whatever its format.

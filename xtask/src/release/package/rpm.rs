@@ -43,7 +43,7 @@ pub fn write(spec: &Spec) -> anyhow::Result<Vec<u8>> {
         b.packager(&spec.maintainer);
     }
     let relations = |list: &[String]| -> anyhow::Result<Vec<rpm::Dependency>> {
-        list.iter().filter(|r| !r.trim().is_empty()).map(|r| dependency(r)).collect()
+        Ok(super::relations(list)?.iter().map(dependency).collect())
     };
     for d in relations(&spec.provides)? {
         b.provides(d);
@@ -112,18 +112,17 @@ pub fn write(spec: &Spec) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// A relation (checked when the settings were read) as rpm takes it.
-fn dependency(text: &str) -> anyhow::Result<rpm::Dependency> {
-    let r = Relation::parse(text)?;
+/// A relation as rpm takes it.
+fn dependency(r: &Relation) -> rpm::Dependency {
     let (name, version) = (r.name.as_str(), r.version.as_str());
-    Ok(match r.op {
+    match r.op {
         "=" => rpm::Dependency::eq(name, version),
         ">=" => rpm::Dependency::greater_eq(name, version),
         "<=" => rpm::Dependency::less_eq(name, version),
         ">>" => rpm::Dependency::greater(name, version),
         "<<" => rpm::Dependency::less(name, version),
         _ => rpm::Dependency::any(name),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -164,12 +163,13 @@ mod tests {
 
     #[test]
     fn relations_become_rpm_dependencies_with_their_sense() {
+        let dependency = |text: &str| dependency(&Relation::parse(text).unwrap());
         for (text, name, version) in [("bash (>= 4.0)", "bash", "4.0"), ("libc6", "libc6", ""), ("x << 2", "x", "2")] {
-            let d = dependency(text).unwrap();
+            let d = dependency(text);
             assert_eq!((d.name.as_str(), d.version.as_str()), (name, version), "{text}");
         }
-        assert_ne!(dependency("x << 2").unwrap(), dependency("x >> 2").unwrap());
-        assert_eq!(dependency("x < 2").unwrap(), dependency("x << 2").unwrap());
+        assert_ne!(dependency("x << 2"), dependency("x >> 2"));
+        assert_eq!(dependency("x < 2"), dependency("x << 2"));
     }
 
     #[test]
