@@ -110,3 +110,29 @@ fn goreleaser_templates_in_ldflags_are_filled_for_each_target() {
     assert!(err.contains("cannot fill the template in `build.ldflags` for"), "{err}");
     assert!(err.contains("TOOL_REGION is not in the environment"), "{err}");
 }
+
+/// A Terraform provider's `binary: '{{ .ProjectName }}_v{{ .Version }}'`: the release's version in
+/// the binary's name, in its folder and in its archive.
+#[test]
+fn a_binary_named_by_a_template_carries_the_release_version() {
+    let repo = Repo::new();
+    let yml = std::fs::read_to_string(repo.path().join(".goreleaser.yml")).unwrap();
+    let yml = yml.replacen("    binary: tool\n", "    binary: '{{ .ProjectName }}_v{{ .Version }}'\n", 1);
+    repo.write(".goreleaser.yml", &yml);
+    run_ok(&mut repo.adopt_cmd(&[]));
+    let settings = std::fs::read_to_string(repo.path().join("dist.toml")).unwrap();
+    assert!(settings.contains("name = \"tool_v{{ .Version }}\""), "{settings}");
+    repo.link_xtask();
+    repo.commit_all("cargo xtask adopt");
+    repo.git(&["tag", "v1.4.2"]);
+    let mut cmd = repo.xtask(&["dist", "--engine", "host", "--target", "linux/amd64"]);
+    let said = String::from_utf8(run_ok(cmd.env("PATH", path_with_pinned_go())).stderr).unwrap();
+    let bin = repo.out().join("linux/amd64/tool_v1.4.2");
+    let out = run_ok(Command::new(&bin).arg("version"));
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with("tool 1.4.2 (commit "), "{said}");
+    let tgz = std::fs::read(repo.out().join("tool_Linux_x86_64.tar.gz")).unwrap();
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(tgz.as_slice()));
+    let names: Vec<String> =
+        tar.entries().unwrap().map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["LICENSE", "README.md", "tool_v1.4.2", "toolctl"]);
+}

@@ -207,8 +207,7 @@ impl Plan {
         let env = build_env(settings, &source, &stamp, None, caller_env)?;
         let download = (!source.vendored).then(|| vec!["go".to_owned(), "mod".to_owned(), "download".to_owned()]);
 
-        let binaries: Vec<BinaryPlan> =
-            settings.binaries.iter().map(|b| BinaryPlan { name: b.name.clone(), main: b.main.clone() }).collect();
+        let binaries = binary_plans(settings, &stamp, caller_env)?;
 
         // Each set's extra files, and all of them once (read once by the release).
         let set_files = settings
@@ -236,7 +235,7 @@ impl Plan {
                 .binaries
                 .iter()
                 .enumerate()
-                .map(|(i, b)| build_flags(settings, &stamp, &target, i, b, caller_env))
+                .map(|(i, b)| build_flags(settings, &stamp, &target, i, b, &binaries[i].name, caller_env))
                 .collect::<anyhow::Result<_>>()?;
             let env = build_env(settings, &source, &stamp, Some(&target), caller_env)?;
             let build = TargetBuild { target, outputs, flags, env, archives, packages };
@@ -473,6 +472,30 @@ pub fn build_env(
     Ok(env)
 }
 
+/// Each binary with its name: a template (GoReleaser's `{{ .ProjectName }}_v{{ .Version }}`) filled
+/// once for the release.
+fn binary_plans(
+    settings: &Resolved,
+    stamp: &Stamp,
+    caller_env: &BTreeMap<String, String>,
+) -> anyhow::Result<Vec<BinaryPlan>> {
+    let data = names::template_data(settings, stamp, None, "", caller_env);
+    let mut out: Vec<BinaryPlan> = Vec::new();
+    for (i, b) in settings.binaries.iter().enumerate() {
+        let key =
+            if settings.raw.binaries.is_empty() { "app.binary".to_owned() } else { format!("binaries[{i}].name") };
+        let name = if b.templated { render(&key, &b.name, &data, None)? } else { b.name.clone() };
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') || name.contains(char::is_control) {
+            bail!("`{key}` gives {name:?}, which is not a file name");
+        }
+        if out.iter().any(|o| o.name == name) {
+            bail!("`{key}` gives {name:?}, the name of another binary: give each its own");
+        }
+        out.push(BinaryPlan { name, main: b.main.clone() });
+    }
+    Ok(out)
+}
+
 /// `text` (checked when the settings were read) with its template filled.
 fn render(key: &str, text: &str, data: &crate::template::Data, target: Option<&Target>) -> anyhow::Result<String> {
     let for_target = target.map(|t| format!(" for {t}")).unwrap_or_default();
@@ -489,9 +512,10 @@ fn build_flags(
     target: &Target,
     index: usize,
     b: &crate::settings::Binary,
+    name: &str,
     caller_env: &BTreeMap<String, String>,
 ) -> anyhow::Result<Vec<String>> {
-    let data = names::template_data(settings, stamp, Some(target), &b.name, caller_env);
+    let data = names::template_data(settings, stamp, Some(target), name, caller_env);
     let own = settings.raw.binaries.get(index).is_some_and(|raw| raw.ldflags.is_some());
     let ldflags_key = if own { format!("binaries[{index}].ldflags") } else { "build.ldflags".to_owned() };
     // Rendered as one: a template may span words (`{{ if .IsSnapshot }}-X main.channel=dev{{ end }}`).

@@ -226,6 +226,8 @@ impl Default for Checksum {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Binary {
     pub name: String,
+    /// `name` is a template the plan fills for the release (given as one, not derived from a path).
+    pub templated: bool,
     pub main: String,
     pub flags: Vec<String>,
     pub ldflags: Vec<String>,
@@ -385,6 +387,10 @@ impl Settings {
         }
         let project = match &self.app.name {
             Some(n) => n.clone(),
+            None if binaries[0].templated => bail!(
+                "the first binary's name {:?} is a template: set `app.name`, the project's name",
+                binaries[0].name
+            ),
             None => binaries[0].name.clone(),
         };
         check_file_name("app.name", &project)?;
@@ -471,7 +477,9 @@ impl Settings {
             let main = self.app.main.trim();
             check_main("app.main", main)?;
             let name = binary_name("app.binary", self.app.binary.as_deref(), "app.main", main, app_dir)?;
-            out.push(Binary { name, main: main.to_owned(), flags: vec![], ldflags: self.build.ldflags.clone() });
+            let templated = self.app.binary.as_deref().is_some_and(|n| n.contains("{{"));
+            let ldflags = self.build.ldflags.clone();
+            out.push(Binary { name, templated, main: main.to_owned(), flags: vec![], ldflags });
         } else {
             if self.app.binary.is_some() || self.app.main != App::default().main {
                 bail!("set either `app.main`/`app.binary` or [[binaries]], not both");
@@ -485,7 +493,8 @@ impl Settings {
                     bail!("two [[binaries]] are named {name:?}: give each its own `name`");
                 }
                 let ldflags = b.ldflags.clone().unwrap_or_else(|| self.build.ldflags.clone());
-                out.push(Binary { name, main: main.to_owned(), flags: b.flags.clone(), ldflags });
+                let templated = b.name.as_deref().is_some_and(|n| n.contains("{{"));
+                out.push(Binary { name, templated, main: main.to_owned(), flags: b.flags.clone(), ldflags });
             }
         }
         Ok(out)
@@ -591,6 +600,25 @@ fn pick_binaries(key: &str, names: &[String], binaries: &[Binary]) -> anyhow::Re
     Ok(picked)
 }
 
+/// What a binary's name can use: the release's fields, not the target's (nor `.Binary`, itself).
+pub const BINARY_NAME_FIELDS: [&str; 15] = [
+    "Commit",
+    "CommitDate",
+    "CommitTimestamp",
+    "Date",
+    "Env",
+    "FullCommit",
+    "IsGitClean",
+    "IsGitDirty",
+    "IsNightly",
+    "IsSnapshot",
+    "ProjectName",
+    "ShortCommit",
+    "Tag",
+    "Timestamp",
+    "Version",
+];
+
 fn parse_template(key: &str, text: &str) -> anyhow::Result<Template> {
     let template = Template::parse(text).with_context(|| format!("`{key}` is not a valid template"))?;
     if let Some(unknown) = template.fields().into_iter().find(|f| !TEMPLATE_FIELDS.contains(&f.as_str())) {
@@ -660,6 +688,18 @@ fn check_no_nul(value: &serde_json::Value, key: &str) -> anyhow::Result<()> {
 /// `main_key`), else of `app.dir`; an error says which of them it came from.
 fn binary_name(key: &str, given: Option<&str>, main_key: &str, main: &str, app_dir: &Path) -> anyhow::Result<String> {
     if let Some(name) = given {
+        if name.contains("{{") {
+            // Filled once per release by the plan (GoReleaser's `{{ .ProjectName }}_v{{ .Version }}`).
+            let template = Template::parse(name).with_context(|| format!("`{key}` is not a valid template"))?;
+            if let Some(f) = template.fields().into_iter().find(|f| !BINARY_NAME_FIELDS.contains(&f.as_str())) {
+                bail!(
+                    "`{key}` uses .{f}, which a binary's name cannot: it is one name for every target here \
+                     (the fields are .{})",
+                    BINARY_NAME_FIELDS.join(", .")
+                );
+            }
+            return Ok(name.to_owned());
+        }
         check_file_name(key, name)?;
         return Ok(name.to_owned());
     }

@@ -16,7 +16,13 @@ fn empty_file_gives_the_documented_defaults() {
     assert_eq!(r.app_dir, Path::new("/proj/app"));
     assert_eq!(
         r.binaries,
-        [Binary { name: "app".into(), main: ".".into(), flags: vec![], ldflags: vec!["-s".into(), "-w".into()] }]
+        [Binary {
+            name: "app".into(),
+            templated: false,
+            main: ".".into(),
+            flags: vec![],
+            ldflags: vec!["-s".into(), "-w".into()]
+        }]
     );
     assert_eq!(r.project, "app");
     assert_eq!(r.image, "golang:1.26.8");

@@ -211,9 +211,25 @@ pub(super) fn convert_build(
                 Some(p) => replace_project_name(&b, p),
                 None => b,
             };
-            if b.contains("{{") {
-                out.note(Section::App, format!("{at}.binary"), "a template; dist names binaries with plain text");
+            let per_target = || {
+                let fields = crate::template::Template::parse(&b).map(|t| t.fields()).unwrap_or_default();
+                fields.iter().any(|f| !crate::settings::BINARY_NAME_FIELDS.contains(&f.as_str()))
+            };
+            let unfillable = if !b.contains("{{") {
+                None
+            } else if b.contains('/') || per_target() {
+                Some("a template with the target's fields or a folder: a binary's name is one file name for every target here")
+            } else if project.is_none() && b.contains("ProjectName") {
+                Some("a template of the project's name, which the config does not give")
+            } else {
+                None
+            };
+            if let Some(why) = unfillable {
+                out.note(Section::App, format!("{at}.binary"), why);
                 name = project.map(str::to_owned);
+            } else if b.contains("{{") {
+                // Filled per release by dist, as GoReleaser does (`{{ .ProjectName }}_v{{ .Version }}`).
+                name = Some(b);
             } else if b.contains('/') {
                 out.note(
                     Section::App,
@@ -733,6 +749,25 @@ builds:
         assert_eq!(s.binaries[1].ldflags, Some(vec![]));
         assert_eq!(s.binaries[0].ldflags, None);
         assert_eq!(s.targets.os, strs(&["linux"]));
+    }
+
+    #[test]
+    fn binary_name_templates_of_the_release_are_kept_and_per_target_ones_named() {
+        let yaml = r#"
+project_name: terraform-provider-x
+builds:
+  - id: provider
+    main: ./cmd/provider
+    binary: "{{ .ProjectName }}_v{{ .Version }}"
+  - id: other
+    main: ./cmd/other
+    binary: "other_{{ .Os }}"
+"#;
+        let imported = from_goreleaser(yaml, ".").unwrap();
+        let s = parse(&imported);
+        let names: Vec<Option<&str>> = s.binaries.iter().map(|b| b.name.as_deref()).collect();
+        assert_eq!(names, [Some("terraform-provider-x_v{{ .Version }}"), Some("terraform-provider-x")]);
+        assert!(imported.unmapped.contains(&"builds[1].binary".to_owned()), "{:?}", imported.unmapped);
     }
 
     #[test]
