@@ -377,7 +377,7 @@ fn claim_names(
         let key = format!("`{}.name`", set.key);
         a.package.files().into_iter().map(move |f| (f, key.clone()))
     });
-    let package_files = build.packages.iter().map(|p| (p.file.clone(), "`packages.file_name`".to_owned()));
+    let package_files = build.packages.iter().map(|p| (p.file.clone(), format!("`{}.file_name`", p.key)));
     let target = &build.target;
     for (file, key) in archive_files.chain(package_files) {
         let Some((other, other_key)) = names.insert(file.clone(), (target.clone(), key.clone())) else { continue };
@@ -386,12 +386,11 @@ fn claim_names(
                 if other == *target { format!("for {target}") } else { format!("(for {other} and {target})") };
             bail!("{other_key} and {key} both give {file} {targets}: give each its own name");
         }
+        let hint = if key.starts_with("`packages") { ".Format" } else { ".Binary for bare binaries" };
         if other == *target {
-            bail!(
-                "{key} gives {file} twice for {target}: give each file a name of its own (.Binary for bare binaries)"
-            );
+            bail!("{key} gives {file} twice for {target}: give each file a name of its own ({hint})");
         }
-        bail!("{key} gives {file} for both {other} and {target}: use .Os, .Arch and .Arm (and .Binary for bare binaries) in it");
+        bail!("{key} gives {file} for both {other} and {target}: use .Os, .Arch and .Arm (and {hint}) in it");
     }
     Ok(())
 }
@@ -486,7 +485,7 @@ fn binary_plans(
             if settings.raw.binaries.is_empty() { "app.binary".to_owned() } else { format!("binaries[{i}].name") };
         let name = if b.templated { render(&key, &b.name, &data, None)? } else { b.name.clone() };
         if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') || name.contains(char::is_control) {
-            bail!("`{key}` gives {name:?}, which is not a file name");
+            bail!("`{key}` = {:?} gives {name:?}, which is not a file name", b.name);
         }
         if out.iter().any(|o| o.name == name) {
             bail!("`{key}` gives {name:?}, the name of another binary: give each its own");

@@ -23,6 +23,9 @@ pub const UNSET_MAINTAINER: &str = "Unset Maintainer <unset@localhost>";
 /// One package file of one target.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct PackagePlan {
+    /// The settings entry it comes from (`packages[0]`), for messages.
+    #[serde(skip)]
+    pub key: String,
     /// Its file name in the release.
     pub file: String,
     pub format: PackageFormat,
@@ -236,6 +239,7 @@ fn one(
         }
     }
     Ok(PackagePlan {
+        key: key.clone(),
         file,
         format,
         name,

@@ -590,7 +590,12 @@ fn pick_binaries(key: &str, names: &[String], binaries: &[Binary]) -> anyhow::Re
     for name in names {
         let i = binaries.iter().position(|b| &b.name == name).with_context(|| {
             let all: Vec<&str> = binaries.iter().map(|b| b.name.as_str()).collect();
-            format!("`{key}` names {name:?}, which is not a binary; the binaries are {all:?}")
+            let as_written = if binaries.iter().any(|b| b.templated) {
+                " (a name that is a template is named as written)"
+            } else {
+                ""
+            };
+            format!("`{key}` names {name:?}, which is not a binary; the binaries are {all:?}{as_written}")
         })?;
         if picked.contains(&i) {
             bail!("`{key}` names {name:?} twice");

@@ -29,7 +29,7 @@ pub(super) fn convert_archives(
     for (i, archive) in archives.iter().enumerate() {
         let (set, files) = convert_one(out, i, archive, binaries, module_dir_rel)?;
         files_given |= files;
-        sets.push(set);
+        sets.extend(set);
     }
     // GoReleaser's choices are written even where they equal our defaults.
     let (keys, files) = match sets.len() {
@@ -57,8 +57,9 @@ fn convert_one(
     archive: &Yaml,
     binaries: &BTreeMap<String, Vec<String>>,
     module_dir_rel: &str,
-) -> anyhow::Result<(Archive, bool)> {
+) -> anyhow::Result<(Option<Archive>, bool)> {
     let at = &format!("archives[{i}]");
+    let mut ids_given = false;
     let fields = entries(archive, at)?;
     let get = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| *v).filter(|v| !is_unset(v));
     // GoReleaser's defaults; `files` are ours too (README*, LICENSE*, CHANGELOG*).
@@ -184,6 +185,7 @@ fn convert_one(
             // `builds` is the deprecated spelling of `ids`.
             "ids" | "builds" => {
                 for id in strings(value, &format!("{at}.{key}"))? {
+                    ids_given = true;
                     match binaries.get(&id) {
                         Some(names) => {
                             for name in names {
@@ -195,7 +197,7 @@ fn convert_one(
                         None => out.note(
                             Section::Archive,
                             format!("{at}.{key} {id}"),
-                            "no imported build has this id; the archive takes every binary unless others are named",
+                            "no imported build has this id (skipped, not Go, or a second build of a binary)",
                         ),
                     }
                 }
@@ -206,7 +208,12 @@ fn convert_one(
             _ => out.note(Section::Archive, format!("{at}.{key}"), "no dist.toml equivalent"),
         }
     }
-    Ok((a, files_given))
+    if ids_given && a.binaries.is_empty() {
+        // An empty list would mean every binary: more than GoReleaser's archive holds.
+        out.note(Section::Archive, at.clone(), "its `ids` name no imported build, so it has no binary to hold");
+        return Ok((None, files_given));
+    }
+    Ok((Some(a), files_given))
 }
 
 fn archive_format(f: &str) -> Option<Format> {
@@ -324,22 +331,23 @@ snapshot:
             [
                 (Some("tool"), strs(&["tool"]), "tool_{{ .Tag }}_{{ .Os }}_{{ .Arch }}", Format::TarGz, false),
                 (Some("ctl"), strs(&["toolctl"]), "toolctl_{{ .Tag }}_{{ .Os }}_{{ .Arch }}", Format::Zip, true),
-                (None, vec![], bare_name, Format::Binary, false),
+                (None, strs(&["toolctl"]), bare_name, Format::Binary, false),
             ]
         );
         assert_eq!(s.archives[0].files, strs(&["LICENSE"]));
-        assert_eq!(imported.unmapped, strs(&["archives[2].ids nosuch"]));
+        // An archive whose ids name no imported build is left out: an empty list would hold every binary.
+        assert_eq!(imported.unmapped, strs(&["archives[2].ids nosuch", "archives[3].ids nosuch", "archives[3]"]));
         assert!(!imported.toml.contains("[archive]"), "{}", imported.toml);
-        let first = "\n# not imported: archives[2].ids nosuch (no imported build has this id; the archive takes every \
-                     binary unless others are named)\n[[archives]]\nid = \"tool\"\nbinaries = [\"tool\"]\n\
+        let first = "\n# not imported: archives[3] (its `ids` name no imported build, so it has no binary to hold)\n\
+                     [[archives]]\nid = \"tool\"\nbinaries = [\"tool\"]\n\
                      name = \"tool_{{ .Tag }}_{{ .Os }}_{{ .Arch }}\"\nformat = \"tar.gz\"\nformats = {}\n\
                      files = [\"LICENSE\"]\nwrap = false\n\n[[archives]]\nid = \"ctl\"\nbinaries = [\"toolctl\"]\n";
         assert!(imported.toml.contains(first), "{}", imported.toml);
 
-        // And dist takes it: each set holds the binaries it names, the last all of them.
+        // And dist takes it: each set holds the binaries it names.
         let r = s.resolve(std::path::Path::new("/proj/dist.toml")).unwrap();
         let picked: Vec<(&str, Vec<usize>)> = r.archives.iter().map(|a| (a.key.as_str(), a.binaries.clone())).collect();
-        assert_eq!(picked, [("archives[0]", vec![0]), ("archives[1]", vec![1]), ("archives[2]", vec![0, 1])]);
+        assert_eq!(picked, [("archives[0]", vec![0]), ("archives[1]", vec![1]), ("archives[2]", vec![1])]);
     }
 
     #[test]

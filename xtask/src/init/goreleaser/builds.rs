@@ -72,6 +72,8 @@ impl Matrix {
 #[derive(Debug)]
 pub(super) struct BuildIn {
     index: usize,
+    /// GoReleaser's id (default: the project name): what archives' and packages' `ids` name.
+    id: Option<String>,
     bins: Vec<BinarySettings>,
     /// Linker flags without the stamped `-X`s.
     ldflags: Vec<String>,
@@ -211,14 +213,17 @@ pub(super) fn convert_build(
                 Some(p) => replace_project_name(&b, p),
                 None => b,
             };
-            let per_target = || {
-                let fields = crate::template::Template::parse(&b).map(|t| t.fields()).unwrap_or_default();
-                fields.iter().any(|f| !crate::settings::BINARY_NAME_FIELDS.contains(&f.as_str()))
+            let per_target = || match crate::template::Template::parse(&b) {
+                Ok(t) => t.fields().iter().any(|f| !crate::settings::BINARY_NAME_FIELDS.contains(&f.as_str())),
+                Err(_) => true,
             };
             let unfillable = if !b.contains("{{") {
                 None
             } else if b.contains('/') || per_target() {
-                Some("a template with the target's fields or a folder: a binary's name is one file name for every target here")
+                Some(
+                    "a template dist cannot fill once for the release (the target's fields, a folder, or a \
+                     function it lacks): a binary's name is one file name for every target here",
+                )
             } else if project.is_none() && b.contains("ProjectName") {
                 Some("a template of the project's name, which the config does not give")
             } else {
@@ -293,7 +298,8 @@ pub(super) fn convert_build(
             env_entry(out, &mut env, &e, &format!("{at}.env"));
         }
     }
-    Ok(Some(BuildIn { index: i, bins, ldflags, stamp, flags, tags, env, matrix }))
+    let id = get("id").and_then(scalar).or_else(|| project.map(str::to_owned));
+    Ok(Some(BuildIn { index: i, id, bins, ldflags, stamp, flags, tags, env, matrix }))
 }
 
 /// A build's targets: `targets:` as a list, else goos × goarch (× goarm) less `ignore`, with GoReleaser's
@@ -534,8 +540,14 @@ fn replace_project_name(s: &str, project: &str) -> String {
 }
 
 /// The accepted builds → `[app]`/`[[binaries]]`, `[build]`, `[targets]`. Flags and targets are shared in
-/// `dist.toml`: the first build's count, and what another build does differently is named.
-pub(super) fn combine_builds(out: &mut Draft, builds: Vec<BuildIn>, top_env: BTreeMap<String, String>) {
+/// `dist.toml`: the first build's count, and what another build does differently is named. Returns each
+/// imported build's id with its binaries' names as written (what `ids` in archives and packages pick);
+/// a build not imported (skipped, another builder, a second build of a name) has none.
+pub(super) fn combine_builds(
+    out: &mut Draft,
+    builds: Vec<BuildIn>,
+    top_env: BTreeMap<String, String>,
+) -> BTreeMap<String, Vec<String>> {
     // One binary name, one binary: a second build of the same name (per-OS variants, say) is not imported.
     let mut accepted: Vec<BuildIn> = Vec::new();
     let mut names: Vec<String> = Vec::new();
@@ -553,9 +565,16 @@ pub(super) fn combine_builds(out: &mut Draft, builds: Vec<BuildIn>, top_env: BTr
         names.extend(own);
         accepted.push(b);
     }
+    let mut ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for b in &accepted {
+        if let Some(id) = &b.id {
+            let own = b.bins.iter().map(|bin| bin.name.clone().unwrap_or_else(|| default_name(&bin.main)));
+            ids.entry(id.clone()).or_default().extend(own);
+        }
+    }
     let Some(first) = accepted.first() else {
         out.note(Section::App, "builds", "no Go build to import: set app.main");
-        return;
+        return ids;
     };
 
     let mut env = top_env;
@@ -598,7 +617,7 @@ pub(super) fn combine_builds(out: &mut Draft, builds: Vec<BuildIn>, top_env: BTr
         out.set_main(bin.main.clone(), bin.name.clone());
         out.settings.build.flags = b.flags.clone();
         out.settings.build.tags = b.tags.clone();
-        return;
+        return ids;
     }
     let same_flags = accepted.iter().all(|b| b.flags == first.flags);
     let same_tags = accepted.iter().all(|b| b.tags == first.tags);
@@ -619,22 +638,7 @@ pub(super) fn combine_builds(out: &mut Draft, builds: Vec<BuildIn>, top_env: BTr
         let ldflags = (b.ldflags != first.ldflags).then(|| b.ldflags.clone());
         out.settings.binaries.push(BinarySettings { main: bin.main.clone(), name: bin.name.clone(), flags, ldflags });
     }
-}
-
-/// Each build's id (GoReleaser's default: the project name) with the names its binaries get.
-pub(super) fn build_ids(builds: &Yaml, project: Option<&str>) -> BTreeMap<String, Vec<String>> {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let Yaml::Array(items) = builds else { return out };
-    for b in items {
-        let id = scalar(&b["id"]).or_else(|| project.map(str::to_owned));
-        let binary = scalar(&b["binary"]).filter(|n| !n.contains("{{")).or_else(|| project.map(str::to_owned));
-        if let (Some(id), Some(binary)) = (id, binary) {
-            // A binary name may hold a folder (`bin/tool`): the file is its last part.
-            let name = binary.rsplit('/').next().unwrap_or(&binary).to_owned();
-            out.entry(id).or_default().push(name);
-        }
-    }
-    out
+    ids
 }
 
 /// Our default binary name for a main package: its last part (settings.rs).
@@ -762,12 +766,20 @@ builds:
   - id: other
     main: ./cmd/other
     binary: "other_{{ .Os }}"
+archives:
+  - ids: [provider]
+  - ids: [other]
+    name_template: "other_{{ .Os }}"
 "#;
         let imported = from_goreleaser(yaml, ".").unwrap();
         let s = parse(&imported);
         let names: Vec<Option<&str>> = s.binaries.iter().map(|b| b.name.as_deref()).collect();
         assert_eq!(names, [Some("terraform-provider-x_v{{ .Version }}"), Some("terraform-provider-x")]);
         assert!(imported.unmapped.contains(&"builds[1].binary".to_owned()), "{:?}", imported.unmapped);
+        // `ids` pick the names as written, which dist then finds.
+        let sets: Vec<&[String]> = s.archives.iter().map(|a| a.binaries.as_slice()).collect();
+        assert_eq!(sets, [&strs(&["terraform-provider-x_v{{ .Version }}"])[..], &strs(&["terraform-provider-x"])[..]]);
+        s.resolve(std::path::Path::new("/proj/dist.toml")).unwrap();
     }
 
     #[test]

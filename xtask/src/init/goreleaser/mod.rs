@@ -164,10 +164,8 @@ fn convert(yaml: &str, source: &str, module_dir_rel: &str, repo: &RepoInfo) -> a
             builds.push(build);
         }
     }
-    builds::combine_builds(&mut out, builds, top_env);
-
     // Archives and packages name the builds whose binaries they take by id.
-    let ids = builds::build_ids(get("builds").unwrap_or(&Yaml::Null), project.as_deref());
+    let ids = builds::combine_builds(&mut out, builds, top_env);
     // Archives: every one; GoReleaser's default archive when there is none.
     let default_archive = Yaml::Hash(Default::default());
     let archives: Vec<&Yaml> = match get("archives") {
@@ -384,8 +382,10 @@ archives:
     name_template: "toolctl_{{ .Tag }}_{{ .Os }}_{{ .Arch }}"
     formats: [zip]
     wrap_in_directory: true
-  - ids: [nosuch]
+  - ids: [nosuch, plugin]
     formats: [binary]
+  - ids: [nosuch]
+    formats: [zip]
 "#;
 
     #[test]

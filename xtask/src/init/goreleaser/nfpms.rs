@@ -47,6 +47,7 @@ fn convert_one(
     binaries: &BTreeMap<String, Vec<String>>,
 ) -> anyhow::Result<Option<PackageSettings>> {
     let at = format!("nfpms[{i}]");
+    let mut ids_given = false;
     let mut p = PackageSettings::default();
     let text = |v: &Yaml| scalar(v).unwrap_or_default();
     for (key, value) in entries(item, &at)? {
@@ -87,12 +88,15 @@ fn convert_one(
             "provides" => p.provides = strings(value, &key_at)?,
             "ids" | "builds" => {
                 for id in strings(value, &key_at)? {
+                    ids_given = true;
                     match binaries.get(&id) {
-                        Some(names) => p.binaries.extend(names.iter().cloned()),
+                        Some(names) => p
+                            .binaries
+                            .extend(names.iter().filter(|n| !p.binaries.contains(n)).cloned().collect::<Vec<_>>()),
                         None => out.note(
                             Section::Packages,
                             format!("{key_at} {id}"),
-                            "no imported build has this id; the package takes every binary unless others are named",
+                            "no imported build has this id (skipped, not Go, or a second build of a binary)",
                         ),
                     }
                 }
@@ -153,6 +157,11 @@ fn convert_one(
     }
     if p.formats.is_empty() {
         // GoReleaser skips an entry without formats too ("no output formats configured").
+        return Ok(None);
+    }
+    if ids_given && p.binaries.is_empty() {
+        // An empty list would mean every binary: more than GoReleaser's package holds.
+        out.note(Section::Packages, at, "its `ids` name no imported build, so it has no binary to install");
         return Ok(None);
     }
     Ok(Some(p))
