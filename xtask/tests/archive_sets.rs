@@ -14,19 +14,6 @@ use std::process::Command;
 
 use common::*;
 
-/// What the fixture's go 1.26.8 builds of `goos × goarch` (darwin/386, darwin/arm and windows/arm dropped).
-const BUILT: [&str; 9] = [
-    "darwin/amd64",
-    "darwin/arm64",
-    "linux/386",
-    "linux/amd64",
-    "linux/arm/v6",
-    "linux/arm64",
-    "windows/386",
-    "windows/amd64",
-    "windows/arm64",
-];
-
 /// Each command in archives of its own: `tool_<tag>_…` and `toolctl_<tag>_…`, each with the LICENSE.
 const ARCHIVES: &str = r#"archives:
   - id: tool
@@ -92,7 +79,7 @@ fn each_command_ships_in_archives_of_its_own() {
 
     // Every target's archive of each set, by name: what --dry-run lists and what is written.
     let mut archives: Vec<(String, &str, &str)> = Vec::new(); // (file, set id, target)
-    for t in BUILT {
+    for t in FIXTURE_TARGETS {
         let (os, arch) = t.split_once('/').unwrap();
         let arch = arch.replace("arm/v", "armv");
         let ext = if os == "windows" { "zip" } else { "tar.gz" };
@@ -116,7 +103,7 @@ fn each_command_ships_in_archives_of_its_own() {
     let mut expected: Vec<String> = vec!["checksums.txt".into(), "manifest.json".into()];
     expected.extend(archives.iter().map(|(file, _, _)| file.clone()));
     let mut published = expected.clone();
-    for t in BUILT {
+    for t in FIXTURE_TARGETS {
         let exe = if t.starts_with("windows") { ".exe" } else { "" };
         expected.extend([format!("{t}/tool{exe}"), format!("{t}/toolctl{exe}")]);
     }
@@ -165,7 +152,10 @@ fn each_command_ships_in_archives_of_its_own() {
     let inodes: Vec<u64> = archives.iter().map(|(f, _, _)| fs::metadata(out.join(f)).unwrap().ino()).collect();
     let again = run_ok(repo.xtask(&["dist", "--engine", "host"]).env("PATH", path_with_pinned_go()));
     let stderr = String::from_utf8(again.stderr).unwrap();
-    assert!(stderr.contains(&format!("up to date, reused from {}: {}\n", out.display(), BUILT.join(" "))), "{stderr}");
+    assert!(
+        stderr.contains(&format!("up to date, reused from {}: {}\n", out.display(), FIXTURE_TARGETS.join(" "))),
+        "{stderr}"
+    );
     for ((file, _, _), inode) in archives.iter().zip(inodes) {
         assert_eq!(fs::metadata(out.join(file)).unwrap().ino(), inode, "{file} was packed again");
     }

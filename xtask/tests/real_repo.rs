@@ -9,18 +9,6 @@ use std::process::Command;
 
 use common::*;
 
-const BUILT: [&str; 9] = [
-    "darwin/amd64",
-    "darwin/arm64",
-    "linux/386",
-    "linux/amd64",
-    "linux/arm/v6",
-    "linux/arm64",
-    "windows/386",
-    "windows/amd64",
-    "windows/arm64",
-];
-
 /// Variables a developer's shell may export; none may change a byte.
 const HOSTILE_ENV: [(&str, &str); 7] = [
     ("GOFLAGS", "-mod=mod -ldflags=-X=main.version=hijacked"),
@@ -56,7 +44,7 @@ fn a_root_module_with_vendored_modules_and_two_commands() {
 
     let files = snapshot(&repo.out());
     let mut expected = vec!["checksums.txt".to_owned(), "manifest.json".to_owned()];
-    for t in BUILT {
+    for t in FIXTURE_TARGETS {
         let (os, rest) = t.split_once('/').unwrap();
         let exe = if os == "windows" { ".exe" } else { "" };
         expected.push(format!("{t}/tool{exe}"));

@@ -605,24 +605,14 @@ fn pick_binaries(key: &str, names: &[String], binaries: &[Binary]) -> anyhow::Re
     Ok(picked)
 }
 
-/// What a binary's name can use: the release's fields, not the target's (nor `.Binary`, itself).
-pub const BINARY_NAME_FIELDS: [&str; 15] = [
-    "Commit",
-    "CommitDate",
-    "CommitTimestamp",
-    "Date",
-    "Env",
-    "FullCommit",
-    "IsGitClean",
-    "IsGitDirty",
-    "IsNightly",
-    "IsSnapshot",
-    "ProjectName",
-    "ShortCommit",
-    "Tag",
-    "Timestamp",
-    "Version",
-];
+/// The fields that differ between the targets of one release (and `.Binary`): a binary's name,
+/// one for every target, may use the others.
+const TARGET_FIELDS: [&str; 6] = ["Amd64", "Arch", "Arm", "Binary", "Mips", "Os"];
+
+/// Whether a binary's name may use `field`.
+pub fn is_release_field(field: &str) -> bool {
+    TEMPLATE_FIELDS.contains(&field) && !TARGET_FIELDS.contains(&field)
+}
 
 fn parse_template(key: &str, text: &str) -> anyhow::Result<Template> {
     let template = Template::parse(text).with_context(|| format!("`{key}` is not a valid template"))?;
@@ -696,11 +686,12 @@ fn binary_name(key: &str, given: Option<&str>, main_key: &str, main: &str, app_d
         if name.contains("{{") {
             // Filled once per release by the plan (GoReleaser's `{{ .ProjectName }}_v{{ .Version }}`).
             let template = Template::parse(name).with_context(|| format!("`{key}` is not a valid template"))?;
-            if let Some(f) = template.fields().into_iter().find(|f| !BINARY_NAME_FIELDS.contains(&f.as_str())) {
+            if let Some(f) = template.fields().into_iter().find(|f| !is_release_field(f)) {
+                let fields: Vec<&str> = TEMPLATE_FIELDS.into_iter().filter(|f| is_release_field(f)).collect();
                 bail!(
                     "`{key}` uses .{f}, which a binary's name cannot: it is one name for every target here \
                      (the fields are .{})",
-                    BINARY_NAME_FIELDS.join(", .")
+                    fields.join(", .")
                 );
             }
             return Ok(name.to_owned());

@@ -224,6 +224,20 @@ pub struct Repo {
     pub dir: tempfile::TempDir,
 }
 
+/// What the fixture's go 1.26.8 builds of its `goos × goarch` (darwin/386, darwin/arm and windows/arm
+/// dropped).
+pub const FIXTURE_TARGETS: [&str; 9] = [
+    "darwin/amd64",
+    "darwin/arm64",
+    "linux/386",
+    "linux/amd64",
+    "linux/arm/v6",
+    "linux/arm64",
+    "windows/386",
+    "windows/amd64",
+    "windows/arm64",
+];
+
 /// `.goreleaser.yml` of the fixture, in the style `goreleaser init` writes.
 pub const GORELEASER_YML: &str = r#"version: 2
 project_name: tool

@@ -214,7 +214,7 @@ pub(super) fn convert_build(
                 None => b,
             };
             let per_target = || match crate::template::Template::parse(&b) {
-                Ok(t) => t.fields().iter().any(|f| !crate::settings::BINARY_NAME_FIELDS.contains(&f.as_str())),
+                Ok(t) => t.fields().iter().any(|f| !crate::settings::is_release_field(f)),
                 Err(_) => true,
             };
             let unfillable = if !b.contains("{{") {
