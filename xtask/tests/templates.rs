@@ -111,13 +111,14 @@ fn goreleaser_templates_in_ldflags_are_filled_for_each_target() {
     assert!(err.contains("TOOL_REGION is not in the environment"), "{err}");
 }
 
-/// A Terraform provider's `binary: '{{ .ProjectName }}_v{{ .Version }}'`: the release's version in
-/// the binary's name, in its folder and in its archive.
+/// A Terraform provider's `binary: '{{ .ProjectName }}_v{{ .Version }}'`, and a name with the
+/// target's fields: filled for each target, in the binary's folder and in its archive.
 #[test]
 fn a_binary_named_by_a_template_carries_the_release_version() {
     let repo = Repo::new();
     let yml = std::fs::read_to_string(repo.path().join(".goreleaser.yml")).unwrap();
     let yml = yml.replacen("    binary: tool\n", "    binary: '{{ .ProjectName }}_v{{ .Version }}'\n", 1);
+    let yml = yml.replacen("    binary: toolctl\n", "    binary: 'toolctl_{{ .Os }}_{{ .Arch }}'\n", 1);
     repo.write(".goreleaser.yml", &yml);
     run_ok(&mut repo.adopt_cmd(&[]));
     let settings = std::fs::read_to_string(repo.path().join("dist.toml")).unwrap();
@@ -134,5 +135,6 @@ fn a_binary_named_by_a_template_carries_the_release_version() {
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(tgz.as_slice()));
     let names: Vec<String> =
         tar.entries().unwrap().map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned()).collect();
-    assert_eq!(names, ["LICENSE", "README.md", "tool_v1.4.2", "toolctl"]);
+    assert_eq!(names, ["LICENSE", "README.md", "tool_v1.4.2", "toolctl_linux_amd64"]);
+    assert!(repo.out().join("linux/amd64/toolctl_linux_amd64").is_file(), "{said}");
 }

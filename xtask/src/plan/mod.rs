@@ -130,6 +130,8 @@ pub struct Plan {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BinaryPlan {
+    /// Its name as the settings give it: a template when it is one (each target's file name is in
+    /// `TargetBuild::names`).
     pub name: String,
     /// The main package, relative to the module.
     pub main: String,
@@ -138,6 +140,9 @@ pub struct BinaryPlan {
 #[derive(Debug, Clone, Serialize)]
 pub struct TargetBuild {
     pub target: Target,
+    /// Per binary (same order as `Plan::binaries`): its file name for this target, without `.exe`
+    /// (a name template filled for the target).
+    pub names: Vec<String>,
     /// Per binary (same order as `Plan::binaries`): path relative to the output
     /// directory, `<os>/<arch>[/vN]/<bin>[.exe]`.
     pub outputs: Vec<String>,
@@ -207,7 +212,8 @@ impl Plan {
         let env = build_env(settings, &source, &stamp, None, caller_env)?;
         let download = (!source.vendored).then(|| vec!["go".to_owned(), "mod".to_owned(), "download".to_owned()]);
 
-        let binaries = binary_plans(settings, &stamp, caller_env)?;
+        let binaries: Vec<BinaryPlan> =
+            settings.binaries.iter().map(|b| BinaryPlan { name: b.name.clone(), main: b.main.clone() }).collect();
 
         // Each set's extra files, and all of them once (read once by the release).
         let set_files = settings
@@ -223,29 +229,36 @@ impl Plan {
         // Every published file: the target and the key that named it.
         let mut names: BTreeMap<String, (Target, String)> = BTreeMap::new();
         for target in selection.targets {
-            let outputs = binaries.iter().map(|b| format!("{target}/{}", target.exe_name(&b.name))).collect();
+            let names_here = binary_names(settings, &stamp, &target, caller_env)?;
+            let outputs = names_here.iter().map(|n| format!("{target}/{}", target.exe_name(n))).collect();
             let archives = settings
                 .archives
                 .iter()
                 .zip(&set_files)
-                .map(|(set, files)| archive_plan(settings, set, files, &stamp, &target, &binaries, caller_env))
+                .map(|(set, files)| archive_plan(settings, set, files, &stamp, &target, &names_here, caller_env))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let packages = packages::plan(settings, &stamp, &target, &binaries, caller_env)?;
+            let packages = packages::plan(settings, &stamp, &target, &names_here, caller_env)?;
             let flags = settings
                 .binaries
                 .iter()
                 .enumerate()
-                .map(|(i, b)| build_flags(settings, &stamp, &target, i, b, &binaries[i].name, caller_env))
+                .map(|(i, b)| build_flags(settings, &stamp, &target, i, b, &names_here[i], caller_env))
                 .collect::<anyhow::Result<_>>()?;
             let env = build_env(settings, &source, &stamp, Some(&target), caller_env)?;
-            let build = TargetBuild { target, outputs, flags, env, archives, packages };
+            let build = TargetBuild { target, names: names_here, outputs, flags, env, archives, packages };
             claim_names(&mut names, settings, &build)?;
             builds.push(build);
         }
 
         let checksum_file = settings
             .checksum_name
-            .render(&template_data(settings, &stamp, None, &binaries[0].name, caller_env))
+            .render(&template_data(
+                settings,
+                &stamp,
+                None,
+                builds.first().map_or(&binaries[0].name, |b: &TargetBuild| &b.names[0]),
+                caller_env,
+            ))
             .context("cannot render `checksum.name`")?;
         names::check_name("checksum.name", &checksum_file)?;
         if let Some((_, key)) = names.get(&checksum_file) {
@@ -291,7 +304,10 @@ impl Plan {
     /// Checks the engine's answers to [`Plan::probes`]: an error for a missing
     /// `build.stamp` variable, warnings for other missing `-X` variables.
     pub fn check_linker_vars(&self, answers: &[StepResult]) -> anyhow::Result<Vec<String>> {
-        let names: Vec<String> = self.binaries.iter().map(|b| b.name.clone()).collect();
+        let names: Vec<String> = match self.builds.first() {
+            Some(first) => first.names.clone(),
+            None => self.binaries.iter().map(|b| b.name.clone()).collect(),
+        };
         crate::linker_vars::check(&self.linker_vars, &self.mains(), &names, answers, &self.tags())
     }
 
@@ -402,10 +418,10 @@ fn archive_plan(
     files: &[(PathBuf, String)],
     stamp: &Stamp,
     target: &Target,
-    binaries: &[BinaryPlan],
+    binaries: &[String],
     caller_env: &BTreeMap<String, String>,
 ) -> anyhow::Result<ArchivePlan> {
-    let name = |binary: usize| names::archive_name(settings, set, stamp, target, &binaries[binary].name, caller_env);
+    let name = |binary: usize| names::archive_name(settings, set, stamp, target, &binaries[binary], caller_env);
     let package = match set.format_for(&target.os) {
         Format::Binary => {
             Package::Bare(set.binaries.iter().map(|&b| Ok(target.exe_name(&name(b)?))).collect::<anyhow::Result<_>>()?)
@@ -471,26 +487,27 @@ pub fn build_env(
     Ok(env)
 }
 
-/// Each binary with its name: a template (GoReleaser's `{{ .ProjectName }}_v{{ .Version }}`) filled
-/// once for the release.
-fn binary_plans(
+/// Each binary's file name for `target`: a template (GoReleaser's `{{ .ProjectName }}_v{{ .Version }}`,
+/// or `{{ .ProjectName }}_{{ .Os }}`) filled for it.
+fn binary_names(
     settings: &Resolved,
     stamp: &Stamp,
+    target: &Target,
     caller_env: &BTreeMap<String, String>,
-) -> anyhow::Result<Vec<BinaryPlan>> {
-    let data = names::template_data(settings, stamp, None, "", caller_env);
-    let mut out: Vec<BinaryPlan> = Vec::new();
+) -> anyhow::Result<Vec<String>> {
+    let data = names::template_data(settings, stamp, Some(target), "", caller_env);
+    let mut out: Vec<String> = Vec::new();
     for (i, b) in settings.binaries.iter().enumerate() {
         let key =
             if settings.raw.binaries.is_empty() { "app.binary".to_owned() } else { format!("binaries[{i}].name") };
-        let name = if b.templated { render(&key, &b.name, &data, None)? } else { b.name.clone() };
+        let name = if b.templated { render(&key, &b.name, &data, Some(target))? } else { b.name.clone() };
         if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') || name.contains(char::is_control) {
-            bail!("`{key}` = {:?} gives {name:?}, which is not a file name", b.name);
+            bail!("`{key}` = {:?} gives {name:?} for {target}, which is not a file name", b.name);
         }
-        if out.iter().any(|o| o.name == name) {
-            bail!("`{key}` gives {name:?}, the name of another binary: give each its own");
+        if out.contains(&name) {
+            bail!("`{key}` gives {name:?} for {target}, the name of another binary: give each its own");
         }
-        out.push(BinaryPlan { name, main: b.main.clone() });
+        out.push(name);
     }
     Ok(out)
 }

@@ -11,7 +11,7 @@ use anyhow::{bail, Context};
 use serde::Serialize;
 
 use super::names::check_name;
-use super::{template_data, BinaryPlan};
+use super::template_data;
 use crate::settings::{ContentKind, PackageFormat, Resolved, ResolvedPackage};
 use crate::stamp::Stamp;
 use crate::target::Target;
@@ -75,7 +75,7 @@ pub fn plan(
     settings: &Resolved,
     stamp: &Stamp,
     target: &Target,
-    binaries: &[BinaryPlan],
+    names: &[String],
     caller_env: &BTreeMap<String, String>,
 ) -> anyhow::Result<Vec<PackagePlan>> {
     if target.os != "linux" {
@@ -84,7 +84,7 @@ pub fn plan(
     let mut out = Vec::new();
     for p in &settings.packages {
         for &format in &p.formats {
-            out.push(one(settings, p, format, stamp, target, binaries, caller_env)?);
+            out.push(one(settings, p, format, stamp, target, names, caller_env)?);
         }
     }
     Ok(out)
@@ -96,11 +96,11 @@ fn one(
     format: PackageFormat,
     stamp: &Stamp,
     target: &Target,
-    binaries: &[BinaryPlan],
+    names: &[String],
     caller_env: &BTreeMap<String, String>,
 ) -> anyhow::Result<PackagePlan> {
     let key = &p.key;
-    let mut data = template_data(settings, stamp, Some(target), &binaries[p.binaries[0]].name, caller_env);
+    let mut data = template_data(settings, stamp, Some(target), &names[p.binaries[0]], caller_env);
     let render = |what: &str, t: &Template, data: &Data| {
         t.render(data).with_context(|| format!("cannot render `{key}.{what}` for {target} ({format})"))
     };
@@ -134,7 +134,7 @@ fn one(
 
     let bindir = absolute(&render("bindir", &p.bindir, &data)?);
     let installed: Vec<(usize, String)> =
-        p.binaries.iter().map(|&i| (i, format!("{}/{}", bindir.trim_end_matches('/'), binaries[i].name))).collect();
+        p.binaries.iter().map(|&i| (i, format!("{}/{}", bindir.trim_end_matches('/'), names[i]))).collect();
     let base = std::path::absolute(&settings.app_dir)?;
     // Sources inside the module only: a file elsewhere on the machine would make the package
     // depend on where it is built.

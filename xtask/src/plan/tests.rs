@@ -531,10 +531,10 @@ fn package_settings_that_make_a_broken_package_are_refused() {
     assert!(e.contains("share/sub/up is a symbolic link in a tree a package installs"), "{e}");
 }
 
-/// A binary's name may be a template of the release's fields (a Terraform provider's
-/// `{{ .ProjectName }}_v{{ .Version }}`): filled once, it names the outputs and what archives hold.
+/// A binary's name may be a template (a Terraform provider's `{{ .ProjectName }}_v{{ .Version }}`, or
+/// the target's fields): filled for each target, it names the outputs and what archives hold.
 #[test]
-fn a_binary_name_template_is_filled_for_the_release() {
+fn a_binary_name_template_is_filled_for_each_target() {
     let s = settings(
         r#"[app]
         name = "terraform-provider-x"
@@ -547,19 +547,23 @@ fn a_binary_name_template_is_filled_for_the_release() {
         name = "{{ .Binary }}_{{ .Os }}""#,
     );
     let plan = plan_of(&s, &[]).unwrap();
-    assert_eq!(plan.binaries[0].name, "terraform-provider-x_v1.2.3");
+    assert_eq!(plan.builds[0].names, ["terraform-provider-x_v1.2.3"]);
     assert_eq!(plan.builds[1].outputs, ["windows/amd64/terraform-provider-x_v1.2.3.exe"]);
     let package = &plan.builds[0].archives[0].package;
     assert!(
         matches!(package, Package::Archive { file, .. } if file == "terraform-provider-x_v1.2.3_linux.tar.gz"),
         "{package:?}"
     );
-    let per_target = toml::from_str::<Settings>("[app]\nbinary = \"tool_{{ .Os }}\"\nname = \"tool\"").unwrap();
-    let e = format!("{:#}", per_target.resolve(std::path::Path::new("dist.toml")).unwrap_err());
-    assert!(
-        e.contains("`app.binary` uses .Os, which a binary's name cannot: it is one name for every target here"),
-        "{e}"
+    let per_target = settings(
+        "[app]\nname = \"tool\"\nmain = \"./cmd/hello\"\nbinary = \"tool-{{ .Os }}{{ with .Arm }}-v{{ . }}{{ end }}\"\n\
+         [targets]\nlist = [\"linux/arm/v7\", \"windows/amd64\"]",
     );
+    let plan = plan_of(&per_target, &[]).unwrap();
+    let outputs: Vec<&str> = plan.builds.iter().map(|b| b.outputs[0].as_str()).collect();
+    assert_eq!(outputs, ["linux/arm/v7/tool-linux-v7", "windows/amd64/tool-windows.exe"]);
+    let itself = toml::from_str::<Settings>("[app]\nbinary = \"{{ .Binary }}2\"\nname = \"tool\"").unwrap();
+    let e = format!("{:#}", itself.resolve(std::path::Path::new("dist.toml")).unwrap_err());
+    assert!(e.contains("`app.binary` uses .Binary, which a binary's name cannot"), "{e}");
     let no_project = toml::from_str::<Settings>("[app]\nbinary = \"tool_v{{ .Version }}\"").unwrap();
     let e = format!("{:#}", no_project.resolve(std::path::Path::new("dist.toml")).unwrap_err());
     assert!(e.contains("is a template: set `app.name`"), "{e}");

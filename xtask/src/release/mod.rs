@@ -142,7 +142,7 @@ impl Packing<'_> {
             Some(reused) => reused.clone(),
             None => {
                 let mut binaries = Vec::new();
-                for (binary, output) in plan.binaries.iter().zip(&build.outputs) {
+                for (name, output) in build.names.iter().zip(&build.outputs) {
                     let bytes = fs::read(dir.join(output))
                         .with_context(|| format!("the build for {} produced no {output}", build.target))?;
                     if !binary::check(&build.target, &bytes)? {
@@ -151,7 +151,7 @@ impl Packing<'_> {
                             build.target.os
                         ));
                     }
-                    let mut a = artifact(build, Kind::Binary, output.clone(), &bytes, Some(&binary.name));
+                    let mut a = artifact(build, Kind::Binary, output.clone(), &bytes, Some(name));
                     a.inputs = self.keys[i].clone();
                     binaries.push(a);
                     fresh.push(bytes);
@@ -163,7 +163,7 @@ impl Packing<'_> {
         // its recipe: when none changed, the previous one serves.
         // Each binary by the name it is packed under and its bytes.
         let shas: Vec<(&str, &str)> =
-            plan.binaries.iter().zip(&binaries).map(|(b, a)| (b.name.as_str(), a.sha256.as_str())).collect();
+            build.names.iter().zip(&binaries).map(|(name, a)| (name.as_str(), a.sha256.as_str())).collect();
         let sums: Vec<(&str, String)> =
             extras.iter().map(|e| (e.name.as_str(), crate::digest::sha256_hex(&e.bytes))).collect();
         let mut artifacts = binaries.clone();
@@ -184,7 +184,7 @@ impl Packing<'_> {
                 }
             }
             let named: Vec<(&str, &[u8])> =
-                plan.binaries.iter().map(|b| b.name.as_str()).zip(fresh.iter().map(Vec::as_slice)).collect();
+                build.names.iter().map(String::as_str).zip(fresh.iter().map(Vec::as_slice)).collect();
             for file in &files {
                 let path = dir.join(file);
                 reuse::remove_if_present(&path).with_context(|| format!("cannot replace {}", path.display()))?;

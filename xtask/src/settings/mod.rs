@@ -605,13 +605,9 @@ fn pick_binaries(key: &str, names: &[String], binaries: &[Binary]) -> anyhow::Re
     Ok(picked)
 }
 
-/// The fields that differ between the targets of one release (and `.Binary`): a binary's name,
-/// one for every target, may use the others.
-const TARGET_FIELDS: [&str; 6] = ["Amd64", "Arch", "Arm", "Binary", "Mips", "Os"];
-
-/// Whether a binary's name may use `field`.
-pub fn is_release_field(field: &str) -> bool {
-    TEMPLATE_FIELDS.contains(&field) && !TARGET_FIELDS.contains(&field)
+/// Whether a binary's name may use `field`: every field but `.Binary`, itself.
+pub fn is_binary_name_field(field: &str) -> bool {
+    TEMPLATE_FIELDS.contains(&field) && field != "Binary"
 }
 
 fn parse_template(key: &str, text: &str) -> anyhow::Result<Template> {
@@ -684,15 +680,11 @@ fn check_no_nul(value: &serde_json::Value, key: &str) -> anyhow::Result<()> {
 fn binary_name(key: &str, given: Option<&str>, main_key: &str, main: &str, app_dir: &Path) -> anyhow::Result<String> {
     if let Some(name) = given {
         if name.contains("{{") {
-            // Filled once per release by the plan (GoReleaser's `{{ .ProjectName }}_v{{ .Version }}`).
+            // Filled for each target by the plan (GoReleaser's `{{ .ProjectName }}_v{{ .Version }}`).
             let template = Template::parse(name).with_context(|| format!("`{key}` is not a valid template"))?;
-            if let Some(f) = template.fields().into_iter().find(|f| !is_release_field(f)) {
-                let fields: Vec<&str> = TEMPLATE_FIELDS.into_iter().filter(|f| is_release_field(f)).collect();
-                bail!(
-                    "`{key}` uses .{f}, which a binary's name cannot: it is one name for every target here \
-                     (the fields are .{})",
-                    fields.join(", .")
-                );
+            if let Some(f) = template.fields().into_iter().find(|f| !is_binary_name_field(f)) {
+                let fields: Vec<&str> = TEMPLATE_FIELDS.into_iter().filter(|f| is_binary_name_field(f)).collect();
+                bail!("`{key}` uses .{f}, which a binary's name cannot; the fields are .{}", fields.join(", ."));
             }
             return Ok(name.to_owned());
         }

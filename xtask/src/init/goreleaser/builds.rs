@@ -213,17 +213,14 @@ pub(super) fn convert_build(
                 Some(p) => replace_project_name(&b, p),
                 None => b,
             };
-            let per_target = || match crate::template::Template::parse(&b) {
-                Ok(t) => t.fields().iter().any(|f| !crate::settings::is_release_field(f)),
+            let unknown_field = || match crate::template::Template::parse(&b) {
+                Ok(t) => t.fields().iter().any(|f| !crate::settings::is_binary_name_field(f)),
                 Err(_) => true,
             };
             let unfillable = if !b.contains("{{") {
                 None
-            } else if b.contains('/') || per_target() {
-                Some(
-                    "a template dist cannot fill once for the release (the target's fields, a folder, or a \
-                     function it lacks): a binary's name is one file name for every target here",
-                )
+            } else if b.contains('/') || unknown_field() {
+                Some("a template dist cannot fill (a folder, .Binary, or a function it lacks)")
             } else if project.is_none() && b.contains("ProjectName") {
                 Some("a template of the project's name, which the config does not give")
             } else {
@@ -233,7 +230,7 @@ pub(super) fn convert_build(
                 out.note(Section::App, format!("{at}.binary"), why);
                 name = project.map(str::to_owned);
             } else if b.contains("{{") {
-                // Filled per release by dist, as GoReleaser does (`{{ .ProjectName }}_v{{ .Version }}`).
+                // Filled per target by dist, as GoReleaser does (`{{ .ProjectName }}_v{{ .Version }}`).
                 name = Some(b);
             } else if b.contains('/') {
                 out.note(
@@ -756,7 +753,7 @@ builds:
     }
 
     #[test]
-    fn binary_name_templates_of_the_release_are_kept_and_per_target_ones_named() {
+    fn binary_name_templates_are_kept_as_written() {
         let yaml = r#"
 project_name: terraform-provider-x
 builds:
@@ -766,6 +763,9 @@ builds:
   - id: other
     main: ./cmd/other
     binary: "other_{{ .Os }}"
+  - id: third
+    main: ./cmd/third
+    binary: "{{ .Binary }}3"
 archives:
   - ids: [provider]
   - ids: [other]
@@ -774,11 +774,14 @@ archives:
         let imported = from_goreleaser(yaml, ".").unwrap();
         let s = parse(&imported);
         let names: Vec<Option<&str>> = s.binaries.iter().map(|b| b.name.as_deref()).collect();
-        assert_eq!(names, [Some("terraform-provider-x_v{{ .Version }}"), Some("terraform-provider-x")]);
-        assert!(imported.unmapped.contains(&"builds[1].binary".to_owned()), "{:?}", imported.unmapped);
+        assert_eq!(
+            names,
+            [Some("terraform-provider-x_v{{ .Version }}"), Some("other_{{ .Os }}"), Some("terraform-provider-x")]
+        );
+        assert_eq!(imported.unmapped, strs(&["builds[2].binary"]), "dist cannot fill .Binary in a binary's name");
         // `ids` pick the names as written, which dist then finds.
         let sets: Vec<&[String]> = s.archives.iter().map(|a| a.binaries.as_slice()).collect();
-        assert_eq!(sets, [&strs(&["terraform-provider-x_v{{ .Version }}"])[..], &strs(&["terraform-provider-x"])[..]]);
+        assert_eq!(sets, [&strs(&["terraform-provider-x_v{{ .Version }}"])[..], &strs(&["other_{{ .Os }}"])[..]]);
         s.resolve(std::path::Path::new("/proj/dist.toml")).unwrap();
     }
 
