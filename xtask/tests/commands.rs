@@ -250,3 +250,30 @@ fn merge_refuses_paths_out_of_the_release() {
     assert!(err.contains("lists the artifact path \"../../escaped\", which is not a file inside a release"), "{err}");
     assert!(!p.path().join("escaped").exists() && !p.path().parent().unwrap().join("escaped").exists());
 }
+
+/// Shards whose binaries' names came out differently (a name template of `.Env`, filled on two
+/// runners with two values) are not one release; names that differ by target merge.
+#[test]
+fn merge_refuses_shards_whose_binaries_are_named_differently() {
+    let p = Project::new(
+        "[app]\nname = \"hello\"\nmain = \"./cmd/hello\"\nbinary = \"hello-{{ .Env.FLAVOR }}-{{ .Os }}\"\n\
+         [targets]\nlist = [\"linux/amd64\", \"windows/amd64\"]\n",
+    );
+    let shard = |i: usize, flavor: &str| {
+        let dir = p.path().join(format!("shard-{i}-{flavor}"));
+        let mut cmd = p.dist_to(&dir, &["--engine", "host", "--shard", &format!("{i}/2")]);
+        run_ok(cmd.env("FLAVOR", flavor));
+        dir
+    };
+    let (one, two) = (shard(1, "lite"), shard(2, "full"));
+    assert!(
+        one.join("linux/amd64/hello-lite-linux").is_file()
+            && two.join("windows/amd64/hello-full-windows.exe").is_file()
+    );
+    let err = run_err(&mut p.xtask_merge(&[&one, &two]));
+    assert!(err.contains("are not shards of one build") && err.contains("the binaries' names, differ"), "{err}");
+    let same = shard(2, "lite");
+    run_ok(&mut p.xtask_merge(&[&one, &same]));
+    assert!(p.out().join("windows/amd64/hello-lite-windows.exe").is_file());
+    assert_published_release_verifies(&p.out());
+}

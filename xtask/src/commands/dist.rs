@@ -421,10 +421,10 @@ fn describe(plan: &Plan, toolchain: &Toolchain, engine: Engine, why: &str, out: 
             toolchain.label
         ));
     }
+    let labels = plan.binary_labels();
     for (i, b) in plan.binaries.iter().enumerate() {
         let flags = plan.builds.first().map(|f| f.flags[i].join(" ")).unwrap_or_default();
-        let name = plan.builds.first().map_or(&b.name, |f| &f.names[i]);
-        line(format!("binary:    {name} from {}: go build {flags}", b.main));
+        line(format!("binary:    {} from {}: go build {flags}", labels[i], b.main));
     }
     line(format!(
         "modules:   {}",

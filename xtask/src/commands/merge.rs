@@ -55,6 +55,7 @@ impl Merge {
                 m.source_date_epoch,
                 m.go_version,
                 m.checksums,
+                m.names,
                 m.settings
             ])
         };
@@ -64,7 +65,8 @@ impl Merge {
             }
             if identity(m) != identity(first) {
                 bail!(
-                    "{} and {} are not shards of one build (version {} vs {}, commit {} vs {}, Go {} vs {}, or settings differ)",
+                    "{} and {} are not shards of one build (version {} vs {}, commit {} vs {}, Go {} vs {}, or the settings, or \
+                     the binaries' names, differ: run every shard with the same settings and environment)",
                     first_dir.display(),
                     dir.display(),
                     first.version,
@@ -121,6 +123,7 @@ impl Merge {
         let mut manifest = Manifest {
             engine: engines.join("+"),
             shard: None,
+            names: None,
             artifacts,
             held: vec![],
             partial: false,

@@ -184,6 +184,7 @@ mod tests {
             image: None,
             checksums: "SHA256SUMS".into(),
             shard: None,
+            names: None,
             settings: serde_json::Value::Null,
             artifacts: artifacts
                 .iter()

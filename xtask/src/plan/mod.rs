@@ -122,6 +122,9 @@ pub struct Plan {
     pub checksum_file: String,
     /// `I/N` when this plan is one shard of the targets.
     pub shard: Option<String>,
+    /// Every target's binary names in the whole plan, as a digest (see `Manifest::names`).
+    #[serde(skip)]
+    pub names_digest: String,
     /// What the builds read besides the upload: part of the carry-over key.
     pub reads: Reads,
     /// Every `-X` variable, checked to exist before a release is written.
@@ -250,13 +253,16 @@ impl Plan {
             builds.push(build);
         }
 
+        // Every target's binary names, as one digest: shards of one release agree on it.
+        let all_names: Vec<(&Target, &Vec<String>)> = builds.iter().map(|b| (&b.target, &b.names)).collect();
+        let names_digest = crate::digest::sha256_hex(serde_json::to_string(&all_names)?.as_bytes());
         let checksum_file = settings
             .checksum_name
             .render(&template_data(
                 settings,
                 &stamp,
                 None,
-                builds.first().map_or(&binaries[0].name, |b: &TargetBuild| &b.names[0]),
+                &release_binary_name(settings, &stamp, caller_env),
                 caller_env,
             ))
             .context("cannot render `checksum.name`")?;
@@ -286,6 +292,7 @@ impl Plan {
             dropped: selection.dropped,
             checksum_file,
             shard: None,
+            names_digest,
             reads,
             linker_vars,
         })
@@ -304,10 +311,7 @@ impl Plan {
     /// Checks the engine's answers to [`Plan::probes`]: an error for a missing
     /// `build.stamp` variable, warnings for other missing `-X` variables.
     pub fn check_linker_vars(&self, answers: &[StepResult]) -> anyhow::Result<Vec<String>> {
-        let names: Vec<String> = match self.builds.first() {
-            Some(first) => first.names.clone(),
-            None => self.binaries.iter().map(|b| b.name.clone()).collect(),
-        };
+        let names = self.binary_labels();
         crate::linker_vars::check(&self.linker_vars, &self.mains(), &names, answers, &self.tags())
     }
 
@@ -366,6 +370,15 @@ impl Plan {
             "stamp": self.stamp,
         });
         crate::digest::sha256_hex(key.to_string().as_bytes())
+    }
+
+    /// Each binary's name for messages: its file name when every target has the same, else its
+    /// name as the settings give it (a template of the target's fields).
+    pub fn binary_labels(&self) -> Vec<String> {
+        match self.builds.first() {
+            Some(first) if self.builds.iter().all(|b| b.names == first.names) => first.names.clone(),
+            _ => self.binaries.iter().map(|b| b.name.clone()).collect(),
+        }
     }
 
     /// Shard `index` of `count` (1-based): every `count`-th target of the sorted
@@ -510,6 +523,18 @@ fn binary_names(
         out.push(name);
     }
     Ok(out)
+}
+
+/// The first binary's name without a target, for `.Binary` in the checksum file's name (one file
+/// for the whole release, whatever targets a run builds): the target's fields are empty.
+fn release_binary_name(settings: &Resolved, stamp: &Stamp, caller_env: &BTreeMap<String, String>) -> String {
+    let b = &settings.binaries[0];
+    let data = names::template_data(settings, stamp, None, "", caller_env);
+    if b.templated {
+        render("app.binary", &b.name, &data, None).unwrap_or_else(|_| b.name.clone())
+    } else {
+        b.name.clone()
+    }
 }
 
 /// `text` (checked when the settings were read) with its template filled.

@@ -44,6 +44,10 @@ pub struct Manifest {
     /// `I/N` for the output of `dist --shard I/N`, to be merged with the others.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
+    /// A shard's: the digest of every target's binary names in the whole plan (a name template may
+    /// read `.Env`, filled on each runner), so that `merge` joins only shards that agree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub names: Option<String>,
     pub settings: serde_json::Value,
     pub artifacts: Vec<Artifact>,
     /// What a release publishes, by file name: every published artifact, this

@@ -270,6 +270,7 @@ pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
         image: (release.engine == Engine::Dagger).then(|| plan.image.clone()),
         checksums: plan.checksum_file.clone(),
         shard: plan.shard.clone(),
+        names: plan.shard.as_ref().map(|_| plan.names_digest.clone()),
         settings: release.settings.clone(),
         artifacts,
         published: vec![],
