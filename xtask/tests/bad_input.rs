@@ -174,3 +174,26 @@ fn a_dagger_cli_of_another_version_is_named_and_not_used() {
     assert!(err.contains("no Dagger CLI v0.21.8 here"), "{err}");
     assert_eq!(fs::read_to_string(&calls).unwrap(), "version\n", "only asked for its version");
 }
+
+/// An engine named by a socket nothing listens on (stopped since the variable was exported) is said
+/// at once, with the fixes, for `--engine dagger` and for auto; the dagger CLI would retry it for
+/// minutes, spinning.
+#[test]
+fn a_dagger_engine_socket_nobody_listens_on_is_an_error_at_once() {
+    let (p, before) = Project::with_previous_release();
+    let dir = tempfile::tempdir().unwrap();
+    let host = format!("unix://{}", dir.path().join("engine.sock").display());
+    for engine in ["dagger", "auto"] {
+        let started = std::time::Instant::now();
+        let mut cmd = p.dist(&["--engine", engine]);
+        let err = refused(&p, &before, cmd.env("_EXPERIMENTAL_DAGGER_RUNNER_HOST", &host));
+        assert!(
+            err.contains(&format!(
+                "the Dagger engine named by _EXPERIMENTAL_DAGGER_RUNNER_HOST={host} does not answer"
+            )),
+            "{engine}: {err}"
+        );
+        assert!(err.contains("`.ci/dagger-engine up`") && err.contains("--engine host"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "{engine}: {:?}", started.elapsed());
+    }
+}

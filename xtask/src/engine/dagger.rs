@@ -124,9 +124,27 @@ fn reachable(url: &str) -> bool {
     answered
 }
 
+/// An engine named by a Unix socket nothing listens on: the dagger CLI would retry it for minutes,
+/// spinning, with nothing said. Told at once instead.
+fn check_runner_host() -> anyhow::Result<()> {
+    let Ok(host) = std::env::var("_EXPERIMENTAL_DAGGER_RUNNER_HOST") else { return Ok(()) };
+    #[cfg(unix)]
+    if let Some(path) = host.strip_prefix("unix://") {
+        if let Err(e) = std::os::unix::net::UnixStream::connect(path) {
+            anyhow::bail!(
+                "the Dagger engine named by _EXPERIMENTAL_DAGGER_RUNNER_HOST={host} does not answer ({e}): start it \
+                 (this template's CI: `.ci/dagger-engine up`), point the variable at a running engine, or build with \
+                 --engine host"
+            );
+        }
+    }
+    Ok(())
+}
+
 impl Session {
     /// Starts the Dagger CLI (or joins a running session) in the background.
     pub fn open() -> anyhow::Result<Session> {
+        check_runner_host()?;
         let cli = find_cli()?;
         crate::ui::detail(format!("dagger CLI: {cli}"));
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
