@@ -99,6 +99,14 @@ pub struct Dist {
     #[arg(long)]
     pub allow_other_go: bool,
 
+    /// Keep the Go build and module caches in DIR/build and DIR/mod, for a CI cache step to save and restore.
+    ///
+    /// The host engine uses them as its GOCACHE and GOMODCACHE. The Dagger engine fills its own
+    /// cache volumes from them when they are empty (a fresh CI engine, or one whose garbage
+    /// collector pruned them) and writes what the run added back to DIR.
+    #[arg(long, value_name = "DIR")]
+    pub go_cache: Option<PathBuf>,
+
     #[command(flatten)]
     pub output: Verbosity,
 }
@@ -186,6 +194,13 @@ pub struct Test {
     /// Run with the engine's Go even when it is not app.go.
     #[arg(long)]
     pub allow_other_go: bool,
+    /// Keep the Go build and module caches in DIR/build and DIR/mod, for a CI cache step to save and restore.
+    ///
+    /// The host engine uses them as its GOCACHE and GOMODCACHE. The Dagger engine fills its own
+    /// cache volumes from them when they are empty (a fresh CI engine, or one whose garbage
+    /// collector pruned them) and writes what the run added back to DIR.
+    #[arg(long, value_name = "DIR")]
+    pub go_cache: Option<PathBuf>,
 }
 
 /// Everything CI needs: the app's gofmt/vet/tests, then dist; stops at the first failure.
@@ -208,6 +223,13 @@ pub struct Ci {
     /// Build with the engine's Go even when it is not app.go; the manifest records the Go that built.
     #[arg(long)]
     pub allow_other_go: bool,
+    /// Keep the Go build and module caches in DIR/build and DIR/mod, for a CI cache step to save and restore.
+    ///
+    /// The host engine uses them as its GOCACHE and GOMODCACHE. The Dagger engine fills its own
+    /// cache volumes from them when they are empty (a fresh CI engine, or one whose garbage
+    /// collector pruned them) and writes what the run added back to DIR.
+    #[arg(long, value_name = "DIR")]
+    pub go_cache: Option<PathBuf>,
 }
 
 /// Print the path of the pinned Go (fetching it if needed): the go the host engine uses; or, with --set, change it.

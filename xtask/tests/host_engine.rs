@@ -521,3 +521,31 @@ fn file_positions_are_relative_to_where_the_user_stands() {
         "{err}"
     );
 }
+
+/// `--go-cache DIR` on the host engine: Go's caches are `DIR/build` and `DIR/mod` (what a CI cache
+/// step saves), and the bytes are those of a build with the caller's caches.
+#[test]
+fn go_cache_dir_holds_the_host_engines_go_caches() {
+    let p = Project::template();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("go");
+    let out = p.path().join("cached");
+    let args = ["--engine", "host", "--target", &host_target(), "--go-cache", cache.to_str().unwrap()];
+    run_ok(&mut p.dist_to(&out, &args));
+    // Go writes a README into a build cache it starts, and its entries into subdirectories 00..ff.
+    assert!(cache.join("build/README").is_file(), "no Go build cache in {}", cache.display());
+    let entries: usize = fs::read_dir(cache.join("build"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .map(|d| fs::read_dir(d).unwrap().count())
+        .sum();
+    assert!(
+        entries > 100,
+        "{entries} cache entries in {}/build: the standard library was built elsewhere",
+        cache.display()
+    );
+    run_ok(&mut p.dist(&["--engine", "host", "--target", &host_target()]));
+    let binary = format!("{}/hello", host_target());
+    assert!(fs::read(out.join(&binary)).unwrap() == fs::read(p.out().join(&binary)).unwrap());
+}

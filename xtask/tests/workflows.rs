@@ -282,18 +282,35 @@ fn ci_runs_cargo_xtask_ci_with_caches() {
     let uses_action = |name: &str| actions.iter().any(|a| a.starts_with(&format!("{name}@")));
     assert!(uses_action("actions/checkout"), "ci.yml: job {id} does not check out the repository");
     assert!(uses_action("Swatinem/rust-cache"), "ci.yml: job {id} has no Cargo cache");
-    let go_cache = steps(job).iter().any(|step| {
-        let action = text_at(step, &["uses"]).unwrap_or_default();
-        let cached = text_at(step, &["with", "path"]).unwrap_or_default();
-        (action.starts_with("actions/cache@") && cached.contains("go-build") && cached.contains("pkg/mod"))
-            || (action.starts_with("actions/setup-go@")
-                && text_at(step, &["with", "cache"]).as_deref() != Some("false"))
-    });
-    assert!(go_cache, "ci.yml: job {id} caches neither ~/.cache/go-build nor ~/go/pkg/mod");
+    assert_go_cache_round_trips("ci.yml", id, job, "cargo xtask ci");
     let group = text_at(&doc.yaml, &["concurrency", "group"]).expect("ci.yml has no concurrency group");
     assert!(group.contains("github.ref") || group.contains("pull_request"), "ci.yml: concurrency group {group}");
     let cancel = text_at(&doc.yaml, &["concurrency", "cancel-in-progress"]).unwrap_or_default();
     assert!(cancel == "true" || cancel.contains("pull_request"), "ci.yml does not cancel superseded runs: {cancel:?}");
+}
+
+/// The job caches one directory and passes it as `--go-cache` to `command`: the Dagger engine of a
+/// fresh runner starts from it, and the host engine builds in it.
+fn assert_go_cache_round_trips(name: &str, id: &str, job: &Yaml, command: &str) {
+    let cached: Vec<String> = steps(job)
+        .iter()
+        .filter(|step| text_at(step, &["uses"]).unwrap_or_default().starts_with("actions/cache@"))
+        .filter_map(|step| text_at(step, &["with", "path"]))
+        .collect();
+    let runs: Vec<&str> = scripts(job).into_iter().filter(|s| s.contains(command)).collect();
+    let passed: Vec<&str> = runs
+        .iter()
+        .filter_map(|s| s.split_once("--go-cache ").map(|(_, rest)| rest.split_whitespace().next().unwrap_or("")))
+        .collect();
+    assert!(
+        !passed.is_empty() && passed.iter().all(|dir| cached.iter().any(|c| c.trim() == *dir)),
+        "{name}: job {id} runs {runs:?} with --go-cache {passed:?}, but caches {cached:?}"
+    );
+    for step in steps(job).iter().filter(|s| text_at(s, &["uses"]).unwrap_or_default().starts_with("actions/cache@")) {
+        // The build cache changes with every commit: a fixed key would be saved once and never again.
+        let key = text_at(step, &["with", "key"]).unwrap_or_default();
+        assert!(key.contains("github.sha"), "{name}: job {id}: the Go cache's key {key:?} never changes");
+    }
 }
 
 /// The N of `--shard ${{ matrix.shard }}/N` in a script.
@@ -332,6 +349,7 @@ fn release_builds_every_shard_and_merges_them() {
         uses(shard_job).iter().any(|a| a.starts_with("actions/upload-artifact@")),
         "release.yml: job {shard_id} does not upload its shard"
     );
+    assert_go_cache_round_trips("release.yml", shard_id, shard_job, "--shard");
 
     let merging: Vec<_> =
         jobs.iter().filter(|(_, job)| scripts(job).iter().any(|s| s.contains("cargo xtask dist merge"))).collect();

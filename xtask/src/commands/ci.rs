@@ -24,6 +24,7 @@ impl Ci {
         let cargo = sh.var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         let engine = self.engine;
         let allow_other_go = self.allow_other_go;
+        let go_cache = self.go_cache;
         let mut steps: Vec<Step> = Vec::new();
         if self.lint_xtask {
             // Only the xtask package: a Rust team's own crates in the same workspace have their own checks.
@@ -33,8 +34,14 @@ impl Ci {
                 Box::new(|| Ok(cmd!(sh, "{cargo} clippy --package xtask --all-targets --quiet -- -D warnings").run()?)),
             ));
         }
-        steps.push(("cargo xtask test", Box::new(move || Test { engine, settings: None, allow_other_go }.run(sh))));
-        steps.push(("cargo xtask dist", Box::new(move || Dist { engine, allow_other_go, ..Dist::default() }.run(sh))));
+        steps.push((
+            "cargo xtask test",
+            Box::new(|| Test { engine, settings: None, allow_other_go, go_cache: go_cache.clone() }.run(sh)),
+        ));
+        steps.push((
+            "cargo xtask dist",
+            Box::new(|| Dist { engine, allow_other_go, go_cache: go_cache.clone(), ..Dist::default() }.run(sh)),
+        ));
         let mut passed: Vec<String> = Vec::new();
         for (name, step) in &steps {
             ui::say(format!("== {name}"));

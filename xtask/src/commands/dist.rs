@@ -53,6 +53,8 @@ impl Dist {
         let settings_json = serde_json::to_value(&settings.raw)?;
         let CarryOver { keys, previous, reused, to_build, source_digest } =
             carry_over(&plan, &toolchain, engine, &output)?;
+        let built_there_before = release::manifest::Manifest::read(output.path())
+            .is_some_and(|m| m.engine == engine.to_string() && m.go_version == toolchain.go_version);
         if let (Session::Host(_), Some(previous)) = (&session, &previous) {
             for &i in &to_build {
                 for rel in &plan.builds[i].outputs {
@@ -78,7 +80,9 @@ impl Dist {
                     probes: vec![],
                 });
             }
-            session.build(&plan.subset(&to_build), output.staging(), &|i| done(to_build[i])).map_err(failed)
+            session
+                .build(&plan.subset(&to_build), output.staging(), built_there_before, &|i| done(to_build[i]))
+                .map_err(failed)
         })?;
         drop(session);
         if !to_build.is_empty() {
@@ -210,7 +214,8 @@ impl Dist {
         if !self.dry_run {
             ui::say(format!("engine: {engine} ({why})"));
         }
-        let mut session = Session::open(engine, sh, &settings.go_version).map_err(|e| failed(engine, e))?;
+        let mut session =
+            Session::open(engine, sh, &settings.go_version, self.go_cache.as_deref()).map_err(|e| failed(engine, e))?;
         let toolchain = session.toolchain(&settings.image, &source.module_dir()).map_err(|e| failed(engine, e))?;
         // Not wrapped: `--dry-run` says exactly this.
         check_go(&toolchain, &settings, engine, self.allow_other_go)?;

@@ -42,7 +42,7 @@ impl Test {
             go_version: settings.go_version.clone(),
             steps,
         };
-        let mut session = Session::open(engine, sh, &settings.go_version)?;
+        let mut session = Session::open(engine, sh, &settings.go_version, self.go_cache.as_deref())?;
         let toolchain = session.toolchain(&settings.image, &job.source.module_dir())?;
         crate::engine::check_go(&toolchain, &settings, engine, self.allow_other_go)?;
         let results = session.run_steps(&job)?;

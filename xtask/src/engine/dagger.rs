@@ -8,7 +8,7 @@
 //! and exported once. Async and the SDK stay inside this module.
 
 use std::cell::RefCell;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -26,6 +26,8 @@ use crate::interrupt;
 use crate::plan::{DownloadSettings, Plan, Toolchain};
 use crate::steps::StepResult;
 
+mod cache;
+
 /// Where the upload is mounted in the container.
 pub const WORKDIR: &str = "/src";
 /// Where binaries are written in the container.
@@ -38,7 +40,7 @@ pub const GOCACHE: &str = "/root/.cache/go-build";
 enum Request {
     Toolchain { image: String, reply: Reply<Toolchain> },
     Build { job: Box<Job>, reply: Reply<Built> },
-    Steps { job: Box<Steps>, reply: Reply<Vec<StepResult>> },
+    Steps { job: Box<Steps>, go_cache: Option<PathBuf>, reply: Reply<Vec<StepResult>> },
 }
 
 type Reply<T> = oneshot::Sender<eyre::Result<T>>;
@@ -48,9 +50,15 @@ pub struct Job {
     pub plan: Plan,
     /// Absolute host directory to export the binaries into.
     pub export_to: String,
+    /// `--go-cache`: the host directory the Go caches round-trip through.
+    pub go_cache: Option<PathBuf>,
+    /// The release being replaced was built on Dagger with this Go: its build cache should be warm.
+    pub built_there_before: bool,
 }
 
 pub struct Session {
+    /// `--go-cache`, absolute.
+    go_cache: Option<PathBuf>,
     runtime: tokio::runtime::Runtime,
     local: tokio::task::LocalSet,
     requests: Option<mpsc::UnboundedSender<Request>>,
@@ -143,8 +151,9 @@ fn check_runner_host() -> anyhow::Result<()> {
 
 impl Session {
     /// Starts the Dagger CLI (or joins a running session) in the background.
-    pub fn open() -> anyhow::Result<Session> {
+    pub fn open(go_cache: Option<&Path>) -> anyhow::Result<Session> {
         check_runner_host()?;
+        let go_cache = go_cache.map(std::path::absolute).transpose()?;
         let cli = find_cli()?;
         crate::ui::detail(format!("dagger CLI: {cli}"));
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -160,7 +169,9 @@ impl Session {
                     match request {
                         Request::Toolchain { image, reply } => drop(reply.send(toolchain(&client, &image).await)),
                         Request::Build { job, reply } => drop(reply.send(run(&client, &job).await)),
-                        Request::Steps { job, reply } => drop(reply.send(steps(&client, &job).await)),
+                        Request::Steps { job, go_cache, reply } => {
+                            drop(reply.send(steps(&client, &job, go_cache.as_deref()).await))
+                        }
                     }
                 }
                 Ok(())
@@ -168,7 +179,7 @@ impl Session {
             .await;
             *slot.borrow_mut() = Some(result.map_err(anyhow::Error::from));
         });
-        Ok(Session { runtime, local, requests: Some(tx), connected })
+        Ok(Session { go_cache, runtime, local, requests: Some(tx), connected })
     }
 
     /// Sends the request `make` builds around a reply channel, and waits for its answer (or Ctrl-C).
@@ -206,8 +217,13 @@ impl Session {
         self.ask(|reply| Request::Toolchain { image: image.to_owned(), reply })
     }
 
-    pub fn build(&mut self, plan: &Plan, out: &Path) -> anyhow::Result<Built> {
-        let job = Job { plan: plan.clone(), export_to: std::path::absolute(out)?.to_string_lossy().into_owned() };
+    pub fn build(&mut self, plan: &Plan, out: &Path, built_there_before: bool) -> anyhow::Result<Built> {
+        let job = Job {
+            plan: plan.clone(),
+            export_to: std::path::absolute(out)?.to_string_lossy().into_owned(),
+            go_cache: self.go_cache.clone(),
+            built_there_before,
+        };
         // The engine runs every branch at once and reports at the end: one clock for all.
         let targets: Vec<String> = plan.builds.iter().map(|b| b.target.to_string()).collect();
         let board = crate::ui::board(&targets);
@@ -232,7 +248,8 @@ impl Session {
     }
 
     pub fn run_steps(&mut self, job: &Steps) -> anyhow::Result<Vec<StepResult>> {
-        self.ask(|reply| Request::Steps { job: Box::new(job.clone()), reply })
+        let go_cache = self.go_cache.clone();
+        self.ask(|reply| Request::Steps { job: Box::new(job.clone()), go_cache, reply })
     }
 
     /// Ends the session: the CLI shuts down once the request channel closes.
@@ -336,10 +353,16 @@ fn with_download_settings(client: &Query, ctr: Container, download: &DownloadSet
 }
 
 /// `cargo xtask test`'s commands, one after the other on the same container.
-async fn steps(client: &Query, job: &Steps) -> eyre::Result<Vec<StepResult>> {
+async fn steps(client: &Query, job: &Steps, go_cache: Option<&Path>) -> eyre::Result<Vec<StepResult>> {
     let ctr = go_container(client, &job.source, &job.image, &job.go_version)?;
     let ctr = job.env.iter().fold(ctr, |c, (k, v)| c.with_env_variable(k, v));
+    let run = cache::nonce();
+    if let Some(dir) = go_cache {
+        let (probe, _) = cache::inspect(client, &ctr, &run).await?;
+        cache::seed(client, &ctr, dir, &probe, &run).await?;
+    }
     // `go vet` and `go test` may download modules too.
+    let base = ctr.clone();
     let ctr = with_download_settings(client, ctr, &job.download);
     let mut results = Vec::new();
     let mut at = ctr;
@@ -358,6 +381,9 @@ async fn steps(client: &Query, job: &Steps) -> eyre::Result<Vec<StepResult>> {
         }
         at = exec;
     }
+    if let Some(dir) = go_cache {
+        cache::export_new(&base, dir, &run).await?;
+    }
     Ok(results)
 }
 
@@ -366,7 +392,24 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
     let plan = &job.plan;
     let go = go_container(client, &plan.source, &plan.image, &plan.go_version)?;
     let go = plan.env.iter().fold(go, |c, (k, v)| c.with_env_variable(k, v));
-    let go_version = step(&go, vec!["go", "env", "GOVERSION"], "`go env GOVERSION`").await?.trim().to_owned();
+    // The caches as they are before anything runs, and what the engine's collector will do to them.
+    let run = cache::nonce();
+    let (go_version, inspected) = futures::future::join(
+        step(&go, vec!["go", "env", "GOVERSION"], "`go env GOVERSION`"),
+        cache::inspect(client, &go, &run),
+    )
+    .await;
+    let go_version = go_version?.trim().to_owned();
+    let (probe, policy) = inspected?;
+    let seeding = job.go_cache.as_ref().is_some_and(|dir| dir.join("build").is_dir());
+    let advice = cache::advice(&probe, policy.as_ref(), job.built_there_before, seeding);
+    crate::ui::detail(&advice.detail);
+    for warning in advice.warnings {
+        crate::ui::warn(warning);
+    }
+    if let Some(dir) = &job.go_cache {
+        cache::seed(client, &go, dir, &probe, &run).await?;
+    }
 
     if let Some(argv) = &plan.download {
         let downloaded = with_download_settings(client, go.clone(), &plan.download_settings)
@@ -444,6 +487,10 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
         // No wipe: the staging directory is ours and may already hold targets carried over.
         .export_opts(&job.export_to, DirectoryExportOptsBuilder::default().wipe(false).build()?)
         .await?;
+    if let Some(dir) = &job.go_cache {
+        let added = cache::export_new(&go, dir, &run).await?;
+        crate::ui::detail(format!("--go-cache: {added} new cache files written to {}", dir.display()));
+    }
     Ok(Built { go_version, seconds: Default::default(), probes: answers })
 }
 

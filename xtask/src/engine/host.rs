@@ -31,7 +31,7 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn open(sh: &Shell, pinned: &str) -> anyhow::Result<Session> {
+    pub fn open(sh: &Shell, pinned: &str, go_cache: Option<&Path>) -> anyhow::Result<Session> {
         let path = sh.var("PATH").unwrap_or_default();
         let on_path = crate::project::on_path("go");
         let (go, why_other) = match (crate::toolchain::ensure(pinned), on_path) {
@@ -68,6 +68,12 @@ impl Session {
         let mut base_env = BTreeMap::from([("PATH".to_owned(), path)]);
         for key in ["GOCACHE", "GOMODCACHE", "GOPATH"] {
             base_env.insert(key.to_owned(), lines.next().unwrap_or("").to_owned());
+        }
+        if let Some(dir) = go_cache {
+            // Absolute: go refuses a relative GOCACHE.
+            let dir = std::path::absolute(dir)?;
+            base_env.insert("GOCACHE".to_owned(), dir.join("build").to_string_lossy().into_owned());
+            base_env.insert("GOMODCACHE".to_owned(), dir.join("mod").to_string_lossy().into_owned());
         }
         // None of these changes a byte.
         for key in crate::toolchain::SYSTEM_ENV {

@@ -90,10 +90,13 @@ pub enum Session {
 }
 
 impl Session {
-    pub fn open(engine: Engine, sh: &Shell, pinned: &str) -> anyhow::Result<Session> {
+    /// `go_cache` (`--go-cache DIR`): the Go build and module caches live in `DIR/build` and
+    /// `DIR/mod` (host), or round-trip through them (Dagger: seeded when the engine's are empty,
+    /// what a run adds written back).
+    pub fn open(engine: Engine, sh: &Shell, pinned: &str, go_cache: Option<&Path>) -> anyhow::Result<Session> {
         Ok(match engine {
-            Engine::Dagger => Session::Dagger(dagger::Session::open()?),
-            Engine::Host => Session::Host(host::Session::open(sh, pinned)?),
+            Engine::Dagger => Session::Dagger(dagger::Session::open(go_cache)?),
+            Engine::Host => Session::Host(host::Session::open(sh, pinned, go_cache)?),
         })
     }
 
@@ -115,9 +118,17 @@ impl Session {
 
     /// Runs `plan`, writing the binaries below `out`; `done(i)` as soon as all
     /// of `plan.builds[i]`'s binaries are written (where the engine can tell).
-    pub fn build(&mut self, plan: &Plan, out: &Path, done: &(dyn Fn(usize) + Sync)) -> anyhow::Result<Built> {
+    /// `built_there_before`: the release being replaced was built by this kind of engine with this Go
+    /// (a Dagger engine whose Go cache is empty then says why).
+    pub fn build(
+        &mut self,
+        plan: &Plan,
+        out: &Path,
+        built_there_before: bool,
+        done: &(dyn Fn(usize) + Sync),
+    ) -> anyhow::Result<Built> {
         match self {
-            Session::Dagger(s) => s.build(plan, out),
+            Session::Dagger(s) => s.build(plan, out, built_there_before),
             Session::Host(s) => s.build(plan, out, done),
         }
     }

@@ -91,6 +91,10 @@ impl GraphQLClient for FakeEngine {
                 "go env -json" => {
                     json!("{\"GOVERSION\": \"go1.26.8\", \"GOAMD64\": \"v1\", \"GOCACHE\": \"/root/.cache/go-build\"}")
                 }
+                // The look at the caches (engine/dagger/cache.rs): warm, on a roomy disk.
+                argv if argv.starts_with("sh -c if [ -f \"$GOCACHE/README\" ]") => {
+                    json!("build=warm\nmod=warm\ndisk=1000000000 800000000\n")
+                }
                 other => panic!("unexpected stdout of {other}"),
             },
             "exitCode" => {
@@ -106,6 +110,11 @@ impl GraphQLClient for FakeEngine {
                 "# example.com/hello\n./main.go:3:1: syntax error: non-declaration statement outside function body\n"
             ),
             "export" => json!(leaf.str("path")),
+            // The engine's collector policy and what its cache holds (bytes).
+            "minFreeSpace" => json!(20_000_000_000_i64),
+            "maxUsedSpace" => json!(200_000_000_000_i64),
+            "reservedSpace" => json!(10_000_000_000_i64),
+            "diskSpaceBytes" => json!(4_000_000_000_i64),
             "imageRef" => json!("docker.io/library/golang:1.26.8@sha256:0123abcd"),
             other => panic!("the fake engine cannot answer `{other}`: {query}"),
         };
@@ -228,7 +237,7 @@ fn job(targets: &[&str]) -> Job {
     let caller = BTreeMap::from([("GOPROXY".to_owned(), "https://proxy.example".to_owned())]);
     let plan = Plan::new(&settings, &targets, stamp, source, &toolchain, &caller).unwrap();
     assert_eq!(plan.download_settings.env, [("GOPROXY".to_owned(), "https://proxy.example".to_owned())]);
-    Job { plan, export_to: "/tmp/x/.dist.staging-1".into() }
+    Job { plan, export_to: "/tmp/x/.dist.staging-1".into(), go_cache: None, built_there_before: false }
 }
 
 fn run_fake(engine: FakeEngine, job: &Job) -> (eyre::Result<crate::engine::Built>, Vec<Vec<Call>>) {
@@ -319,11 +328,21 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
         );
         assert!(ctr.iter().all(|c| !c.field.contains("Secret")), "no download setting in a build's chain");
     }
-    // `go env`, then the download (with the app's environment and the proxy as a secret), then every
-    // branch and the -X probes at once (concurrently), then the export.
+    // `go env` and the look at the caches, then the download (with the app's environment and the
+    // proxy as a secret), then every branch and the -X probes at once (concurrently), then the export.
     let exits: Vec<&Vec<Call>> = log.iter().filter(|q| q.last().unwrap().field == "exitCode").collect();
-    assert_eq!(exits.len(), 2 + plan.builds.len() + plan.probes().len());
-    let probed: Vec<String> = exits[2 + plan.builds.len()..]
+    assert_eq!(exits.len(), 3 + plan.builds.len() + plan.probes().len());
+    // The look at the caches runs every time (a value of its own per run: never answered from the
+    // engine's cache), on the cache volumes the builds mount.
+    let look = exits.iter().find(|q| env_of(q).contains_key("XTASK_RUN")).expect("no look at the caches");
+    let volumes: Vec<&str> =
+        look.iter().filter(|c| c.field == "withMountedCache").map(|c| c.object("cache")[0].str("key")).collect();
+    assert_eq!(volumes, ["go-mod-1.26.8", "go-build-1.26.8"]);
+    let queried: Vec<&str> = log.iter().filter_map(|q| q.last()).map(|c| c.field.as_str()).collect();
+    for field in ["minFreeSpace", "maxUsedSpace", "reservedSpace", "diskSpaceBytes"] {
+        assert!(queried.contains(&field), "the engine's gc policy: {field} was not asked");
+    }
+    let probed: Vec<String> = exits[3 + plan.builds.len()..]
         .iter()
         .map(|q| {
             let exec = q.iter().rev().find(|c| c.field == "withExec").unwrap();
@@ -345,7 +364,7 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
             "go doc -c -u example.com/hello/internal/buildinfo Date"
         ]
     );
-    let download = exits[1];
+    let download = exits[2];
     let exec = download.iter().rev().find(|c| c.field == "withExec").unwrap();
     assert_eq!(exec.args["args"], Arg::Value(json!(["go", "mod", "download"])));
     let env = env_of(download);

@@ -1,0 +1,351 @@
+//! The Go caches on a Dagger engine: what they hold before a build, whether
+//! the engine's garbage collector will keep them, and (with `--go-cache DIR`)
+//! their round trip through a host directory that a CI cache step saves and
+//! restores.
+//!
+//! Why: the engine's default collector keeps 20% of its disk free and prunes
+//! every releasable result when it cannot, the Go build cache volume with
+//! them; every build after that is cold (issue 17 measured 392 s instead of
+//! 18 s), and an ephemeral CI engine starts with nothing. Both are said, with
+//! the fix, instead of being silently slow.
+
+use std::path::Path;
+
+use dagger_sdk::{Container, DirectoryExportOptsBuilder, HostDirectoryOptsBuilder, Query};
+use eyre::eyre;
+
+use super::{any_exit, GOCACHE, GOMODCACHE};
+
+/// Where a `--go-cache` directory is mounted to seed the cache volumes.
+const SEED: &str = "/xtask-go-cache";
+/// Where the entries a run added are gathered for export.
+const EXPORT: &str = "/xtask-go-cache-export";
+
+/// The caches as one uncached exec saw them before anything was built.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Probe {
+    /// `$GOCACHE/README` exists: Go has used this build cache before.
+    pub build_warm: bool,
+    /// `$GOMODCACHE/cache/download` exists: modules were downloaded into it before.
+    pub mod_warm: bool,
+    /// The engine disk's size and free bytes (`df` of the cache volume), when known.
+    pub disk: Option<(u64, u64)>,
+}
+
+/// The engine's collector as `engine.localCache` reports it, and what its cache holds now.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Policy {
+    pub min_free: u64,
+    pub max_used: u64,
+    pub reserved: u64,
+    pub used: u64,
+}
+
+/// A shell script for the probe: POSIX sh, `df -P` and `test` only (GNU coreutils or busybox).
+const PROBE: &str = "if [ -f \"$GOCACHE/README\" ]; then echo build=warm; else echo build=cold; fi; \
+     if [ -d \"$GOMODCACHE/cache/download\" ]; then echo mod=warm; else echo mod=cold; fi; \
+     df -Pk \"$GOCACHE\" 2>/dev/null | tail -n 1 | { read fs total used free rest; echo disk=$total $free; }";
+
+/// Reads the probe's output; what it cannot read stays unknown (never a guess).
+pub fn parse_probe(stdout: &str) -> Probe {
+    let mut probe = Probe::default();
+    for line in stdout.lines() {
+        match line.split_once('=') {
+            Some(("build", v)) => probe.build_warm = v == "warm",
+            Some(("mod", v)) => probe.mod_warm = v == "warm",
+            Some(("disk", v)) => {
+                let kib: Vec<u64> = v.split_whitespace().filter_map(|n| n.parse().ok()).collect();
+                if let [total, free] = kib[..] {
+                    probe.disk = Some((total * 1024, free * 1024));
+                }
+            }
+            _ => {}
+        }
+    }
+    probe
+}
+
+/// What to tell the user about the engine's Go caches: warnings (always shown) and one detail line.
+#[derive(Debug, Default, PartialEq)]
+pub struct Advice {
+    pub warnings: Vec<String>,
+    pub detail: String,
+}
+
+/// Where the fix for a collector that prunes the Go cache is written down.
+const FIX: &str = "set the engine's gc policy in its engine.json, or keep a copy with --go-cache DIR \
+                   (README, \"The Dagger engine's Go cache\")";
+
+/// `built_there_before`: the release being replaced was built on a Dagger engine with this Go, so
+/// its build cache should not be empty. `seeding`: `--go-cache` will fill a cold cache.
+pub fn advice(probe: &Probe, policy: Option<&Policy>, built_there_before: bool, seeding: bool) -> Advice {
+    let mut advice = Advice::default();
+    let pressure = match (probe.disk, policy) {
+        (Some((_, free)), Some(p)) if p.min_free > 0 && free < p.min_free => Some(format!(
+            "the Dagger engine's disk has {} free, less than the {} its garbage collector keeps free",
+            size(free),
+            size(p.min_free)
+        )),
+        (_, Some(p)) if p.max_used > 0 && p.used > p.max_used => Some(format!(
+            "the Dagger engine's caches hold {}, more than the {} its garbage collector allows",
+            size(p.used),
+            size(p.max_used)
+        )),
+        _ => None,
+    };
+    let cold = !probe.build_warm;
+    if cold && built_there_before && !seeding {
+        let why = match &pressure {
+            Some(p) => format!("{p}, so it pruned the cache"),
+            None => "the engine's garbage collector pruned it (or this is another engine)".to_owned(),
+        };
+        advice.warnings.push(format!(
+            "the Go build cache on the Dagger engine is empty although the release being replaced was built \
+             there: {why}; this build is cold; {FIX}"
+        ));
+    } else if let Some(p) = pressure {
+        advice.warnings.push(format!(
+            "{p}: after this run it prunes its caches, the Go build cache with them, and the next build is cold; \
+             free space on the engine's disk, or {FIX}"
+        ));
+    }
+    let disk = match probe.disk {
+        Some((total, free)) => format!("{} of {} free on its disk", size(free), size(total)),
+        None => "its free disk space unknown".to_owned(),
+    };
+    let gc = match policy {
+        Some(p) => format!(
+            "; its garbage collector keeps {} free and {} used at most (reserved {}), caches now {}",
+            size(p.min_free),
+            size(p.max_used),
+            size(p.reserved),
+            size(p.used)
+        ),
+        None => "; its garbage collector's policy unknown".to_owned(),
+    };
+    advice.detail = format!(
+        "Dagger engine: Go build cache {}, module cache {}{}, {disk}{gc}",
+        if probe.build_warm { "warm" } else { "cold" },
+        if probe.mod_warm { "warm" } else { "cold" },
+        if cold && seeding { " (seeded from --go-cache)" } else { "" },
+    );
+    advice
+}
+
+/// Bytes for people, in binary units: Dagger reads "20GB" in its settings as 20 GiB.
+pub fn size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// A value that differs on every run, so that the engine never answers an exec from its cache.
+pub fn nonce() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{}-{nanos}", std::process::id())
+}
+
+/// The caches as they are now (one uncached exec) and the engine's collector policy. A policy the
+/// engine will not report is unknown, not an error.
+pub async fn inspect(client: &Query, go: &Container, nonce: &str) -> eyre::Result<(Probe, Option<Policy>)> {
+    let exec = go.with_env_variable("XTASK_RUN", nonce).with_exec_opts(vec!["sh", "-c", PROBE], any_exit());
+    let cache = client.engine().local_cache();
+    let entries = cache.entry_set();
+    let (code, min_free, max_used, reserved, used) = futures::join!(
+        exec.exit_code(),
+        cache.min_free_space(),
+        cache.max_used_space(),
+        cache.reserved_space(),
+        entries.disk_space_bytes()
+    );
+    let probe = match code? {
+        0 => parse_probe(&exec.stdout().await?),
+        code => {
+            let stderr = exec.stderr().await.unwrap_or_default();
+            return Err(eyre!(
+                "the look at the Go caches on the Dagger engine failed (exit {code}):\n{}",
+                stderr.trim()
+            ));
+        }
+    };
+    let policy = match (min_free, max_used, reserved, used) {
+        (Ok(min_free), Ok(max_used), Ok(reserved), Ok(used)) => Some(Policy {
+            min_free: min_free.max(0) as u64,
+            max_used: max_used.max(0) as u64,
+            reserved: reserved.max(0) as u64,
+            used: used.max(0) as u64,
+        }),
+        _ => None,
+    };
+    Ok((probe, policy))
+}
+
+/// Where a run keeps the list of the files its caches held before it built (in the build cache
+/// volume, beside Go's entries; Go's trim only looks at its `00`..`ff` directories).
+fn listing(nonce: &str, sub: &str) -> String {
+    format!("{GOCACHE}/.xtask-run-{nonce}-{sub}")
+}
+
+/// The caches and where they are round-tripped: (directory below `--go-cache`, volume, warm).
+fn caches(probe: &Probe) -> [(&'static str, &'static str, bool); 2] {
+    [("build", GOCACHE, probe.build_warm), ("mod", GOMODCACHE, probe.mod_warm)]
+}
+
+/// For `--go-cache DIR`, before anything is built: fills the cold caches from `DIR/build` and
+/// `DIR/mod` (as the host engine keeps them; `cp -a`), then lists what the caches hold, so that
+/// [`export_new`] writes back exactly what this run adds. One uncached exec; `dir` is uploaded only
+/// when a cache is cold.
+pub async fn seed(client: &Query, go: &Container, dir: &Path, probe: &Probe, nonce: &str) -> eyre::Result<()> {
+    let mut script = vec!["set -e".to_owned()];
+    let mut ctr = go.with_env_variable("XTASK_RUN", nonce);
+    let cold: Vec<_> = caches(probe).into_iter().filter(|(sub, _, warm)| !warm && dir.join(sub).is_dir()).collect();
+    if !cold.is_empty() {
+        let seed = client.host().directory_opts(
+            dir.to_string_lossy(),
+            HostDirectoryOptsBuilder::default().include(vec!["build/**", "mod/**"]).build()?,
+        );
+        ctr = ctr.with_mounted_directory(SEED, seed);
+        for (sub, volume, _) in cold {
+            // The include patterns upload no empty directory: an empty `sub` is not there.
+            script.push(format!("if [ -d {SEED}/{sub} ]; then cp -a {SEED}/{sub}/. {volume}/; fi"));
+        }
+    }
+    for (sub, volume, _) in caches(probe) {
+        let list = listing(nonce, sub);
+        script.push(format!(
+            "mkdir -p {volume} && (cd {volume} && find . -type f ! -name '.xtask-run-*' | sort > {list})"
+        ));
+    }
+    let exec = ctr.with_exec_opts(vec!["sh", "-c", &script.join("; ")], any_exit());
+    match exec.exit_code().await? {
+        0 => Ok(()),
+        code => {
+            let stderr = exec.stderr().await.unwrap_or_default();
+            Err(eyre!(
+                "seeding the Dagger engine's Go caches from {} failed (exit {code}):\n{}",
+                dir.display(),
+                stderr.trim()
+            ))
+        }
+    }
+}
+
+/// Writes what this run added to the caches (the files not in [`seed`]'s lists) into `dir`, beside
+/// what is there, and drops the lists. Build cache entries are content-addressed and module files
+/// are verified by Go, so a file written again holds the same bytes. Only tools both GNU coreutils
+/// and busybox have (`sort`, `uniq -u`, `xargs -0`, `cp -p --parents`): Debian's golang image has
+/// the one, Alpine's and the offline engine's the other.
+pub async fn export_new(go: &Container, dir: &Path, nonce: &str) -> eyre::Result<usize> {
+    let mut script = vec![format!("set -e; n=0; mkdir -p {EXPORT}/build {EXPORT}/mod")];
+    for (sub, volume, _) in caches(&Probe::default()) {
+        let list = listing(nonce, sub);
+        // In the list twice and now once, or only now: `uniq -u` keeps what is new.
+        script.push(format!(
+            "cd {volume}; find . -type f ! -name '.xtask-run-*' | sort | cat {list} {list} - | sort | uniq -u \
+             > /tmp/xtask-new-{sub}; n=$((n + $(wc -l < /tmp/xtask-new-{sub}))); \
+             tr '\\n' '\\0' < /tmp/xtask-new-{sub} | xargs -0 -r sh -c 'cp -p --parents \"$@\" \"$0\"' {EXPORT}/{sub}; \
+             rm -f {list}"
+        ));
+    }
+    script.push("echo $n".to_owned());
+    let exec =
+        go.with_env_variable("XTASK_RUN", nonce).with_exec_opts(vec!["sh", "-c", &script.join("; ")], any_exit());
+    let code = exec.exit_code().await?;
+    if code != 0 {
+        let stderr = exec.stderr().await.unwrap_or_default();
+        return Err(eyre!(
+            "gathering what this run added to the Dagger engine's Go caches failed (exit {code}):\n{}",
+            stderr.trim()
+        ));
+    }
+    let count: usize = exec.stdout().await?.trim().parse().unwrap_or(0);
+    exec.directory(EXPORT)
+        .export_opts(dir.to_string_lossy(), DirectoryExportOptsBuilder::default().wipe(false).build()?)
+        .await?;
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_probe_reads_what_df_and_test_print() {
+        let probe = parse_probe("build=warm\nmod=cold\ndisk=263174212 61240100\n");
+        assert_eq!(probe, Probe { build_warm: true, mod_warm: false, disk: Some((269_490_393_088, 62_709_862_400)) });
+        // A shell that printed something else: unknown, not warm and not a disk of 0 bytes.
+        assert_eq!(parse_probe("df: /root/.cache/go-build: No such file\n"), Probe::default());
+    }
+
+    fn policy(min_free: u64, max_used: u64, used: u64) -> Policy {
+        Policy { min_free, max_used, reserved: 0, used }
+    }
+
+    #[test]
+    fn a_disk_below_the_collectors_free_space_is_said_before_it_prunes() {
+        let probe = Probe { build_warm: true, mod_warm: true, disk: Some((100 << 30, 17 << 30)) };
+        let a = advice(&probe, Some(&policy(20 << 30, 75 << 30, 4 << 30)), true, false);
+        assert_eq!(a.warnings.len(), 1, "{a:?}");
+        assert!(
+            a.warnings[0].starts_with(
+                "the Dagger engine's disk has 17.0 GiB free, less than the 20.0 GiB its garbage collector keeps free: \
+                 after this run it prunes its caches, the Go build cache with them, and the next build is cold"
+            ),
+            "{}",
+            a.warnings[0]
+        );
+        assert!(a.warnings[0].contains("--go-cache DIR"), "{}", a.warnings[0]);
+        // Enough free space and a cache under its cap: nothing to say but the detail.
+        let fine = Probe { disk: Some((100 << 30, 30 << 30)), ..probe.clone() };
+        assert_eq!(
+            advice(&fine, Some(&policy(20 << 30, 75 << 30, 4 << 30)), true, false).warnings,
+            Vec::<String>::new()
+        );
+        // Over the collector's cap.
+        let a = advice(&fine, Some(&policy(20 << 30, 3 << 30, 4 << 30)), true, false);
+        assert!(a.warnings[0].starts_with("the Dagger engine's caches hold 4.0 GiB, more than the 3.0 GiB"), "{a:?}");
+    }
+
+    #[test]
+    fn a_cache_emptied_since_the_last_dagger_build_is_said_with_why() {
+        let cold = Probe { build_warm: false, mod_warm: false, disk: Some((100 << 30, 17 << 30)) };
+        let a = advice(&cold, Some(&policy(20 << 30, 75 << 30, 1 << 30)), true, false);
+        assert_eq!(a.warnings.len(), 1, "{a:?}");
+        assert!(
+            a.warnings[0].starts_with(
+                "the Go build cache on the Dagger engine is empty although the release being replaced was built \
+                 there: the Dagger engine's disk has 17.0 GiB free, less than the 20.0 GiB its garbage collector keeps \
+                 free, so it pruned the cache; this build is cold"
+            ),
+            "{}",
+            a.warnings[0]
+        );
+        let roomy = Probe { disk: Some((100 << 30, 50 << 30)), ..cold.clone() };
+        let a = advice(&roomy, None, true, false);
+        assert!(
+            a.warnings[0].contains("the engine's garbage collector pruned it (or this is another engine)"),
+            "{a:?}"
+        );
+        // A first build on this engine is cold by nature; a seeded one is not cold for long.
+        assert!(advice(&roomy, None, false, false).warnings.is_empty());
+        assert!(advice(&roomy, None, true, true).warnings.is_empty());
+        assert!(advice(&roomy, None, true, true).detail.contains("(seeded from --go-cache)"));
+    }
+
+    #[test]
+    fn sizes_are_in_binary_units_as_dagger_reads_its_settings() {
+        assert_eq!(size(1023), "1023 B");
+        assert_eq!(size(1024), "1.0 KiB");
+        assert_eq!(size(5 << 30), "5.0 GiB");
+        assert_eq!(size(3 << 39), "1.5 TiB");
+    }
+}
