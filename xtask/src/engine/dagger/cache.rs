@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use dagger_sdk::{Container, DirectoryExportOptsBuilder, HostDirectoryOptsBuilder, Query};
+use dagger_sdk::{Container, HostDirectoryOptsBuilder, Query};
 use eyre::eyre;
 
 use super::{any_exit, GOCACHE, GOMODCACHE};
@@ -30,6 +30,8 @@ pub struct Probe {
     pub mod_warm: bool,
     /// The engine disk's size and free bytes (`df` of the cache volume), when known.
     pub disk: Option<(u64, u64)>,
+    /// The processors a container on the engine may run on (`nproc`), when known.
+    pub cpus: Option<usize>,
 }
 
 /// The engine's collector as `engine.localCache` reports it, and what its cache holds now.
@@ -44,7 +46,8 @@ pub struct Policy {
 /// A shell script for the probe: POSIX sh, `df -P` and `test` only (GNU coreutils or busybox).
 const PROBE: &str = "if [ -f \"$GOCACHE/README\" ]; then echo build=warm; else echo build=cold; fi; \
      if [ -d \"$GOMODCACHE/cache/download\" ]; then echo mod=warm; else echo mod=cold; fi; \
-     df -Pk \"$GOCACHE\" 2>/dev/null | tail -n 1 | { read fs total used free rest; echo disk=$total $free; }";
+     df -Pk \"$GOCACHE\" 2>/dev/null | tail -n 1 | { read fs total used free rest; echo disk=$total $free; }; \
+     echo cpus=$(nproc 2>/dev/null)";
 
 /// Reads the probe's output; what it cannot read stays unknown (never a guess).
 pub fn parse_probe(stdout: &str) -> Probe {
@@ -53,6 +56,7 @@ pub fn parse_probe(stdout: &str) -> Probe {
         match line.split_once('=') {
             Some(("build", v)) => probe.build_warm = v == "warm",
             Some(("mod", v)) => probe.mod_warm = v == "warm",
+            Some(("cpus", v)) => probe.cpus = v.trim().parse().ok().filter(|&n| n > 0),
             Some(("disk", v)) => {
                 let kib: Vec<u64> = v.split_whitespace().filter_map(|n| n.parse().ok()).collect();
                 if let [total, free] = kib[..] {
@@ -123,8 +127,12 @@ pub fn advice(probe: &Probe, policy: Option<&Policy>, built_there_before: bool, 
         ),
         None => "; its garbage collector's policy unknown".to_owned(),
     };
+    let cpus = match probe.cpus {
+        Some(n) => format!("; {n} builds at a time (its processors)"),
+        None => String::new(),
+    };
     advice.detail = format!(
-        "Dagger engine: Go build cache {}, module cache {}{}, {disk}{gc}",
+        "Dagger engine: Go build cache {}, module cache {}{}, {disk}{gc}{cpus}",
         if probe.build_warm { "warm" } else { "cold" },
         if probe.mod_warm { "warm" } else { "cold" },
         if cold && seeding { " (seeded from --go-cache)" } else { "" },
@@ -256,7 +264,9 @@ pub async fn export_new(go: &Container, dir: &Path, nonce: &str) -> eyre::Result
              rm -f {list}"
         ));
     }
-    script.push("echo $n".to_owned());
+    // One file to export: Dagger's export of a directory of thousands of files stalled here
+    // (7,177 cache entries: the CLI's receiving end waited for ten minutes).
+    script.push(format!("tar -cf {EXPORT}.tar -C {EXPORT} .; echo $n"));
     let exec =
         go.with_env_variable("XTASK_RUN", nonce).with_exec_opts(vec!["sh", "-c", &script.join("; ")], any_exit());
     let code = exec.exit_code().await?;
@@ -268,10 +278,34 @@ pub async fn export_new(go: &Container, dir: &Path, nonce: &str) -> eyre::Result
         ));
     }
     let count: usize = exec.stdout().await?.trim().parse().unwrap_or(0);
-    exec.directory(EXPORT)
-        .export_opts(dir.to_string_lossy(), DirectoryExportOptsBuilder::default().wipe(false).build()?)
-        .await?;
+    std::fs::create_dir_all(dir).map_err(|e| eyre!("cannot create {}: {e}", dir.display()))?;
+    let tar = dir.join(format!(".xtask-go-cache-{nonce}.tar"));
+    exec.file(format!("{EXPORT}.tar")).export(tar.to_string_lossy()).await?;
+    let unpacked = unpack_new(&tar, dir);
+    // Ours (named by this run's nonce), whether or not it unpacked.
+    let _ = std::fs::remove_file(&tar);
+    unpacked.map_err(|e| eyre!("cannot write the Dagger engine's new Go cache files into {}: {e:#}", dir.display()))?;
     Ok(count)
+}
+
+/// Unpacks `tar` into `dir`, leaving every file that is already there as it is: a build cache
+/// entry is named by its content and a module file is verified by Go, so an existing file holds
+/// these bytes already, and the module cache's files and directories are read-only.
+fn unpack_new(tar: &Path, dir: &Path) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let file = std::fs::File::open(tar).with_context(|| format!("cannot open {}", tar.display()))?;
+    let mut archive = tar::Archive::new(file);
+    archive.set_preserve_mtime(true);
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let path = entry.path()?.into_owned();
+        if entry.header().entry_type().is_dir() || dir.join(&path).symlink_metadata().is_ok() {
+            continue;
+        }
+        // unpack_in refuses paths that leave `dir` and creates the parent directories.
+        entry.unpack_in(dir).with_context(|| format!("cannot write {}", dir.join(&path).display()))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -280,8 +314,10 @@ mod tests {
 
     #[test]
     fn the_probe_reads_what_df_and_test_print() {
-        let probe = parse_probe("build=warm\nmod=cold\ndisk=263174212 61240100\n");
-        assert_eq!(probe, Probe { build_warm: true, mod_warm: false, disk: Some((269_490_393_088, 62_709_862_400)) });
+        let probe = parse_probe("build=warm\nmod=cold\ndisk=263174212 61240100\ncpus=2\n");
+        let disk = Some((269_490_393_088, 62_709_862_400));
+        assert_eq!(probe, Probe { build_warm: true, mod_warm: false, disk, cpus: Some(2) });
+        assert_eq!(parse_probe("cpus=\n").cpus, None, "no nproc: as many builds at once as there are targets");
         // A shell that printed something else: unknown, not warm and not a disk of 0 bytes.
         assert_eq!(parse_probe("df: /root/.cache/go-build: No such file\n"), Probe::default());
     }
@@ -292,7 +328,7 @@ mod tests {
 
     #[test]
     fn a_disk_below_the_collectors_free_space_is_said_before_it_prunes() {
-        let probe = Probe { build_warm: true, mod_warm: true, disk: Some((100 << 30, 17 << 30)) };
+        let probe = Probe { build_warm: true, mod_warm: true, disk: Some((100 << 30, 17 << 30)), cpus: None };
         let a = advice(&probe, Some(&policy(20 << 30, 75 << 30, 4 << 30)), true, false);
         assert_eq!(a.warnings.len(), 1, "{a:?}");
         assert!(
@@ -317,7 +353,7 @@ mod tests {
 
     #[test]
     fn a_cache_emptied_since_the_last_dagger_build_is_said_with_why() {
-        let cold = Probe { build_warm: false, mod_warm: false, disk: Some((100 << 30, 17 << 30)) };
+        let cold = Probe { build_warm: false, mod_warm: false, disk: Some((100 << 30, 17 << 30)), cpus: None };
         let a = advice(&cold, Some(&policy(20 << 30, 75 << 30, 1 << 30)), true, false);
         assert_eq!(a.warnings.len(), 1, "{a:?}");
         assert!(

@@ -59,6 +59,9 @@ struct FakeEngine {
     failing_goos: Option<&'static str>,
     /// This exec (argv joined by spaces) exits 1 with a message of its own.
     failing_exec: Option<&'static str>,
+    /// `go build`s waited on at this moment, and the most there ever were: a build takes 20 ms.
+    building: std::sync::atomic::AtomicUsize,
+    most_building: std::sync::atomic::AtomicUsize,
 }
 
 #[async_trait::async_trait]
@@ -93,11 +96,18 @@ impl GraphQLClient for FakeEngine {
                 }
                 // The look at the caches (engine/dagger/cache.rs): warm, on a roomy disk.
                 argv if argv.starts_with("sh -c if [ -f \"$GOCACHE/README\" ]") => {
-                    json!("build=warm\nmod=warm\ndisk=1000000000 800000000\n")
+                    json!("build=warm\nmod=warm\ndisk=1000000000 800000000\ncpus=2\n")
                 }
                 other => panic!("unexpected stdout of {other}"),
             },
             "exitCode" => {
+                if exec_args(&chain).starts_with(&["go".to_owned(), "build".to_owned()]) {
+                    use std::sync::atomic::Ordering::SeqCst;
+                    let now = self.building.fetch_add(1, SeqCst) + 1;
+                    self.most_building.fetch_max(now, SeqCst);
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    self.building.fetch_sub(1, SeqCst);
+                }
                 let fails =
                     self.failing_goos.is_some_and(|os| env_of(&chain).get("GOOS").map(String::as_str) == Some(os))
                         || self.failing_exec.is_some_and(|argv| exec_args(&chain).join(" ") == argv);
@@ -342,7 +352,8 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
     for field in ["minFreeSpace", "maxUsedSpace", "reservedSpace", "diskSpaceBytes"] {
         assert!(queried.contains(&field), "the engine's gc policy: {field} was not asked");
     }
-    let probed: Vec<String> = exits[3 + plan.builds.len()..]
+    // The builds and the probes are asked together: their queries interleave.
+    let probed: Vec<String> = exits[3..]
         .iter()
         .map(|q| {
             let exec = q.iter().rev().find(|c| c.field == "withExec").unwrap();
@@ -354,6 +365,7 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
             .unwrap()
             .join(" ")
         })
+        .filter(|argv| !argv.starts_with("go build "))
         .collect();
     assert_eq!(
         probed,
@@ -377,6 +389,18 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
     assert_eq!(secret.str("name"), "GOPROXY");
     assert!(!env.contains_key("GOPROXY"), "the proxy is a secret, not a variable");
     assert_eq!(log.last().unwrap().last().unwrap().field, "export");
+}
+
+/// As many `go build`s at once as the engine has processors (`nproc` in the look at the caches:
+/// 2 here), not every target at once.
+#[test]
+fn builds_run_as_many_at_a_time_as_the_engine_has_processors() {
+    let job = job(&[]);
+    assert!(job.plan.builds.len() > 2);
+    let engine = Arc::new(FakeEngine { dist_list: DIST_LIST.into(), ..Default::default() });
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(run(&engine.client(), &job)).unwrap();
+    assert_eq!(engine.most_building.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
 
 #[test]
