@@ -381,6 +381,56 @@ fn a_dagger_session_killed_mid_build_leaves_the_release() {
     assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
 }
 
+/// Ctrl-C mid-build on the Dagger engine: the run ends at once with 130, the previous release
+/// untouched, nothing beside it, and the `dagger session` it started gone with it.
+#[test]
+#[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
+fn ctrl_c_mid_build_on_dagger_ends_the_run_at_once() {
+    let log = EngineLog::from_env();
+    let settings = fs::read_to_string(workspace().join("dist.toml")).unwrap();
+    // -a rebuilds the standard library for every target: long enough to be interrupted.
+    let p =
+        Project::new(&settings.replace("ldflags = [\"-s\", \"-w\"]", "ldflags = [\"-s\", \"-w\"]\nflags = [\"-a\"]"));
+    run_ok(&mut p.dist(&["--engine", "host", "--host"]));
+    let before = snapshot(&p.out());
+    fs::write(p.path().join("app/NONCE"), format!("{:?}", std::time::SystemTime::now())).unwrap();
+    let offset = log.end();
+    let mut cmd = p.dist(&["--engine", "dagger"]);
+    with_engine(&mut cmd, p.path());
+    let child = cmd.stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let started = Instant::now();
+    while !log.started_since(offset).iter().any(|a| a.starts_with("/.init go build ")) {
+        assert!(started.elapsed().as_secs() < 120, "no go build started");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let ps = run_ok(Command::new("ps").args(["-o", "pid=,args=", "--ppid", &child.id().to_string()]));
+    let session: Vec<String> = String::from_utf8(ps.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(" session"))
+        .map(|l| l.split_whitespace().next().unwrap().to_owned())
+        .collect();
+    assert_eq!(session.len(), 1, "one dagger session child");
+    run_ok(Command::new("kill").args(["-INT", &child.id().to_string()]));
+    let interrupted = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    let took = interrupted.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(took.as_secs() < 10, "Ctrl-C took {took:?} to end the run:\n{stderr}");
+    assert!(stderr.contains(&format!("interrupted; {} is unchanged", p.out().display())), "{stderr}");
+    assert!(snapshot(&p.out()) == before, "dist/ changed");
+    assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
+    // The CLI ends when its stdin, the xtask's, closes.
+    let gone = Instant::now();
+    while Path::new(&format!("/proc/{}", session[0])).exists()
+        && !fs::read_to_string(format!("/proc/{}/stat", session[0])).unwrap_or_default().contains(") Z ")
+    {
+        assert!(gone.elapsed().as_secs() < 30, "the dagger session {} outlived the run by 30 s", session[0]);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 /// The engine and the image are inputs of the carry-over key: a release built
 /// by the host engine is not carried over by the Dagger engine (nor back), nor
 /// one built from another image reference; the same engine and image again

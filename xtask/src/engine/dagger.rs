@@ -2,10 +2,12 @@
 //!
 //! One session serves the whole run. The pinned golang image reports its Go
 //! and targets; then the plan's upload is mounted with shared cache volumes
-//! for the module and build caches, modules are downloaded once (unless
-//! vendored), and one branch per target runs `go build` for each binary.
-//! Every binary is gathered into one directory, stamped with the commit time,
-//! and exported once. Async and the SDK stay inside this module.
+//! for the module and build caches (looked at first, and round-tripped
+//! through `--go-cache`: [`cache`]), modules are downloaded once (unless
+//! vendored), and one branch per target runs `go build` for each binary, as
+//! many at a time as the engine has processors. Every binary is gathered into
+//! one directory, stamped with the commit time, and exported once. Async and
+//! the SDK stay inside this module.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -18,6 +20,7 @@ use dagger_sdk::{
     DirectoryExportOptsBuilder, HostDirectoryOptsBuilder, Query, ReturnType,
 };
 use eyre::eyre;
+use futures::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::engine::Built;
@@ -59,8 +62,9 @@ pub struct Job {
 pub struct Session {
     /// `--go-cache`, absolute.
     go_cache: Option<PathBuf>,
-    runtime: tokio::runtime::Runtime,
-    local: tokio::task::LocalSet,
+    /// `None` once taken by `Drop`.
+    runtime: Option<tokio::runtime::Runtime>,
+    local: Option<tokio::task::LocalSet>,
     requests: Option<mpsc::UnboundedSender<Request>>,
     /// The connect task: its error is the one to report when the session dies.
     connected: Rc<RefCell<Option<anyhow::Result<()>>>>,
@@ -179,14 +183,14 @@ impl Session {
             .await;
             *slot.borrow_mut() = Some(result.map_err(anyhow::Error::from));
         });
-        Ok(Session { go_cache, runtime, local, requests: Some(tx), connected })
+        Ok(Session { go_cache, runtime: Some(runtime), local: Some(local), requests: Some(tx), connected })
     }
 
     /// Sends the request `make` builds around a reply channel, and waits for its answer (or Ctrl-C).
     fn ask<T>(&mut self, make: impl FnOnce(Reply<T>) -> Request) -> anyhow::Result<T> {
         let (reply, answer) = oneshot::channel();
         let sent = self.requests.as_ref().expect("open session").send(make(reply));
-        let outcome = self.local.block_on(&self.runtime, async move {
+        let outcome = self.block_on(async move {
             if sent.is_err() {
                 return None;
             }
@@ -224,7 +228,7 @@ impl Session {
             go_cache: self.go_cache.clone(),
             built_there_before,
         };
-        // The engine runs every branch at once and reports at the end: one clock for all.
+        // The engine reports every branch at the end: one clock for all.
         let targets: Vec<String> = plan.builds.iter().map(|b| b.target.to_string()).collect();
         let board = crate::ui::board(&targets);
         for t in &targets {
@@ -252,12 +256,18 @@ impl Session {
         self.ask(|reply| Request::Steps { job: Box::new(job.clone()), go_cache, reply })
     }
 
+    /// Runs `future` on the session's thread, beside the connect task.
+    fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        let local = self.local.as_ref().expect("taken only by drop");
+        local.block_on(self.runtime.as_ref().expect("taken only by drop"), future)
+    }
+
     /// Ends the session: the CLI shuts down once the request channel closes.
     fn close(&mut self) {
         self.requests = None;
         let connected = Rc::clone(&self.connected);
         // Bounded: a stuck CLI must not hang the run.
-        self.local.block_on(&self.runtime, async move {
+        self.block_on(async move {
             let _ = tokio::time::timeout(Duration::from_secs(30), async {
                 while connected.borrow().is_none() {
                     tokio::time::sleep(Duration::from_millis(20)).await;
@@ -270,7 +280,14 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        if self.requests.is_some() && !interrupt::requested() {
+        if interrupt::requested() {
+            // Dropping the runtime waits for its blocking threads, among them the SDK's wait on
+            // the CLI: a CLI stuck in the engine (seen once: a directory export that never ended
+            // kept the run alive through SIGTERM and SIGINT) must not hold Ctrl-C up. The run is
+            // ending: the process's exit ends them, and the CLI ends when its stdin (ours) closes.
+            std::mem::forget(self.local.take());
+            std::mem::forget(self.runtime.take());
+        } else if self.requests.is_some() {
             self.close();
         }
     }
@@ -452,9 +469,8 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
         None => vec![],
     };
 
-    // Asked together, so the engine runs the branches concurrently.
-    use futures::StreamExt;
-    // As many builds at a time as the engine has cores, as the host engine does: each `go build`
+    // Asked together, so the engine runs the branches concurrently: as many builds at a time as
+    // the engine has processors, as the host engine does. Each `go build`
     // compiles in parallel itself, and more at once only contend (6 targets on 2 cores: 9% slower
     // all at once, 17% slower one at a time; BENCHMARKS.md).
     let jobs = probe.cpus.unwrap_or(usize::MAX).max(1);
