@@ -94,6 +94,12 @@ impl Session {
     /// `DIR/mod` (host), or round-trip through them (Dagger: seeded when the engine's are empty,
     /// what a run adds written back).
     pub fn open(engine: Engine, sh: &Shell, pinned: &str, go_cache: Option<&Path>) -> anyhow::Result<Session> {
+        if let Some(dir) = go_cache.filter(|d| d.exists() && !d.is_dir()) {
+            anyhow::bail!(
+                "--go-cache {}: that is not a directory; name a directory (it is created if missing)",
+                dir.display()
+            );
+        }
         Ok(match engine {
             Engine::Dagger => Session::Dagger(dagger::Session::open(go_cache)?),
             Engine::Host => Session::Host(host::Session::open(sh, pinned, go_cache)?),

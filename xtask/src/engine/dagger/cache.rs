@@ -85,6 +85,8 @@ const FIX: &str = "set the engine's gc policy in its engine.json, or keep a copy
 pub fn advice(probe: &Probe, policy: Option<&Policy>, built_there_before: bool, seeding: bool) -> Advice {
     let mut advice = Advice::default();
     let pressure = match (probe.disk, policy) {
+        // The collector keeps `reserved` whatever the disk: below it, nothing is pruned.
+        (_, Some(p)) if p.used <= p.reserved => None,
         (Some((_, free)), Some(p)) if p.min_free > 0 && free < p.min_free => Some(format!(
             "the Dagger engine's disk has {} free, less than the {} its garbage collector keeps free",
             size(free),
@@ -175,14 +177,12 @@ pub async fn inspect(client: &Query, go: &Container, nonce: &str) -> eyre::Resul
         cache.reserved_space(),
         entries.disk_space_bytes()
     );
-    let probe = match code? {
-        0 => parse_probe(&exec.stdout().await?),
+    let what = "the look at the Go caches on the Dagger engine";
+    let probe = match code.map_err(|e| eyre!("{what}: {e}"))? {
+        0 => parse_probe(&exec.stdout().await.map_err(|e| eyre!("{what}: {e}"))?),
         code => {
             let stderr = exec.stderr().await.unwrap_or_default();
-            return Err(eyre!(
-                "the look at the Go caches on the Dagger engine failed (exit {code}):\n{}",
-                stderr.trim()
-            ));
+            return Err(eyre!("{what} failed (exit {code}):\n{}", stderr.trim()));
         }
     };
     let policy = match (min_free, max_used, reserved, used) {
@@ -217,9 +217,13 @@ pub async fn seed(client: &Query, go: &Container, dir: &Path, probe: &Probe, non
     let mut ctr = go.with_env_variable("XTASK_RUN", nonce);
     let cold: Vec<_> = caches(probe).into_iter().filter(|(sub, _, warm)| !warm && dir.join(sub).is_dir()).collect();
     if !cold.is_empty() {
+        // Only what is cold: a warm build cache is not uploaded again for an empty module cache.
+        let include: Vec<String> = cold.iter().map(|(sub, _, _)| format!("{sub}/**")).collect();
         let seed = client.host().directory_opts(
             dir.to_string_lossy(),
-            HostDirectoryOptsBuilder::default().include(vec!["build/**", "mod/**"]).build()?,
+            HostDirectoryOptsBuilder::default()
+                .include(include.iter().map(String::as_str).collect::<Vec<_>>())
+                .build()?,
         );
         ctr = ctr.with_mounted_directory(SEED, seed);
         for (sub, volume, _) in cold {
@@ -227,6 +231,9 @@ pub async fn seed(client: &Query, go: &Container, dir: &Path, probe: &Probe, non
             script.push(format!("if [ -d {SEED}/{sub} ]; then cp -a {SEED}/{sub}/. {volume}/; fi"));
         }
     }
+    // The lists of a run that never reached its export (killed with the engine) are a day old by
+    // now; a run still going has its own.
+    script.push(format!("find {GOCACHE} -maxdepth 1 -name '.xtask-run-*' -mmin +1440 -exec rm -f {{}} +"));
     for (sub, volume, _) in caches(probe) {
         let list = listing(nonce, sub);
         script.push(format!(
@@ -234,24 +241,20 @@ pub async fn seed(client: &Query, go: &Container, dir: &Path, probe: &Probe, non
         ));
     }
     let exec = ctr.with_exec_opts(vec!["sh", "-c", &script.join("; ")], any_exit());
-    match exec.exit_code().await? {
+    let what = format!("seeding the Dagger engine's Go caches from {}", dir.display());
+    match exec.exit_code().await.map_err(|e| eyre!("{what}: {e}"))? {
         0 => Ok(()),
         code => {
             let stderr = exec.stderr().await.unwrap_or_default();
-            Err(eyre!(
-                "seeding the Dagger engine's Go caches from {} failed (exit {code}):\n{}",
-                dir.display(),
-                stderr.trim()
-            ))
+            Err(eyre!("{what} failed (exit {code}):\n{}", stderr.trim()))
         }
     }
 }
 
 /// Writes what this run added to the caches (the files not in [`seed`]'s lists) into `dir`, beside
-/// what is there, and drops the lists. Build cache entries are content-addressed and module files
-/// are verified by Go, so a file written again holds the same bytes. Only tools both GNU coreutils
-/// and busybox have (`sort`, `uniq -u`, `xargs -0`, `cp -p --parents`): Debian's golang image has
-/// the one, Alpine's and the offline engine's the other.
+/// what is there, and drops the lists; returns how many files `dir` gained. Only new paths are
+/// written. Only tools both GNU coreutils and busybox have (`sort`, `uniq -u`, `xargs -0`,
+/// `cp -p --parents`): Debian's golang image has the one, Alpine's and the offline engine's the other.
 pub async fn export_new(go: &Container, dir: &Path, nonce: &str) -> eyre::Result<usize> {
     let mut script = vec![format!("set -e; n=0; mkdir -p {EXPORT}/build {EXPORT}/mod")];
     for (sub, volume, _) in caches(&Probe::default()) {
@@ -269,43 +272,57 @@ pub async fn export_new(go: &Container, dir: &Path, nonce: &str) -> eyre::Result
     script.push(format!("tar -cf {EXPORT}.tar -C {EXPORT} .; echo $n"));
     let exec =
         go.with_env_variable("XTASK_RUN", nonce).with_exec_opts(vec!["sh", "-c", &script.join("; ")], any_exit());
-    let code = exec.exit_code().await?;
+    let what = "gathering what this run added to the Dagger engine's Go caches";
+    let code = exec.exit_code().await.map_err(|e| eyre!("{what}: {e}"))?;
     if code != 0 {
         let stderr = exec.stderr().await.unwrap_or_default();
-        return Err(eyre!(
-            "gathering what this run added to the Dagger engine's Go caches failed (exit {code}):\n{}",
-            stderr.trim()
-        ));
+        return Err(eyre!("{what} failed (exit {code}):\n{}", stderr.trim()));
     }
-    let count: usize = exec.stdout().await?.trim().parse().unwrap_or(0);
     std::fs::create_dir_all(dir).map_err(|e| eyre!("cannot create {}: {e}", dir.display()))?;
     let tar = dir.join(format!(".xtask-go-cache-{nonce}.tar"));
-    exec.file(format!("{EXPORT}.tar")).export(tar.to_string_lossy()).await?;
-    let unpacked = unpack_new(&tar, dir);
-    // Ours (named by this run's nonce), whether or not it unpacked.
+    let exported = exec.file(format!("{EXPORT}.tar")).export(tar.to_string_lossy()).await;
+    let unpacked = match exported {
+        Ok(_) => unpack_new(&tar, dir),
+        Err(e) => Err(anyhow::anyhow!("exporting them from the engine: {e}")),
+    };
+    // Ours (named by this run's nonce), whether or not it came whole.
     let _ = std::fs::remove_file(&tar);
-    unpacked.map_err(|e| eyre!("cannot write the Dagger engine's new Go cache files into {}: {e:#}", dir.display()))?;
-    Ok(count)
+    unpacked.map_err(|e| eyre!("cannot write the Dagger engine's new Go cache files into {}: {e:#}", dir.display()))
 }
 
-/// Unpacks `tar` into `dir`, leaving every file that is already there as it is: a build cache
-/// entry is named by its content and a module file is verified by Go, so an existing file holds
-/// these bytes already, and the module cache's files and directories are read-only.
-fn unpack_new(tar: &Path, dir: &Path) -> anyhow::Result<()> {
+/// Unpacks the files of `tar` that `dir` lacks, each written beside its place and renamed into it
+/// (a full disk or a kill leaves no half file under a cache name); returns how many. A path that
+/// is there already is left alone: the module cache's files and directories are read-only, and a
+/// second run exporting the same new entry wrote it first.
+fn unpack_new(tar: &Path, dir: &Path) -> anyhow::Result<usize> {
     use anyhow::Context;
     let file = std::fs::File::open(tar).with_context(|| format!("cannot open {}", tar.display()))?;
     let mut archive = tar::Archive::new(file);
     archive.set_preserve_mtime(true);
+    let mut written = 0;
     for entry in archive.entries()? {
         let mut entry = entry?;
-        let path = entry.path()?.into_owned();
-        if entry.header().entry_type().is_dir() || dir.join(&path).symlink_metadata().is_ok() {
+        if !entry.header().entry_type().is_file() {
             continue;
         }
-        // unpack_in refuses paths that leave `dir` and creates the parent directories.
-        entry.unpack_in(dir).with_context(|| format!("cannot write {}", dir.join(&path).display()))?;
+        let rel = entry.path()?.into_owned();
+        // Only plain names below `dir` (`./build/ab/…`): nothing that climbs out or is absolute.
+        if !rel.components().all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir)) {
+            anyhow::bail!("the engine's cache archive names {}, outside {}", rel.display(), dir.display());
+        }
+        let path = dir.join(&rel);
+        if path.symlink_metadata().is_ok() {
+            continue;
+        }
+        let parent = path.parent().context("a file at the root")?;
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        let part = parent.join(format!(".xtask-part-{}", std::process::id()));
+        entry.unpack(&part).with_context(|| format!("cannot write {}", part.display()))?;
+        std::fs::rename(&part, &path)
+            .with_context(|| format!("cannot rename {} to {}", part.display(), path.display()))?;
+        written += 1;
     }
-    Ok(())
+    Ok(written)
 }
 
 #[cfg(test)]
@@ -346,6 +363,9 @@ mod tests {
             advice(&fine, Some(&policy(20 << 30, 75 << 30, 4 << 30)), true, false).warnings,
             Vec::<String>::new()
         );
+        // Under what the collector keeps whatever the disk (reservedSpace): nothing will go.
+        let reserved = Policy { reserved: 10 << 30, ..policy(20 << 30, 75 << 30, 4 << 30) };
+        assert_eq!(advice(&probe, Some(&reserved), true, false).warnings, Vec::<String>::new());
         // Over the collector's cap.
         let a = advice(&fine, Some(&policy(20 << 30, 3 << 30, 4 << 30)), true, false);
         assert!(a.warnings[0].starts_with("the Dagger engine's caches hold 4.0 GiB, more than the 3.0 GiB"), "{a:?}");
