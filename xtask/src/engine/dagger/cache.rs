@@ -397,6 +397,54 @@ mod tests {
         assert!(advice(&roomy, None, true, true).detail.contains("(seeded from --go-cache)"));
     }
 
+    /// What the engine's tar adds to DIR: new files only, no part files left, nothing outside DIR.
+    #[test]
+    fn unpacking_adds_only_what_dir_lacks() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("go");
+        std::fs::create_dir_all(dir.join("build/ab")).unwrap();
+        std::fs::write(dir.join("build/ab/old-d"), "kept").unwrap();
+        let tar_of = |files: &[(&str, &str)]| {
+            let mut b = tar::Builder::new(Vec::new());
+            for (name, text) in files {
+                let mut h = tar::Header::new_gnu();
+                h.set_size(text.len() as u64);
+                h.set_mode(0o644);
+                h.set_mtime(1_700_000_000);
+                h.set_cksum();
+                b.append_data(&mut h, name, text.as_bytes()).unwrap();
+            }
+            let path = tmp.path().join("x.tar");
+            std::fs::write(&path, b.into_inner().unwrap()).unwrap();
+            path
+        };
+        let tar = tar_of(&[("./build/ab/old-d", "other"), ("./build/cd/new-a", "new"), ("./mod/cache/x", "m")]);
+        assert_eq!(unpack_new(&tar, &dir).unwrap(), 2);
+        assert_eq!(std::fs::read_to_string(dir.join("build/ab/old-d")).unwrap(), "kept");
+        assert_eq!(std::fs::read_to_string(dir.join("build/cd/new-a")).unwrap(), "new");
+        let mtime = std::fs::metadata(dir.join("build/cd/new-a")).unwrap().modified().unwrap();
+        assert_eq!(mtime, std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000));
+        let names: Vec<String> = std::fs::read_dir(dir.join("build/cd"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names, ["new-a"], "no part file left");
+        // A header naming a path above DIR is refused, and nothing is written there.
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.as_gnu_mut().unwrap().name[..12].copy_from_slice(b"../escaped-f");
+        h.set_size(1);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_cksum();
+        b.append(&h, &b"x"[..]).unwrap();
+        let evil = tmp.path().join("evil.tar");
+        std::fs::write(&evil, b.into_inner().unwrap()).unwrap();
+        let err = unpack_new(&evil, &dir).unwrap_err().to_string();
+        assert!(err.contains("outside"), "{err}");
+        assert!(!tmp.path().join("escaped-f").exists());
+    }
+
     #[test]
     fn sizes_are_in_binary_units_as_dagger_reads_its_settings() {
         assert_eq!(size(1023), "1023 B");
