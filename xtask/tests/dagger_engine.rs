@@ -340,14 +340,21 @@ fn credentials_never_leave_the_download() {
     }
 }
 
-/// The Dagger session dies mid-build (its CLI killed): a clear error naming
-/// the targets, and the previous release untouched.
-#[test]
-#[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
-fn a_dagger_session_killed_mid_build_leaves_the_release() {
-    let log = EngineLog::from_env();
+/// A Dagger run of the template with `-a` (the standard library rebuilt for every target: long
+/// enough to be interrupted), its release built before by the host engine, caught once the engine
+/// has started a `go build`.
+struct MidBuild {
+    p: Project,
+    /// The release before the run.
+    before: std::collections::BTreeMap<String, Vec<u8>>,
+    /// The running `cargo xtask dist --engine dagger`, its stderr piped.
+    child: std::process::Child,
+    /// The pid of the `dagger session` the SDK started, a child of the xtask.
+    session: String,
+}
+
+fn mid_build(log: &EngineLog) -> MidBuild {
     let settings = fs::read_to_string(workspace().join("dist.toml")).unwrap();
-    // -a rebuilds the standard library for every target: long enough to be interrupted.
     let p =
         Project::new(&settings.replace("ldflags = [\"-s\", \"-w\"]", "ldflags = [\"-s\", \"-w\"]\nflags = [\"-a\"]"));
     run_ok(&mut p.dist(&["--engine", "host", "--host"]));
@@ -362,7 +369,6 @@ fn a_dagger_session_killed_mid_build_leaves_the_release() {
         assert!(started.elapsed().as_secs() < 120, "no go build started");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    // The `dagger session` the SDK started, a child of the xtask.
     let ps = run_ok(Command::new("ps").args(["-o", "pid=,args=", "--ppid", &child.id().to_string()]));
     let session: Vec<String> = String::from_utf8(ps.stdout)
         .unwrap()
@@ -371,7 +377,17 @@ fn a_dagger_session_killed_mid_build_leaves_the_release() {
         .map(|l| l.split_whitespace().next().unwrap().to_owned())
         .collect();
     assert_eq!(session.len(), 1, "one dagger session child");
-    run_ok(Command::new("kill").args(["-KILL", &session[0]]));
+    MidBuild { p, before, child, session: session[0].clone() }
+}
+
+/// The Dagger session dies mid-build (its CLI killed): a clear error naming
+/// the targets, and the previous release untouched.
+#[test]
+#[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
+fn a_dagger_session_killed_mid_build_leaves_the_release() {
+    let log = EngineLog::from_env();
+    let MidBuild { p, before, child, session } = mid_build(&log);
+    run_ok(Command::new("kill").args(["-KILL", &session]));
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
@@ -387,30 +403,7 @@ fn a_dagger_session_killed_mid_build_leaves_the_release() {
 #[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
 fn ctrl_c_mid_build_on_dagger_ends_the_run_at_once() {
     let log = EngineLog::from_env();
-    let settings = fs::read_to_string(workspace().join("dist.toml")).unwrap();
-    // -a rebuilds the standard library for every target: long enough to be interrupted.
-    let p =
-        Project::new(&settings.replace("ldflags = [\"-s\", \"-w\"]", "ldflags = [\"-s\", \"-w\"]\nflags = [\"-a\"]"));
-    run_ok(&mut p.dist(&["--engine", "host", "--host"]));
-    let before = snapshot(&p.out());
-    fs::write(p.path().join("app/NONCE"), format!("{:?}", std::time::SystemTime::now())).unwrap();
-    let offset = log.end();
-    let mut cmd = p.dist(&["--engine", "dagger"]);
-    with_engine(&mut cmd, p.path());
-    let child = cmd.stderr(std::process::Stdio::piped()).spawn().unwrap();
-    let started = Instant::now();
-    while !log.started_since(offset).iter().any(|a| a.starts_with("/.init go build ")) {
-        assert!(started.elapsed().as_secs() < 120, "no go build started");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let ps = run_ok(Command::new("ps").args(["-o", "pid=,args=", "--ppid", &child.id().to_string()]));
-    let session: Vec<String> = String::from_utf8(ps.stdout)
-        .unwrap()
-        .lines()
-        .filter(|l| l.contains(" session"))
-        .map(|l| l.split_whitespace().next().unwrap().to_owned())
-        .collect();
-    assert_eq!(session.len(), 1, "one dagger session child");
+    let MidBuild { p, before, child, session } = mid_build(&log);
     run_ok(Command::new("kill").args(["-INT", &child.id().to_string()]));
     let interrupted = Instant::now();
     let out = child.wait_with_output().unwrap();
@@ -423,10 +416,10 @@ fn ctrl_c_mid_build_on_dagger_ends_the_run_at_once() {
     assert_eq!(leftovers_beside(&p.out()), Vec::<String>::new());
     // The CLI ends when its stdin, the xtask's, closes.
     let gone = Instant::now();
-    while Path::new(&format!("/proc/{}", session[0])).exists()
-        && !fs::read_to_string(format!("/proc/{}/stat", session[0])).unwrap_or_default().contains(") Z ")
+    while Path::new(&format!("/proc/{session}")).exists()
+        && !fs::read_to_string(format!("/proc/{session}/stat")).unwrap_or_default().contains(") Z ")
     {
-        assert!(gone.elapsed().as_secs() < 30, "the dagger session {} outlived the run by 30 s", session[0]);
+        assert!(gone.elapsed().as_secs() < 30, "the dagger session {session} outlived the run by 30 s");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }

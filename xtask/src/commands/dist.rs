@@ -53,8 +53,8 @@ impl Dist {
         let settings_json = serde_json::to_value(&settings.raw)?;
         let CarryOver { keys, previous, reused, to_build, source_digest } =
             carry_over(&plan, &toolchain, engine, &output)?;
-        let built_there_before = release::manifest::Manifest::read(output.path())
-            .is_some_and(|m| m.engine == engine.to_string() && m.go_version == toolchain.go_version);
+        let built_there_before =
+            previous.as_ref().is_some_and(|p| p.built_with(&engine.to_string(), &toolchain.go_version));
         if let (Session::Host(_), Some(previous)) = (&session, &previous) {
             for &i in &to_build {
                 for rel in &plan.builds[i].outputs {

@@ -312,13 +312,18 @@ pub async fn toolchain(client: &Query, image: &str) -> eyre::Result<Toolchain> {
 
 /// Runs one command; a failure names the step and keeps its stderr.
 async fn step(ctr: &Container, argv: Vec<&str>, what: &str) -> eyre::Result<String> {
-    let exec = ctr.with_exec_opts(argv, any_exit());
-    let code = exec.exit_code().await?;
+    checked(&ctr.with_exec_opts(argv, any_exit()), what).await
+}
+
+/// The stdout of `exec`, an exec that may fail: a failure, or an engine that cannot run it, names
+/// `what` (and keeps the exec's stderr).
+async fn checked(exec: &Container, what: &str) -> eyre::Result<String> {
+    let code = exec.exit_code().await.map_err(|e| eyre!("{what}: {e}"))?;
     if code != 0 {
         let stderr = exec.stderr().await.unwrap_or_default();
         return Err(eyre!("{what} failed (exit {code}):\n{}", stderr.trim_end()));
     }
-    Ok(exec.stdout().await?)
+    exec.stdout().await.map_err(|e| eyre!("{what}: {e}"))
 }
 
 fn any_exit() -> dagger_sdk::ContainerWithExecOpts<'static> {

@@ -307,6 +307,16 @@ checksum:
     #[test]
     fn the_layout_places_every_setting() {
         let text = |s: &str| s.to_owned();
+        let archive = Archive {
+            id: Some(text("i")),
+            binaries: vec![text("b")],
+            name: text("n"),
+            format: Format::Zip,
+            formats: BTreeMap::new(),
+            replacements: BTreeMap::new(),
+            files: vec![],
+            wrap: false,
+        };
         let full = Settings {
             app: App {
                 dir: "a".into(),
@@ -330,26 +340,8 @@ checksum:
                 stamp: Stamp { version: text("v"), commit: text("c"), date: text("d") },
             },
             targets: Targets { os: vec![], arch: vec![], arm: vec![], ignore: vec![], list: vec![text("l")] },
-            archive: Some(Archive {
-                id: Some(text("i")),
-                binaries: vec![text("b")],
-                name: text("n"),
-                format: Format::Zip,
-                formats: BTreeMap::new(),
-                replacements: BTreeMap::new(),
-                files: vec![],
-                wrap: false,
-            }),
-            archives: vec![Archive {
-                id: Some(text("i")),
-                binaries: vec![text("b")],
-                name: text("n"),
-                format: Format::Zip,
-                formats: BTreeMap::new(),
-                replacements: BTreeMap::new(),
-                files: vec![],
-                wrap: false,
-            }],
+            archive: Some(archive.clone()),
+            archives: vec![archive],
             checksum: Checksum { name: text("c") },
             packages: vec![PackageSettings {
                 formats: vec![PackageFormat::Deb],

@@ -28,6 +28,8 @@ pub struct Previous {
     /// Every file of the previous release with where it lies below `dir`:
     /// the release's own artifacts, and those held aside by a partial run.
     files: Vec<(Artifact, String)>,
+    /// The engine and Go that built it (`Manifest::engine`, `Manifest::go_version`).
+    built_with: (String, String),
 }
 
 impl Previous {
@@ -37,7 +39,12 @@ impl Previous {
         let manifest = Manifest::read(out).filter(|m| m.stray_path().is_none())?;
         let mut files: Vec<(Artifact, String)> = manifest.artifacts.into_iter().map(|a| (a.clone(), a.path)).collect();
         files.extend(manifest.held.into_iter().map(|a| (a.clone(), format!("{HELD}/{}", a.path))));
-        Some(Previous { dir: out.to_path_buf(), files })
+        Some(Previous { dir: out.to_path_buf(), files, built_with: (manifest.engine, manifest.go_version) })
+    }
+
+    /// Whether `engine` with `go_version` (e.g. `go1.26.8`) built it.
+    pub fn built_with(&self, engine: &str, go_version: &str) -> bool {
+        self.built_with.0 == engine && self.built_with.1 == go_version
     }
 
     /// Links the binaries of `target` (at `outputs`) into `staging` if they were

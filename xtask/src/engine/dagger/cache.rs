@@ -14,7 +14,7 @@ use std::path::Path;
 use dagger_sdk::{Container, HostDirectoryOptsBuilder, Query};
 use eyre::eyre;
 
-use super::{any_exit, GOCACHE, GOMODCACHE};
+use super::{any_exit, checked, GOCACHE, GOMODCACHE};
 
 /// Where a `--go-cache` directory is mounted to seed the cache volumes.
 const SEED: &str = "/xtask-go-cache";
@@ -170,21 +170,14 @@ pub async fn inspect(client: &Query, go: &Container, nonce: &str) -> eyre::Resul
     let exec = go.with_env_variable("XTASK_RUN", nonce).with_exec_opts(vec!["sh", "-c", PROBE], any_exit());
     let cache = client.engine().local_cache();
     let entries = cache.entry_set();
-    let (code, min_free, max_used, reserved, used) = futures::join!(
-        exec.exit_code(),
+    let (looked, min_free, max_used, reserved, used) = futures::join!(
+        checked(&exec, "the look at the Go caches on the Dagger engine"),
         cache.min_free_space(),
         cache.max_used_space(),
         cache.reserved_space(),
         entries.disk_space_bytes()
     );
-    let what = "the look at the Go caches on the Dagger engine";
-    let probe = match code.map_err(|e| eyre!("{what}: {e}"))? {
-        0 => parse_probe(&exec.stdout().await.map_err(|e| eyre!("{what}: {e}"))?),
-        code => {
-            let stderr = exec.stderr().await.unwrap_or_default();
-            return Err(eyre!("{what} failed (exit {code}):\n{}", stderr.trim()));
-        }
-    };
+    let probe = parse_probe(&looked?);
     let policy = match (min_free, max_used, reserved, used) {
         (Ok(min_free), Ok(max_used), Ok(reserved), Ok(used)) => Some(Policy {
             min_free: min_free.max(0) as u64,
@@ -203,9 +196,18 @@ fn listing(nonce: &str, sub: &str) -> String {
     format!("{GOCACHE}/.xtask-run-{nonce}-{sub}")
 }
 
-/// The caches and where they are round-tripped: (directory below `--go-cache`, volume, warm).
-fn caches(probe: &Probe) -> [(&'static str, &'static str, bool); 2] {
-    [("build", GOCACHE, probe.build_warm), ("mod", GOMODCACHE, probe.mod_warm)]
+/// The caches round-tripped: (directory below `--go-cache`, volume).
+const CACHES: [(&str, &str); 2] = [("build", GOCACHE), ("mod", GOMODCACHE)];
+
+impl Probe {
+    /// Whether the cache kept in `sub` of [`CACHES`] was there before this run.
+    fn warm(&self, sub: &str) -> bool {
+        if sub == "build" {
+            self.build_warm
+        } else {
+            self.mod_warm
+        }
+    }
 }
 
 /// For `--go-cache DIR`, before anything is built: fills the cold caches from `DIR/build` and
@@ -215,10 +217,10 @@ fn caches(probe: &Probe) -> [(&'static str, &'static str, bool); 2] {
 pub async fn seed(client: &Query, go: &Container, dir: &Path, probe: &Probe, nonce: &str) -> eyre::Result<()> {
     let mut script = vec!["set -e".to_owned()];
     let mut ctr = go.with_env_variable("XTASK_RUN", nonce);
-    let cold: Vec<_> = caches(probe).into_iter().filter(|(sub, _, warm)| !warm && dir.join(sub).is_dir()).collect();
+    let cold: Vec<_> = CACHES.into_iter().filter(|(sub, _)| !probe.warm(sub) && dir.join(sub).is_dir()).collect();
     if !cold.is_empty() {
         // Only what is cold: a warm build cache is not uploaded again for an empty module cache.
-        let include: Vec<String> = cold.iter().map(|(sub, _, _)| format!("{sub}/**")).collect();
+        let include: Vec<String> = cold.iter().map(|(sub, _)| format!("{sub}/**")).collect();
         let seed = client.host().directory_opts(
             dir.to_string_lossy(),
             HostDirectoryOptsBuilder::default()
@@ -226,7 +228,7 @@ pub async fn seed(client: &Query, go: &Container, dir: &Path, probe: &Probe, non
                 .build()?,
         );
         ctr = ctr.with_mounted_directory(SEED, seed);
-        for (sub, volume, _) in cold {
+        for (sub, volume) in cold {
             // The include patterns upload no empty directory: an empty `sub` is not there.
             script.push(format!("if [ -d {SEED}/{sub} ]; then cp -a {SEED}/{sub}/. {volume}/; fi"));
         }
@@ -234,21 +236,14 @@ pub async fn seed(client: &Query, go: &Container, dir: &Path, probe: &Probe, non
     // The lists of a run that never reached its export (killed with the engine) are a day old by
     // now; a run still going has its own.
     script.push(format!("find {GOCACHE} -maxdepth 1 -name '.xtask-run-*' -mmin +1440 -exec rm -f {{}} +"));
-    for (sub, volume, _) in caches(probe) {
+    for (sub, volume) in CACHES {
         let list = listing(nonce, sub);
         script.push(format!(
             "mkdir -p {volume} && (cd {volume} && find . -type f ! -name '.xtask-run-*' | sort > {list})"
         ));
     }
     let exec = ctr.with_exec_opts(vec!["sh", "-c", &script.join("; ")], any_exit());
-    let what = format!("seeding the Dagger engine's Go caches from {}", dir.display());
-    match exec.exit_code().await.map_err(|e| eyre!("{what}: {e}"))? {
-        0 => Ok(()),
-        code => {
-            let stderr = exec.stderr().await.unwrap_or_default();
-            Err(eyre!("{what} failed (exit {code}):\n{}", stderr.trim()))
-        }
-    }
+    checked(&exec, &format!("seeding the Dagger engine's Go caches from {}", dir.display())).await.map(drop)
 }
 
 /// Writes what this run added to the caches (the files not in [`seed`]'s lists) into `dir`, beside
@@ -256,28 +251,23 @@ pub async fn seed(client: &Query, go: &Container, dir: &Path, probe: &Probe, non
 /// written. Only tools both GNU coreutils and busybox have (`sort`, `uniq -u`, `xargs -0`,
 /// `cp -p --parents`): Debian's golang image has the one, Alpine's and the offline engine's the other.
 pub async fn export_new(go: &Container, dir: &Path, nonce: &str) -> eyre::Result<usize> {
-    let mut script = vec![format!("set -e; n=0; mkdir -p {EXPORT}/build {EXPORT}/mod")];
-    for (sub, volume, _) in caches(&Probe::default()) {
+    let mut script = vec![format!("set -e; mkdir -p {EXPORT}/build {EXPORT}/mod")];
+    for (sub, volume) in CACHES {
         let list = listing(nonce, sub);
         // In the list twice and now once, or only now: `uniq -u` keeps what is new.
         script.push(format!(
             "cd {volume}; find . -type f ! -name '.xtask-run-*' | sort | cat {list} {list} - | sort | uniq -u \
-             > /tmp/xtask-new-{sub}; n=$((n + $(wc -l < /tmp/xtask-new-{sub}))); \
+             > /tmp/xtask-new-{sub}; \
              tr '\\n' '\\0' < /tmp/xtask-new-{sub} | xargs -0 -r sh -c 'cp -p --parents \"$@\" \"$0\"' {EXPORT}/{sub}; \
              rm -f {list}"
         ));
     }
     // One file to export: Dagger's export of a directory of thousands of files stalled here
     // (7,177 cache entries: the CLI's receiving end waited for ten minutes).
-    script.push(format!("tar -cf {EXPORT}.tar -C {EXPORT} .; echo $n"));
+    script.push(format!("tar -cf {EXPORT}.tar -C {EXPORT} ."));
     let exec =
         go.with_env_variable("XTASK_RUN", nonce).with_exec_opts(vec!["sh", "-c", &script.join("; ")], any_exit());
-    let what = "gathering what this run added to the Dagger engine's Go caches";
-    let code = exec.exit_code().await.map_err(|e| eyre!("{what}: {e}"))?;
-    if code != 0 {
-        let stderr = exec.stderr().await.unwrap_or_default();
-        return Err(eyre!("{what} failed (exit {code}):\n{}", stderr.trim()));
-    }
+    checked(&exec, "gathering what this run added to the Dagger engine's Go caches").await?;
     std::fs::create_dir_all(dir).map_err(|e| eyre!("cannot create {}: {e}", dir.display()))?;
     let tar = dir.join(format!(".xtask-go-cache-{nonce}.tar"));
     let exported = exec.file(format!("{EXPORT}.tar")).export(tar.to_string_lossy()).await;
