@@ -33,6 +33,10 @@ pub struct Stamp {
     /// release refuses them, since a build may read them. Not part of any key.
     #[serde(skip)]
     pub untracked: Vec<String>,
+    /// Where the source lives (`git remote get-url origin` as a web URL, without credentials), or empty:
+    /// an image's `org.opencontainers.image.source`.
+    #[serde(skip)]
+    pub remote: String,
 }
 
 impl Stamp {
@@ -73,6 +77,7 @@ impl Stamp {
         if in_git {
             let status = git(cmd!(sh, "git status --porcelain --untracked-files=all")).unwrap_or_default();
             stamp.untracked = status.lines().filter_map(|l| l.strip_prefix("?? ")).map(str::to_owned).collect();
+            stamp.remote = git(cmd!(sh, "git remote get-url origin")).map(|u| web_url(&u)).unwrap_or_default();
         }
         Ok(stamp)
     }
@@ -95,6 +100,7 @@ impl Stamp {
             dirty: version.ends_with("-dirty"),
             tagged: false,
             untracked: vec![],
+            remote: String::new(),
             version,
             tag: String::new(),
             commit: commit.unwrap_or_else(|| UNKNOWN.to_owned()),
@@ -102,6 +108,36 @@ impl Stamp {
             epoch: time.unwrap_or(FALLBACK_EPOCH),
         }
     }
+}
+
+/// A git remote as a browser opens it: `git@host:o/r.git` and `ssh://git@host/o/r` become
+/// `https://host/o/r`; user and password (a CI job's token in the URL) are dropped; a local path gives "".
+pub fn web_url(remote: &str) -> String {
+    let remote = remote.trim();
+    let (scheme, rest) = match remote.split_once("://") {
+        Some((s, rest)) => (s, rest),
+        // scp-like `user@host:path`, but not a Windows drive or a local path.
+        None => match remote.split_once(':') {
+            Some((host, path)) if host.len() > 1 && !host.contains('/') && !path.starts_with("//") => {
+                return web_url(&format!("ssh://{host}/{}", path.trim_start_matches('/')));
+            }
+            _ => return String::new(),
+        },
+    };
+    if !matches!(scheme, "https" | "http" | "ssh" | "git") {
+        return String::new();
+    }
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    // An ssh port is not the web server's.
+    let host = if scheme == "ssh" { host.split(':').next().unwrap_or(host) } else { host };
+    if host.is_empty() {
+        return String::new();
+    }
+    let path = path.trim_end_matches('/');
+    let path = path.strip_suffix(".git").unwrap_or(path);
+    let scheme = if scheme == "http" { "http" } else { "https" };
+    format!("{scheme}://{host}/{path}").trim_end_matches('/').to_owned()
 }
 
 /// Civil UTC date and time of a Unix time (Howard Hinnant's days-to-civil).
@@ -137,6 +173,23 @@ pub fn rfc3339(epoch: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_remote_becomes_a_web_url_without_credentials() {
+        for (remote, url) in [
+            ("git@github.com:acme/hello.git", "https://github.com/acme/hello"),
+            ("ssh://git@gitlab.example.com:2222/acme/hello.git", "https://gitlab.example.com/acme/hello"),
+            ("https://gitlab-ci-token:glcbt-SECRET@gitlab.com/acme/hello.git", "https://gitlab.com/acme/hello"),
+            ("https://x-access-token:ghs_SECRET@github.com/acme/hello", "https://github.com/acme/hello"),
+            ("http://git.internal:8080/hello/", "http://git.internal:8080/hello"),
+            ("/srv/git/hello.git", ""),
+            ("../hello", ""),
+            ("file:///srv/git/hello.git", ""),
+            ("C:\\src\\hello", ""),
+        ] {
+            assert_eq!(web_url(remote), url, "{remote}");
+        }
+    }
 
     #[test]
     fn rfc2822_dates_as_date_r_prints_them() {
@@ -175,6 +228,7 @@ mod tests {
                 dirty: false,
                 tagged: false,
                 untracked: vec![],
+                remote: String::new(),
             }
         );
     }

@@ -21,6 +21,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use common::*;
+use sha2::Digest;
 
 const ENGINE_ENV: [&str; 5] = [
     "_EXPERIMENTAL_DAGGER_CLI_BIN",
@@ -135,7 +136,11 @@ fn dagger_builds_the_same_bytes_as_the_host_and_caches_every_build() {
     assert_eq!((manifest["engine"].as_str(), manifest["go_version"].as_str()), (Some("dagger"), Some("go1.26.8")));
     assert_eq!(manifest["image"], "golang:1.26.8");
     let check = run_ok(Command::new("sha256sum").args(["-c", "SHA256SUMS"]).current_dir(&dagger_out));
-    assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK").count(), 7, "6 archives and the manifest");
+    assert_eq!(
+        String::from_utf8(check.stdout).unwrap().matches(": OK").count(),
+        8,
+        "6 archives, the image and the manifest"
+    );
     assert_published_release_verifies(&dagger_out);
 
     // No source change, and no release to carry targets over from: the engine
@@ -467,4 +472,67 @@ fn engine_and_image_decide_carry_over_and_stamps_are_checked() {
         "{err}"
     );
     assert!(snapshot(&p.out()) == before, "nothing written");
+}
+
+/// The template's image (its dist.toml has `[[images]]`), as a user ships it: the archive Dagger's
+/// release holds is imported into the engine and its binary runs there; pushed with `skopeo copy
+/// --all` (README) to the registry beside the engine, it keeps its digest, and the engine pulls it
+/// by that digest and runs it.
+#[test]
+#[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
+fn the_image_runs_on_the_engine_and_keeps_its_digest_through_a_registry() {
+    let p = Project::template();
+    let out = p.path().join("dagger");
+    let mut cmd = p.dist_to(&out, &["--engine", "dagger"]);
+    run_ok(with_engine(&mut cmd, p.path()));
+    let image = manifest(&out)["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "image")
+        .expect("the template's release holds an image")
+        .clone();
+    let archive = out.join(image["path"].as_str().unwrap());
+    let digest = image["image"]["digest"].as_str().unwrap().to_owned();
+    let host = host_target();
+    let cli = std::env::var("_EXPERIMENTAL_DAGGER_CLI_BIN").expect("the engine's environment");
+    let in_engine = |from: &[&str]| {
+        let mut cmd = Command::new(&cli);
+        cmd.args(["core", "container"]).args(from).args([
+            "with-exec",
+            "--args",
+            "/usr/local/bin/hello,version",
+            "stdout",
+        ]);
+        String::from_utf8(run_ok(with_engine(&mut cmd, p.path())).stdout).unwrap()
+    };
+    let version = in_engine(&["import", "--source", archive.to_str().unwrap()]);
+    assert!(
+        version.contains(&format!("hello 0.0.0-dev (commit unknown, built unknown, go1.26.8, {host})")),
+        "{version}"
+    );
+
+    // The registry runs in the engine's network namespace (.ci/dagger-engine), named beside its socket.
+    let socket = std::env::var("_EXPERIMENTAL_DAGGER_RUNNER_HOST").unwrap();
+    let run_dir = Path::new(socket.trim_start_matches("unix://")).parent().unwrap().to_owned();
+    let netns = fs::read_to_string(run_dir.join("netns")).expect("the engine script's netns marker");
+    let nonce = format!("t{}", std::process::id());
+    let reference = format!("127.0.0.1:5000/xtask-test/hello:{nonce}");
+    let in_netns = |args: &[&str]| {
+        let mut cmd = Command::new("nsenter");
+        cmd.arg(format!("--net=/run/netns/{}", netns.trim())).arg("--").arg("skopeo").args(args);
+        run_ok(&mut cmd).stdout
+    };
+    in_netns(&[
+        "copy",
+        "--all",
+        "--dest-tls-verify=false",
+        &format!("oci-archive:{}", archive.display()),
+        &format!("docker://{reference}"),
+    ]);
+    let raw = in_netns(&["inspect", "--raw", "--tls-verify=false", &format!("docker://{reference}")]);
+    let pushed: String = sha2::Sha256::digest(&raw).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(format!("sha256:{pushed}"), digest, "the registry holds the image under the manifest's digest");
+    let by_digest = format!("127.0.0.1:5000/xtask-test/hello@{digest}");
+    assert!(in_engine(&["from", "--address", &by_digest]).contains(&format!("{host})")));
 }

@@ -27,6 +27,8 @@ fn builds_every_default_target_with_correct_headers() {
         expected.push(format!("hello_0.0.0-dev_{os}_{arch}.{ext}"));
         assert_eq!(header(&files[&format!("{t}/{exe}")]), expected_header(t), "header of {t}");
     }
+    // The template's dist.toml makes an image of the linux targets (tests/images.rs looks inside).
+    expected.push("hello_0.0.0-dev_image.tar".into());
     expected.sort();
     assert_eq!(files.keys().cloned().collect::<Vec<_>>(), expected, "dist/ holds exactly the release");
 
@@ -55,10 +57,10 @@ fn builds_every_default_target_with_correct_headers() {
 
     let check = run_ok(Command::new("sha256sum").arg("-c").arg("SHA256SUMS").current_dir(&out));
     let ok_lines = String::from_utf8(check.stdout).unwrap().lines().filter(|l| l.ends_with(": OK")).count();
-    assert_eq!(ok_lines, 7, "SHA256SUMS covers every archive and the manifest");
+    assert_eq!(ok_lines, 8, "SHA256SUMS covers every archive, the image and the manifest");
     let published = assert_published_release_verifies(&out);
     let archives: Vec<&String> = published.iter().filter(|n| n.ends_with(".tar.gz") || n.ends_with(".zip")).collect();
-    assert_eq!((published.len(), archives.len()), (8, 6), "{published:?}");
+    assert_eq!((published.len(), archives.len()), (9, 6), "{published:?}");
 
     let manifest = manifest(&out);
     assert_eq!(manifest["generator"], "cargo xtask dist");
@@ -67,7 +69,7 @@ fn builds_every_default_target_with_correct_headers() {
     assert_eq!(manifest["settings"]["app"]["main"], "./cmd/hello");
     assert!(manifest["go_version"].as_str().unwrap().starts_with("go1."));
     let artifacts = manifest["artifacts"].as_array().unwrap();
-    assert_eq!(artifacts.len(), 12);
+    assert_eq!(artifacts.len(), 13);
     for a in artifacts {
         let path = a["path"].as_str().unwrap();
         let bytes = &files[path];
@@ -78,6 +80,10 @@ fn builds_every_default_target_with_correct_headers() {
         match a["kind"].as_str().unwrap() {
             "binary" => assert!(path.starts_with(&format!("{target}/"))),
             "archive" => assert!(path.contains(&target.replace('/', "_"))),
+            "image" => {
+                assert_eq!((target, path), ("image", "hello_0.0.0-dev_image.tar"));
+                assert_eq!(a["image"]["platforms"], serde_json::json!(["linux/amd64", "linux/arm64"]));
+            }
             other => panic!("kind {other}"),
         }
     }
@@ -403,7 +409,9 @@ fn a_partial_run_keeps_the_other_targets_for_the_next_full_run() {
 
     let out = run_ok(p.dist(&["--engine", "host", "--host"]).env("PATH", &path));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    let others: Vec<&str> = DEFAULT_TARGETS.iter().copied().filter(|t| *t != host).collect();
+    // The image's "target" is `image`: it is kept aside whole, like a target.
+    let mut others: Vec<&str> = DEFAULT_TARGETS.iter().copied().filter(|t| *t != host).chain(["image"]).collect();
+    others.sort();
     assert!(
         stderr.contains(&format!(
             "{} now holds {host} only (--host): a partial release, not for publishing; the previous release's {} are kept in {} for the next full run",
@@ -420,14 +428,16 @@ fn a_partial_run_keeps_the_other_targets_for_the_next_full_run() {
     let published = assert_published_release_verifies(&p.out());
     assert_eq!(published.len(), 3, "one archive, the checksum file, the manifest: {published:?}");
     let held = snapshot(&p.out().join(".held"));
-    assert_eq!(held.len(), 2 * others.len());
+    // Each target's binary and archive, and the image archive.
+    let held_files = 2 * (others.len() - 1) + 1;
+    assert_eq!(held.len(), held_files);
     for (name, bytes) in &held {
         assert!(whole[name] == *bytes, ".held/{name} is the previous release's file");
     }
 
     // Again partial: the held targets stay.
     run_ok(p.dist(&["--engine", "host", "--target", &host]).env("PATH", &path));
-    assert_eq!(snapshot(&p.out().join(".held")).len(), 2 * others.len());
+    assert_eq!(snapshot(&p.out().join(".held")).len(), held_files);
 
     // A full run: everything carried over, nothing held, the same release as before.
     fs::remove_file(&calls).unwrap();

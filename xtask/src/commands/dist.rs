@@ -120,7 +120,10 @@ impl Dist {
             }
             _ => vec![],
         };
-        let release = Release { plan: &plan, built: &built, engine, settings: settings_json, artifacts, partial, held };
+        let images = release::images(output.staging(), &plan, &artifacts, previous.as_ref())
+            .with_context(|| format!("cannot make the images; {}", unchanged()))?;
+        let release =
+            Release { plan: &plan, built: &built, engine, settings: settings_json, artifacts, images, partial, held };
         let manifest = release::finish(output.staging(), &release)
             .with_context(|| format!("cannot complete the release; {}", unchanged()))?;
         if self.smoke {
@@ -293,6 +296,9 @@ fn announce(plan: &Plan, toolchain: &Toolchain) {
     for warning in plan.package_warnings() {
         ui::warn(warning);
     }
+    for note in &plan.image_notes {
+        ui::say(note);
+    }
 }
 
 /// Per target: its input key, and its binaries if the release being replaced already has them.
@@ -345,7 +351,7 @@ fn summary(manifest: &release::manifest::Manifest, built: &engine::Built, reused
         let of = |kind: Kind| manifest.artifacts.iter().filter(move |a| a.target == t && a.kind == kind);
         let size: u64 = of(Kind::Binary).map(|a| a.size).sum();
         // The first published file, and how many more (several archive sets, bare binaries).
-        let mut published = of(Kind::Archive).chain(of(Kind::Bare));
+        let mut published = of(Kind::Archive).chain(of(Kind::Bare)).chain(of(Kind::Image));
         let package = published.next().or_else(|| of(Kind::Binary).next());
         let more = match published.count() {
             0 => String::new(),
@@ -358,7 +364,7 @@ fn summary(manifest: &release::manifest::Manifest, built: &engine::Built, reused
         };
         rows.push([
             t.to_owned(),
-            format!("{:.1} MB", size as f64 / 1e6),
+            if size == 0 { "-".to_owned() } else { format!("{:.1} MB", size as f64 / 1e6) },
             package.map_or(String::new(), |a| format!("{}{more}", a.path)),
             package.map_or(String::new(), |a| format!("{}…", &a.sha256[..12])),
             time,
@@ -456,6 +462,10 @@ fn describe(plan: &Plan, toolchain: &Toolchain, engine: Engine, why: &str, out: 
         for file in files {
             line(format!("  {:<16} {file}", ""));
         }
+    }
+    for image in &plan.images {
+        let platforms: Vec<String> = image.platforms.iter().map(|t| t.to_string()).collect();
+        line(format!("  {:<16} {}  ←  {}", "image", image.file, platforms.join(" ")));
     }
     line(format!("  {}", plan.checksum_file));
     line("  manifest.json".to_owned());

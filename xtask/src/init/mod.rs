@@ -137,6 +137,7 @@ enum Section {
     Archive,
     Checksum,
     Packages,
+    Images,
 }
 
 #[derive(Debug)]

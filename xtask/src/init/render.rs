@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 use toml::{Table, Value};
 
 use super::{Draft, Section};
-use crate::settings::{Archive, BinarySettings, ContentSettings, PackageSettings, ScriptSettings, Settings};
+use crate::settings::{
+    Archive, BinarySettings, ContentSettings, ImageFile, ImageSettings, PackageSettings, ScriptSettings, Settings,
+};
 
 /// The file's sections in order, each with its keys in the order written (`[[binaries]]` come right
 /// after `[app]`, and `[[archives]]` take the place of `[archive]`); `the_layout_places_every_setting` fails
@@ -53,12 +55,39 @@ const PACKAGE_KEYS: [&str; 21] = [
 const SCRIPT_KEYS: [&str; 4] = ["preinstall", "postinstall", "preremove", "postremove"];
 const CONTENT_KEYS: [&str; 7] = ["src", "dst", "type", "mode", "owner", "group", "packager"];
 
-/// Tables written as their own `[section.key]` with a comment above, rather than inline (`env = { … }`).
-const SUBTABLES: [(&str, &str, &[&str]); 1] = [(
-    "build.stamp",
-    "# The Go variables that receive the version, commit and date (\"\" skips one).",
-    &["version", "commit", "date"],
-)];
+/// `[[images]]` keys in the order written; its `files` follow as `[[images.files]]`.
+const IMAGE_KEYS: [&str; 17] = [
+    "name",
+    "binary",
+    "platforms",
+    "base",
+    "ca_certificates",
+    "tzdata",
+    "user",
+    "bindir",
+    "entrypoint",
+    "cmd",
+    "env",
+    "ports",
+    "workdir",
+    "tags",
+    "file_name",
+    "labels",
+    "annotations",
+];
+const IMAGE_FILE_KEYS: [&str; 3] = ["src", "dst", "mode"];
+
+/// Tables written as their own `[section.key]` with a comment above, rather than inline (`env = { … }`);
+/// an empty key list takes any key (labels).
+const SUBTABLES: [(&str, &str, &[&str]); 3] = [
+    (
+        "build.stamp",
+        "# The Go variables that receive the version, commit and date (\"\" skips one).",
+        &["version", "commit", "date"],
+    ),
+    ("images.labels", "# The image config's labels (templates), besides those dist fills from the stamp.", &[]),
+    ("images.annotations", "# The index's and manifests' annotations (templates), besides the stamp's.", &[]),
+];
 
 impl Draft {
     pub(super) fn render(&self) -> String {
@@ -137,6 +166,31 @@ impl Draft {
                 let _ = write!(t, "\n[[packages.contents]]\n{body}");
             }
         }
+        let images: Vec<Table> = doc
+            .get("images")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|i| i.as_table().expect("[[images]] entries are tables").clone())
+            .collect();
+        if images.is_empty() && self.notes.iter().any(|n| n.section == Section::Images) {
+            t.push('\n');
+            self.comments(&mut t, Section::Images);
+        }
+        for (i, mut image) in images.into_iter().enumerate() {
+            let files = image.remove("files");
+            t.push('\n');
+            if i == 0 {
+                self.comments(&mut t, Section::Images);
+            }
+            let body = self.body("images", &image, &table(&ImageSettings::default()), &IMAGE_KEYS);
+            let _ = write!(t, "[[images]]\n{body}");
+            for f in files.as_ref().and_then(Value::as_array).into_iter().flatten() {
+                let f = f.as_table().expect("files are tables");
+                let body = self.body("images.files", f, &table(&ImageFile::default()), &IMAGE_FILE_KEYS);
+                let _ = write!(t, "\n[[images.files]]\n{body}");
+            }
+        }
         t
     }
 
@@ -157,7 +211,10 @@ impl Draft {
                     let _ = write!(subtables, "\n{comment}\n[{at}]\n{body}");
                 }
             } else if self.is_pinned(&at) || default.get(key) != Some(value) {
-                // Display is the serializer's: strings, arrays and inline tables as TOML reads them back.
+                // Display is the serializer's: strings, arrays and inline tables as TOML reads them back; a
+                // key that is not bare (a label's `org.opencontainers.image.title`) is quoted the same way.
+                let bare = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b));
+                let key = if bare { key.to_owned() } else { Value::String(key.to_owned()).to_string() };
                 let _ = writeln!(own, "{key} = {value}");
             }
         }
@@ -188,10 +245,14 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::init::goreleaser::tests::{ARCHIVE_SETS, GORELEASER_INIT, MULTI_BUILD};
+    use crate::init::goreleaser::tests::{
+        ARCHIVE_SETS, DOCKERS_MANIFESTS, DOCKERS_V2, GORELEASER_INIT, KO, MULTI_BUILD,
+    };
     use crate::init::tests::strs;
     use crate::init::{go_mod_draft, goreleaser};
-    use crate::settings::{App, Archive, Build, Checksum, Format, PackageFormat, Stamp, Targets};
+    use crate::settings::{
+        App, Archive, Build, Checksum, Format, ImageFile, ImageSettings, PackageFormat, Stamp, Targets,
+    };
 
     /// The text `draft` writes, read back as `dist` reads it.
     fn read_back(draft: &Draft) -> (String, Settings) {
@@ -268,6 +329,9 @@ checksum:
                 ".",
             ),
             ("several archive sets", ARCHIVE_SETS, "."),
+            ("ko images", KO, "."),
+            ("dockers_v2 images", DOCKERS_V2, "."),
+            ("dockers joined by manifests", DOCKERS_MANIFESTS, "."),
             ("empty", "", "."),
             (
                 "linux packages",
@@ -293,7 +357,7 @@ checksum:
         // The folder names the binary when the config does not.
         std::fs::create_dir(dir.path().join("tool")).unwrap();
         let file = dir.path().join("tool/dist.toml");
-        for yaml in [GORELEASER_INIT, MULTI_BUILD, AWKWARD] {
+        for yaml in [GORELEASER_INIT, MULTI_BUILD, AWKWARD, KO, DOCKERS_V2, DOCKERS_MANIFESTS] {
             let draft = goreleaser::draft(yaml, ".").unwrap();
             std::fs::write(&file, draft.render()).unwrap();
             let loaded = Settings::load(&file).unwrap();
@@ -343,6 +407,26 @@ checksum:
             archive: Some(archive.clone()),
             archives: vec![archive],
             checksum: Checksum { name: text("c") },
+            images: vec![ImageSettings {
+                name: Some(text("n")),
+                binary: Some(text("b")),
+                platforms: vec![text("linux/amd64")],
+                base: text("scratch"),
+                ca_certificates: false,
+                tzdata: false,
+                user: text("0:0"),
+                bindir: text("/bin"),
+                entrypoint: vec![text("/bin/b")],
+                cmd: vec![text("serve")],
+                env: BTreeMap::from([(text("A"), text("b"))]),
+                ports: vec![text("8080")],
+                workdir: text("/w"),
+                files: vec![ImageFile { src: text("s"), dst: text("/d"), mode: text("0644") }],
+                labels: BTreeMap::from([(text("org.example.a"), text("b"))]),
+                annotations: BTreeMap::from([(text("org.example.a"), text("b"))]),
+                tags: vec![text("t")],
+                file_name: text("f"),
+            }],
             packages: vec![PackageSettings {
                 formats: vec![PackageFormat::Deb],
                 name: Some(text("n")),
@@ -388,6 +472,15 @@ checksum:
                 Some((_, _, keys)) => (keys, value.as_table().unwrap().clone()),
                 None if name == "binaries" => (&BINARY_KEYS, value.as_array().unwrap()[0].as_table().unwrap().clone()),
                 None if name == "archives" => (&ARCHIVE_KEYS, value.as_array().unwrap()[0].as_table().unwrap().clone()),
+                None if name == "images" => {
+                    let mut image = value.as_array().unwrap()[0].as_table().unwrap().clone();
+                    let files = image.remove("files").unwrap();
+                    for k in files.as_array().unwrap()[0].as_table().unwrap().keys() {
+                        assert!(IMAGE_FILE_KEYS.contains(&k.as_str()), "images.files.{k} has no place in render");
+                        placed.push(format!("images.files.{k}"));
+                    }
+                    (&IMAGE_KEYS, image)
+                }
                 None if name == "packages" => {
                     let mut p = value.as_array().unwrap()[0].as_table().unwrap().clone();
                     for (key, keys) in [("scripts", &SCRIPT_KEYS[..]), ("contents", &CONTENT_KEYS[..])] {
@@ -408,13 +501,17 @@ checksum:
                 assert!(keys.contains(&key.as_str()), "{name}.{key} has no place in render::LAYOUT");
                 if let Some((at, _, sub)) = SUBTABLES.iter().find(|(at, _, _)| *at == format!("{name}.{key}")) {
                     for k in value.as_table().unwrap().keys() {
-                        assert!(sub.contains(&k.as_str()), "{at}.{k} has no place in render::SUBTABLES");
+                        // An empty list takes any key (labels).
+                        assert!(
+                            sub.is_empty() || sub.contains(&k.as_str()),
+                            "{at}.{k} has no place in render::SUBTABLES"
+                        );
                     }
                 }
                 placed.push(format!("{name}.{key}"));
             }
         }
-        assert_eq!(placed.len(), 37 + 21 + 4 + 7, "every key of every section: {placed:?}");
+        assert_eq!(placed.len(), 37 + 21 + 4 + 7 + 17 + 3, "every key of every section: {placed:?}");
     }
 
     /// The whole file for `goreleaser init`'s config and for a target list: sections with the notes above

@@ -197,6 +197,7 @@ mod tests {
                     size: 0,
                     sha256: String::new(),
                     inputs: None,
+                    image: None,
                 })
                 .collect(),
             published: vec![],

@@ -21,6 +21,7 @@ use crate::steps::StepResult;
 use crate::target::{select, Target};
 
 mod download;
+pub mod images;
 mod names;
 mod packages;
 mod reads;
@@ -129,6 +130,12 @@ pub struct Plan {
     pub reads: Reads,
     /// Every `-X` variable, checked to exist before a release is written.
     pub linker_vars: Vec<LinkerVar>,
+    /// Container images (`[[images]]`), each over several targets.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<images::ImagePlan>,
+    /// Why an `[[images]]` entry makes no image in this run.
+    #[serde(skip)]
+    pub image_notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -270,6 +277,23 @@ impl Plan {
         if let Some((_, key)) = names.get(&checksum_file) {
             bail!("`checksum.name` gives {checksum_file}, which {key} gives too: give the checksum file a name of its own");
         }
+        let (images, image_notes) = images::plan(settings, &stamp, &builds, caller_env)?;
+        for image in &images {
+            if let Some((_, key)) = names.get(&image.file) {
+                bail!(
+                    "`{}.file_name` gives {}, which {key} gives too: give the image its own name",
+                    image.key,
+                    image.file
+                );
+            }
+            if image.file == checksum_file {
+                bail!(
+                    "`{}.file_name` gives {}, the checksum file's name: give the image its own name",
+                    image.key,
+                    image.file
+                );
+            }
+        }
 
         let flags: Vec<&[String]> = builds.iter().flat_map(|b| b.flags.iter().map(Vec::as_slice)).collect();
         // Every target's: a template may give one target a flag or variable the others lack.
@@ -295,6 +319,8 @@ impl Plan {
             names_digest,
             reads,
             linker_vars,
+            images,
+            image_notes,
         })
     }
 
@@ -385,7 +411,14 @@ impl Plan {
     /// list, starting at `index`, so shard sizes differ by one at most.
     pub fn shard(&self, index: usize, count: usize) -> Plan {
         let keep: Vec<usize> = (0..self.builds.len()).filter(|i| i % count == index - 1).collect();
-        Plan { shard: Some(format!("{index}/{count}")), ..self.subset(&keep) }
+        let mut image_notes = self.image_notes.clone();
+        image_notes.extend(self.images.iter().map(|i| {
+            format!(
+                "no image from `{}` in a shard: an image needs every platform's binary, which no one shard has",
+                i.key
+            )
+        }));
+        Plan { shard: Some(format!("{index}/{count}")), images: vec![], image_notes, ..self.subset(&keep) }
     }
 
     /// The same plan for some of its targets only.

@@ -568,3 +568,104 @@ fn a_binary_name_template_is_filled_for_each_target() {
     let e = format!("{:#}", no_project.resolve(std::path::Path::new("dist.toml")).unwrap_err());
     assert!(e.contains("is a template: set `app.name`"), "{e}");
 }
+
+const IMAGE: &str = "[app]\ndir = \"app\"\nmain = \"./cmd/hello\"\n[targets]\nlist = [\"linux/amd64\", \"linux/arm64\", \"linux/arm/v7\", \"windows/amd64\"]\n";
+
+#[test]
+fn an_image_is_named_and_labelled_from_the_stamp_and_covers_the_linux_targets() {
+    let mut stamp_with_remote = stamp();
+    stamp_with_remote.remote = "https://github.com/acme/hello".into();
+    let s = settings(&format!("{IMAGE}[[images]]\nports = [\"8080\"]\nenv = {{ PATH = \"/bin\", A = \"1\" }}\n"));
+    let source = Source::find(&s.app_dir, &[], "", &Outputs { out: "/nowhere/dist".into(), ours: vec![] }).unwrap();
+    let plan = Plan::new(&s, &[], stamp_with_remote, source, &toolchain(), &BTreeMap::new()).unwrap();
+    let image = &plan.images[0];
+    assert_eq!((image.file.as_str(), image.repository.as_str()), ("hello_1.2.3_image.tar", "hello"));
+    assert_eq!(image.tags, ["1.2.3"]);
+    let platforms: Vec<String> = image.platforms.iter().map(|t| t.to_string()).collect();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm/v7", "linux/arm64"]);
+    assert_eq!(image.paths, ["/usr/local/bin/hello"; 3]);
+    assert_eq!(image.config.user, "65532:65532");
+    assert_eq!(image.config.env, ["PATH=/bin", "A=1"]);
+    assert_eq!(image.config.ports, ["8080/tcp"]);
+    assert_eq!(image.config.created, "2023-11-14T22:13:20Z");
+    let labels: Vec<(&str, &str)> = image.config.labels.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(
+        labels,
+        [
+            ("org.opencontainers.image.created", "2023-11-14T22:13:20Z"),
+            ("org.opencontainers.image.revision", "c0ffee1234"),
+            ("org.opencontainers.image.source", "https://github.com/acme/hello"),
+            ("org.opencontainers.image.title", "hello"),
+            ("org.opencontainers.image.version", "1.2.3"),
+        ]
+    );
+    assert_eq!(image.annotations, image.config.labels);
+    assert!(plan.image_notes.is_empty());
+}
+
+#[test]
+fn a_run_without_all_of_an_images_platforms_makes_none_and_says_why() {
+    let s = settings(&format!("{IMAGE}[[images]]\nplatforms = [\"linux/amd64\", \"linux/arm64\"]\n"));
+    let one = plan_of(&s, &["linux/amd64".parse().unwrap()]).unwrap();
+    assert!(one.images.is_empty());
+    assert_eq!(one.image_notes, ["no image from `images[0]`: this run does not build linux/arm64 (its platforms)"]);
+    let windows = plan_of(&settings(&format!("{IMAGE}[[images]]\n")), &["windows/amd64".parse().unwrap()]).unwrap();
+    assert_eq!(windows.image_notes, ["no image from `images[0]`: this run builds no linux target"]);
+    let whole = plan_of(&s, &[]).unwrap();
+    assert_eq!(whole.images.len(), 1);
+    let shard = whole.shard(1, 2);
+    assert!(shard.images.is_empty());
+    assert!(shard.image_notes[0].contains("no image from `images[0]` in a shard"), "{:?}", shard.image_notes);
+}
+
+#[test]
+fn image_settings_that_make_a_broken_image_are_refused() {
+    let err = |extra: &str| {
+        let text = format!("{IMAGE}[[images]]\n{extra}\n");
+        let parsed: Result<Settings, _> = toml::from_str(&text);
+        match parsed.map_err(anyhow::Error::from).and_then(|s| s.resolve(&crate::project::root().join("dist.toml"))) {
+            Ok(s) => format!("{:#}", plan_of(&s, &[]).map(|_| ()).unwrap_err()),
+            Err(e) => format!("{e:#}"),
+        }
+    };
+    for (extra, said) in [
+        ("base = \"alpine:3\"", "only \"scratch\" is supported yet"),
+        ("platforms = [\"windows/amd64\"]", "images hold linux targets only"),
+        ("platforms = [\"linux/amd64\", \"linux/amd64\"]", "lists linux/amd64 twice"),
+        ("binary = \"nope\"", "names \"nope\", which is not a binary"),
+        ("user = \"a:b:c\"", "is not `uid[:gid]`"),
+        ("bindir = \"usr/bin\"", "`images[0].bindir` = \"usr/bin\" is not an absolute path"),
+        ("bindir = \"/usr/../bin\"", "is not an absolute path"),
+        ("ports = [\"http\"]", "`images[0].ports` has \"http\""),
+        ("ports = [\"0\"]", "`images[0].ports` has \"0\""),
+        ("files = [{ src = \"x\", dst = \"etc/x\" }]", "`images[0].files[0].dst` = \"etc/x\" is not an absolute path"),
+        (
+            "files = [{ src = \"go.mod\", dst = \"/a\" }, { src = \"go.mod\", dst = \"/a\" }]",
+            "another file goes there too",
+        ),
+        ("files = [{ src = \"go.mod\", dst = \"/a\", mode = \"999\" }]", "is not octal permission bits"),
+        ("files = [{ src = \"nothing-here\", dst = \"/a\" }]", "which is not a file"),
+        ("tags = []", "`images[0].tags` is empty"),
+        ("tags = [\"{{ .Version }}+meta\"]", "gives \"1.2.3+meta\", which is not an image tag"),
+        ("tags = [\"{{ if .IsGitDirty }}edge{{ end }}\"]", "every tag of `images[0].tags` is empty for version 1.2.3"),
+        ("tags = [\"{{ .Nope }}\"]", "uses .Nope, which is not a field"),
+        ("name = \"GHCR.io/Acme/Hello\"", "which is not an image repository"),
+        ("name = \"ghcr.io/acme/\"", "which is not an image repository"),
+        ("file_name = \".hidden\"", "which is not a file name"),
+        ("env = { \"A=B\" = \"1\" }", "`images[0].env` has \"A=B\""),
+    ] {
+        let message = err(extra);
+        assert!(message.contains(said), "{extra}: {message}");
+    }
+    let two = settings(&format!("{IMAGE}[[images]]\n[[images]]\n"));
+    assert!(
+        format!("{:#}", plan_of(&two, &[]).unwrap_err()).contains("two [[images]] entries give hello_1.2.3_image.tar")
+    );
+    let clash = settings(&format!("{IMAGE}[checksum]\nname = \"hello_1.2.3_image.tar\"\n[[images]]\n"));
+    assert!(format!("{:#}", plan_of(&clash, &[]).unwrap_err()).contains("the checksum file's name"));
+    // A host with a port, and localhost, are registries; the rest are path components.
+    for ok in ["ghcr.io/acme/hello", "localhost:5000/hello", "127.0.0.1:5000/a/b-c_d.e", "hello"] {
+        let s = settings(&format!("{IMAGE}[[images]]\nname = \"{ok}\"\n"));
+        assert_eq!(plan_of(&s, &[]).unwrap().images[0].repository, ok);
+    }
+}

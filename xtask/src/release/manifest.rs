@@ -65,7 +65,7 @@ pub struct Manifest {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Artifact {
-    /// `os/arch[/vN]`.
+    /// `os/arch[/vN]`, or `image` for an image archive (its platforms are in `image`).
     pub target: String,
     pub kind: Kind,
     /// The binary's name, for binaries and bare binaries.
@@ -81,6 +81,20 @@ pub struct Artifact {
     /// What the file was made from (a key over every input): the next run reuses it when that is unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<String>,
+    /// A container image's name, tags, digest and platforms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageRef>,
+}
+
+/// What names an image archive's image (`[[images]]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ImageRef {
+    pub repository: String,
+    pub tags: Vec<String>,
+    /// The image index's digest (`sha256:…`): what a registry reports once it is pushed.
+    pub digest: String,
+    /// `os/arch[/vN]` of each image in the index.
+    pub platforms: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -93,6 +107,8 @@ pub enum Kind {
     Bare,
     /// A Linux package: .deb, .rpm or .apk (`[[packages]]`).
     Package,
+    /// An OCI image layout archive of a multi-platform image (`[[images]]`).
+    Image,
 }
 
 impl Kind {
@@ -100,7 +116,7 @@ impl Kind {
     pub fn published(self) -> bool {
         match self {
             Kind::Binary => false,
-            Kind::Archive | Kind::Bare | Kind::Package => true,
+            Kind::Archive | Kind::Bare | Kind::Package | Kind::Image => true,
         }
     }
 }

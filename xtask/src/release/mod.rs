@@ -8,6 +8,7 @@ pub mod archive;
 pub mod bare;
 pub mod binary;
 pub mod checksums;
+pub mod image;
 pub mod manifest;
 pub mod package;
 pub mod reuse;
@@ -35,6 +36,8 @@ pub struct Release<'a> {
     pub settings: serde_json::Value,
     /// Per target (as `plan.builds`): its artifacts, carried over or packed.
     pub artifacts: Vec<Vec<Artifact>>,
+    /// The image archives (see [`images`]).
+    pub images: Vec<Artifact>,
     /// Built for some targets only (`--target`, `--host`).
     pub partial: bool,
     /// The previous release's other targets, linked into `.held/` by a partial run.
@@ -248,12 +251,52 @@ pub fn package_key(
     crate::digest::sha256_hex(key.to_string().as_bytes())
 }
 
+/// Writes each image archive of the plan from its platforms' verified binaries
+/// (`artifacts`, per target as `plan.builds`), or links the previous one when
+/// its key (the binaries' bytes, its recipe, the epoch, this xtask) is unchanged.
+pub fn images(
+    dir: &Path,
+    plan: &Plan,
+    artifacts: &[Vec<Artifact>],
+    previous: Option<&reuse::Previous>,
+) -> anyhow::Result<Vec<Artifact>> {
+    let mut out = Vec::new();
+    for image in &plan.images {
+        let mut binaries = Vec::new();
+        for target in &image.platforms {
+            let i = plan.builds.iter().position(|b| b.target == *target).context("an image's platform is a target")?;
+            let output = &plan.builds[i].outputs[image.binary];
+            let a = artifacts[i]
+                .iter()
+                .find(|a| a.kind == Kind::Binary && a.path == *output)
+                .with_context(|| format!("{} has no binary {output} for {}", target, image.key))?;
+            binaries.push((plan.builds[i].names[image.binary].as_str(), a));
+        }
+        let shas: Vec<(&str, &str)> = binaries.iter().map(|(n, a)| (*n, a.sha256.as_str())).collect();
+        let key = package_key(&image::recipe(image), plan.stamp.epoch, &shas, &[]);
+        if let Some(mut previous) = previous.and_then(|p| p.take_package(std::slice::from_ref(&image.file), &key, dir))
+        {
+            out.append(&mut previous);
+            continue;
+        }
+        let bytes = binaries
+            .iter()
+            .map(|(_, a)| fs::read(dir.join(&a.path)).with_context(|| format!("cannot read {}", a.path)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        reuse::remove_if_present(&dir.join(&image.file))?;
+        let mut made = image::make(dir, plan, image, &bytes).with_context(|| format!("cannot write {}", image.file))?;
+        made.inputs = Some(key);
+        out.push(made);
+    }
+    Ok(out)
+}
+
 /// Completes `dir`, which holds every target's files, into a release: the
 /// checksum file, `manifest.json`, modes and mtimes.
 pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
     let plan = release.plan;
     check_only_planned_files(dir, plan, &release.held)?;
-    let artifacts: Vec<Artifact> = release.artifacts.iter().flatten().cloned().collect();
+    let artifacts: Vec<Artifact> = release.artifacts.iter().flatten().chain(&release.images).cloned().collect();
     let mut manifest = Manifest {
         generator: manifest::GENERATOR.into(),
         schema: manifest::SCHEMA,
@@ -289,6 +332,7 @@ fn check_only_planned_files(dir: &Path, plan: &Plan, held: &[Artifact]) -> anyho
         planned.extend(build.outputs.iter().map(|o| dir.join(o)));
         planned.extend(PACKERS.iter().flat_map(|p| p.files(plan, build)).map(|f| dir.join(f)));
     }
+    planned.extend(plan.images.iter().map(|i| dir.join(&i.file)));
     planned.extend(held.iter().map(|a| dir.join(reuse::HELD).join(&a.path)));
     let stray: Vec<String> = walk(dir)?
         .into_iter()
@@ -312,6 +356,7 @@ pub fn artifact(build: &TargetBuild, kind: Kind, path: String, bytes: &[u8], bin
         size: bytes.len() as u64,
         sha256: crate::digest::sha256_hex(bytes),
         inputs: None,
+        image: None,
     }
 }
 
@@ -384,13 +429,13 @@ mod tests {
     use crate::source::{Outputs, Source};
     use crate::stamp::Stamp;
 
-    fn plan(text: &str) -> Plan {
+    pub(super) fn plan(text: &str) -> Plan {
         let s = toml::from_str::<Settings>(text).unwrap().resolve(&crate::project::root().join("dist.toml")).unwrap();
         let source = Source::find(&s.app_dir, &[], "", &Outputs { out: "/nowhere/dist".into(), ours: vec![] }).unwrap();
         let stamp = Stamp::from_parts(Some("v1.2.3".into()), Some("c0ffee".into()), Some(1_700_000_000), None);
         let toolchain = Toolchain {
             go_version: "go1.26.8".into(),
-            dist_list: "linux/amd64\nwindows/amd64\n".into(),
+            dist_list: "linux/amd64\nlinux/arm\nlinux/arm64\nwindows/amd64\n".into(),
             label: "go1.26.8".into(),
             fingerprint: String::new(),
             why_other: None,

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use crate::target::{parse_goarm, Target};
 use crate::template::Template;
 
+mod images;
 mod packages;
+pub use images::{ImageFile, ImageSettings, ResolvedImage};
 pub use packages::{
     ContentKind, ContentSettings, PackageFormat, PackageSettings, Relation, ResolvedPackage, ScriptSettings,
 };
@@ -47,6 +49,9 @@ pub struct Settings {
     /// Linux packages of the linux targets.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub packages: Vec<PackageSettings>,
+    /// Container images of the linux targets.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<ImageSettings>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -257,6 +262,7 @@ pub struct Resolved {
     pub archives: Vec<ResolvedArchive>,
     pub checksum_name: Template,
     pub packages: Vec<ResolvedPackage>,
+    pub images: Vec<ResolvedImage>,
     /// The settings as read, for the manifest.
     pub raw: Settings,
     /// Whether the file itself sets `build.stamp.version`, `.commit`, `.date`.
@@ -411,6 +417,7 @@ impl Settings {
         let archives = self.archive_sets(&binaries)?;
         let checksum_name = parse_template("checksum.name", &self.checksum.name)?;
         let packages = packages::resolve(&self.packages, &binaries)?;
+        let images = images::resolve(&self.images, &binaries)?;
         Ok(Resolved {
             file: file.to_path_buf(),
             app_dir,
@@ -423,6 +430,7 @@ impl Settings {
             archives,
             checksum_name,
             packages,
+            images,
             raw: self,
             stamp_given: [false; 3],
         })

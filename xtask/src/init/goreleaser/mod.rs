@@ -1,10 +1,11 @@
 //! The GoReleaser importer's driver: finds the config and the Go module it builds, walks the top-level
 //! keys (mapped, deliberately ignored, or named with why `dist.toml` has no equivalent), and hands each
-//! section to its module: [`builds`], [`archives`], [`checksum`], [`nfpms`].
+//! section to its module: [`builds`], [`archives`], [`checksum`], [`nfpms`], [`images`].
 
 mod archives;
 mod builds;
 mod checksum;
+mod images;
 mod nfpms;
 mod yaml;
 
@@ -85,6 +86,7 @@ fn convert(yaml: &str, source: &str, module_dir_rel: &str, repo: &RepoInfo) -> a
         let value = *value;
         match key.as_str() {
             "project_name" | "builds" | "archives" | "checksum" | "nfpms" => {} // mapped below
+            "kos" | "dockers_v2" | "dockers" | "docker_manifests" | "docker_signs" => {} // images, below
             // The config's schema version (2) and `report_sizes` (a log line): nothing to carry over.
             "version" | "report_sizes" => {}
             "env" => {
@@ -180,6 +182,7 @@ fn convert(yaml: &str, source: &str, module_dir_rel: &str, repo: &RepoInfo) -> a
     if let Some(value) = get("nfpms") {
         nfpms::convert_nfpms(&mut out, value, &ids, module_dir_rel)?;
     }
+    images::convert_images(&mut out, &get, &ids, repo.module.as_deref())?;
     Ok(out)
 }
 
@@ -191,11 +194,9 @@ fn top_level_hint(key: &str) -> &'static str {
             "dist does not publish: upload the files in dist/ from CI"
         }
         "changelog" => "dist writes no changelog",
-        "signs" | "binary_signs" | "docker_signs" | "notarize" => "sign the files in dist/ after `cargo xtask dist`",
+        "signs" | "binary_signs" | "notarize" => "sign the files in dist/ after `cargo xtask dist`",
         "sboms" => "generate SBOMs from dist/ after `cargo xtask dist`",
-        "dockers" | "dockers_v2" | "docker_manifests" | "docker_digest" | "kos" => {
-            "build images from the binaries in dist/"
-        }
+        "docker_digest" => "dist writes no digest files: each image archive's index.json holds its digest",
         "snapcrafts" | "brews" | "homebrew_casks" | "scoops" | "winget" | "nix" | "aurs" | "aur_sources" | "krews"
         | "chocolateys" | "makeselfs" | "srpm" | "flatpak" => {
             "dist makes archives and deb, rpm and apk packages, not these"
@@ -261,6 +262,9 @@ pub(in crate::init) mod tests {
     use crate::init::tests::{parse, strs};
     use crate::init::{from_goreleaser, import};
     use crate::settings::{Archive, Format, DEFAULT_GO};
+
+    /// The image sections' configs, for the renderer's tests.
+    pub(in crate::init) use super::images::tests::{DOCKERS_MANIFESTS, DOCKERS_V2, KO};
 
     /// What `goreleaser init` (v2.15.1) writes: internal/static/config.yaml.
     pub(in crate::init) const GORELEASER_INIT: &str = r#"# This is an example .goreleaser.yml file with some sensible defaults.
@@ -504,6 +508,34 @@ checksum:
                 "checksum.algorithm"
             ])
         );
+    }
+
+    /// The top-level keys `convert` maps (the list "mapped below") are imported section by section: none is
+    /// named whole with the top-level hint; `docker_manifests` and `docker_signs` are named by the images
+    /// importer, with its why, above `[[images]]`.
+    #[test]
+    fn mapped_top_level_keys_are_not_named_whole() {
+        let yaml = format!(
+            "{KO}\ndockers_v2:\n  - images: [ghcr.io/acme/hello]\n{}\nnfpms:\n  - formats: [deb]\n\
+             checksum:\n  algorithm: sha256\n",
+            DOCKERS_MANIFESTS.split("\ndockers:").nth(1).map(|rest| format!("dockers:{rest}")).unwrap()
+        )
+        .replace("ids: [go-cli-github]", "ids: [hello]");
+        let imported = from_goreleaser(&yaml, ".").unwrap();
+        for key in ["project_name", "builds", "archives", "checksum", "nfpms", "kos", "dockers_v2", "dockers"] {
+            assert!(!imported.unmapped.contains(&key.to_owned()), "{key} named whole: {:?}", imported.unmapped);
+        }
+        let toml = &imported.toml;
+        let images = toml.find("\n[[images]]\n").unwrap();
+        for key in ["docker_manifests", "docker_signs"] {
+            assert!(imported.unmapped.contains(&key.to_owned()), "{key}: {:?}", imported.unmapped);
+            let at = toml.find(&format!("# not imported: {key} (")).unwrap();
+            assert!(at < images && !toml[at..].starts_with(&format!("# not imported: {key} (no dist.toml")), "{toml}");
+        }
+        assert_eq!(parse(&imported).images.len(), 3, "ko, dockers_v2 and the dockers joined by manifests");
+        // A section that is no list is named, not an error.
+        let imported = from_goreleaser("kos: {repository: x}\ndocker_digest: {name_template: d}\n", ".").unwrap();
+        assert_eq!(imported.unmapped, strs(&["docker_digest", "kos"]));
     }
 
     #[test]

@@ -1,0 +1,237 @@
+//! What each `[[images]]` entry makes: one OCI image layout archive holding an
+//! image of one binary for each of its linux targets, every name, label and
+//! config value filled from the settings and the stamp.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use serde::Serialize;
+
+use super::names::{check_name, template_data};
+use super::TargetBuild;
+use crate::settings::{Resolved, ResolvedImage};
+use crate::stamp::Stamp;
+use crate::target::Target;
+
+/// Everything an image archive holds but the binaries' bytes.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ImagePlan {
+    /// `images[N]`, for messages.
+    pub key: String,
+    /// The archive, relative to the release: `<file_name>.tar`.
+    pub file: String,
+    /// The repository, e.g. `ghcr.io/acme/hello`.
+    pub repository: String,
+    pub tags: Vec<String>,
+    /// Index into `Plan::binaries`.
+    pub binary: usize,
+    /// Its platforms, in the plan's target order.
+    pub platforms: Vec<Target>,
+    /// Per platform: the binary's path in the image (`bindir/<its name for that target>`).
+    pub paths: Vec<String>,
+    pub ca_certificates: bool,
+    pub tzdata: bool,
+    /// More files: (on the host, in the image, mode).
+    pub files: Vec<(PathBuf, String, u32)>,
+    pub config: ImageConfig,
+    /// On the index and every manifest.
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// The OCI image config's `config`, the same for every platform.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ImageConfig {
+    pub user: String,
+    /// Empty: the binary.
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+    /// `KEY=value`, sorted; PATH first.
+    pub env: Vec<String>,
+    pub ports: Vec<String>,
+    pub workdir: String,
+    pub labels: BTreeMap<String, String>,
+    /// The commit date: the image's `created`.
+    pub created: String,
+}
+
+/// The PATH of a scratch image (distroless's).
+const PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The images of this plan's targets, and why any entry makes none.
+pub fn plan(
+    settings: &Resolved,
+    stamp: &Stamp,
+    builds: &[TargetBuild],
+    caller_env: &BTreeMap<String, String>,
+) -> anyhow::Result<(Vec<ImagePlan>, Vec<String>)> {
+    let mut images = Vec::new();
+    let mut notes = Vec::new();
+    for image in &settings.images {
+        let linux: Vec<&TargetBuild> = builds.iter().filter(|b| b.target.os == "linux").collect();
+        let chosen: Vec<&TargetBuild> = if image.platforms.is_empty() {
+            linux
+        } else {
+            let missing: Vec<String> = image
+                .platforms
+                .iter()
+                .filter(|p| !linux.iter().any(|b| b.target == **p))
+                .map(|p| p.to_string())
+                .collect();
+            if !missing.is_empty() {
+                notes.push(format!(
+                    "no image from `{}`: this run does not build {} (its platforms)",
+                    image.key,
+                    missing.join(" ")
+                ));
+                continue;
+            }
+            linux.into_iter().filter(|b| image.platforms.contains(&b.target)).collect()
+        };
+        if chosen.is_empty() {
+            notes.push(format!("no image from `{}`: this run builds no linux target", image.key));
+            continue;
+        }
+        images.push(one(settings, image, stamp, &chosen, caller_env)?);
+    }
+    let mut files: Vec<&str> = images.iter().map(|i| i.file.as_str()).collect();
+    files.sort();
+    if let Some(w) = files.windows(2).find(|w| w[0] == w[1]) {
+        bail!("two [[images]] entries give {}: give each its own `file_name`", w[0]);
+    }
+    Ok((images, notes))
+}
+
+fn one(
+    settings: &Resolved,
+    image: &ResolvedImage,
+    stamp: &Stamp,
+    builds: &[&TargetBuild],
+    caller_env: &BTreeMap<String, String>,
+) -> anyhow::Result<ImagePlan> {
+    let key = &image.key;
+    let binary_name = &builds[0].names[image.binary];
+    let data = template_data(settings, stamp, None, binary_name, caller_env);
+    let render = |what: String, t: &crate::template::Template| {
+        t.render(&data).with_context(|| format!("cannot render `{key}.{what}`"))
+    };
+    let file = format!("{}.tar", render("file_name".into(), &image.file_name)?);
+    check_name(&format!("{key}.file_name"), &file)?;
+    let repository = match &image.name {
+        Some(t) => render("name".into(), t)?,
+        None => settings.project.clone(),
+    };
+    check_reference(&format!("{key}.name"), &repository)?;
+    let mut tags = Vec::new();
+    for (i, t) in image.tags.iter().enumerate() {
+        let tag = render(format!("tags[{i}]"), t)?;
+        // As GoReleaser: a tag that renders empty (`{{ .Tag }}` before the first tag) is skipped.
+        if tag.is_empty() {
+            continue;
+        }
+        // An OCI tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}; a version's `+` is not allowed.
+        let ok = tag.len() <= 128
+            && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+        if !ok {
+            bail!("`{key}.tags[{i}]` gives {tag:?}, which is not an image tag (letters, digits, `_`, `.`, `-`)");
+        }
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    if tags.is_empty() {
+        bail!(
+            "every tag of `{key}.tags` is empty for version {}: add one that is not, e.g. \"{{{{ .Version }}}}\"",
+            stamp.version
+        );
+    }
+    let mut labels = BTreeMap::from([
+        ("org.opencontainers.image.created".to_owned(), stamp.date.clone()),
+        ("org.opencontainers.image.revision".to_owned(), stamp.commit.clone()),
+        ("org.opencontainers.image.title".to_owned(), binary_name.clone()),
+        ("org.opencontainers.image.version".to_owned(), stamp.version.clone()),
+    ]);
+    if !stamp.remote.is_empty() {
+        labels.insert("org.opencontainers.image.source".to_owned(), stamp.remote.clone());
+    }
+    let mut annotations = labels.clone();
+    for (k, t) in &image.labels {
+        labels.insert(k.clone(), render(format!("labels.{k}"), t)?);
+    }
+    for (k, t) in &image.annotations {
+        annotations.insert(k.clone(), render(format!("annotations.{k}"), t)?);
+    }
+    let mut env = vec![PATH.to_owned()];
+    env.extend(image.env.iter().filter(|(k, _)| *k != "PATH").map(|(k, v)| format!("{k}={v}")));
+    if let Some(path) = image.env.get("PATH") {
+        env[0] = format!("PATH={path}");
+    }
+    let paths: Vec<String> = builds.iter().map(|b| format!("{}/{}", image.bindir, b.names[image.binary])).collect();
+    let files =
+        image.files.iter().map(|(src, dst, mode)| (settings.app_dir.join(src), dst.clone(), *mode)).collect::<Vec<_>>();
+    for (src, _, _) in &files {
+        if !src.is_file() {
+            bail!("`{key}.files` names {}, which is not a file", src.display());
+        }
+    }
+    Ok(ImagePlan {
+        key: key.clone(),
+        file,
+        repository,
+        tags,
+        binary: image.binary,
+        platforms: builds.iter().map(|b| b.target.clone()).collect(),
+        paths,
+        ca_certificates: image.ca_certificates,
+        tzdata: image.tzdata,
+        files,
+        config: ImageConfig {
+            user: image.user.clone(),
+            entrypoint: image.entrypoint.clone(),
+            cmd: image.cmd.clone(),
+            env,
+            ports: image.ports.clone(),
+            workdir: image.workdir.clone(),
+            labels,
+            created: stamp.date.clone(),
+        },
+        annotations,
+    })
+}
+
+/// A repository as `docker pull` takes it: lowercase path components, an optional registry host[:port].
+fn check_reference(key: &str, repository: &str) -> anyhow::Result<()> {
+    let component = |c: &str| {
+        let edge = |ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit();
+        c.starts_with(edge)
+            && c.ends_with(edge)
+            && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+    };
+    let host = |p: &str| {
+        let (name, port) = p.split_once(':').unwrap_or((p, "1"));
+        !name.is_empty()
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b".-".contains(&b))
+            && port.parse::<u16>().is_ok()
+    };
+    let ok = repository.len() <= 255
+        && repository.split('/').enumerate().all(|(i, p)| {
+            let is_host = i == 0 && repository.contains('/') && (p.contains(['.', ':']) || p == "localhost");
+            if is_host {
+                host(p)
+            } else {
+                component(p)
+            }
+        });
+    if !ok {
+        bail!(
+            "`{key}` gives {repository:?}, which is not an image repository (lowercase, e.g. \"ghcr.io/acme/hello\")"
+        );
+    }
+    Ok(())
+}
+
+/// A target's OCI platform: (os, architecture, variant); Go's GOARCH names are OCI's.
+pub fn platform(target: &Target) -> (String, String, Option<String>) {
+    (target.os.clone(), target.arch.clone(), target.arm.map(|v| format!("v{v}")))
+}
