@@ -38,6 +38,31 @@ pub enum Command {
     Ci(Ci),
     Toolchain(Toolchain),
     Adopt(Adopt),
+    Push(Push),
+}
+
+/// Push the release's container images to their registries, each byte and digest as the release holds it.
+///
+/// Reads manifest.json in DIR; every image archive must still have its recorded SHA-256. Refuses a
+/// release built from a dirty tree or for some targets only. Credentials: XTASK_REGISTRY_USERNAME and
+/// XTASK_REGISTRY_PASSWORD, else Docker's config.json ($DOCKER_CONFIG or ~/.docker).
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cargo xtask push                                 # every image of dist/, to its repository and tags\n  cargo xtask push --registry localhost:5000       # the same paths on another registry\n  cargo xtask push --dry-run"
+)]
+pub struct Push {
+    /// The release [default: dist/ in the workspace].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Push to this registry (host[:port]) instead of the one each image's repository names, keeping the path.
+    #[arg(long, value_name = "HOST")]
+    pub registry: Option<String>,
+    /// Plain HTTP (localhost and 127.0.0.1 always are).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Say what would be pushed, push nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Build every target into dist/: binaries, archives, checksums and manifest.json.

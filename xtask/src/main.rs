@@ -15,6 +15,7 @@ mod linker_vars;
 mod output;
 mod plan;
 mod project;
+mod registry;
 mod release;
 mod settings;
 mod source;
@@ -65,5 +66,6 @@ fn try_main(flags: flags::Xtask) -> anyhow::Result<()> {
         flags::Command::Ci(cmd) => cmd.run(&sh),
         flags::Command::Toolchain(cmd) => cmd.run(),
         flags::Command::Adopt(cmd) => cmd.run(),
+        flags::Command::Push(cmd) => cmd.run(),
     }
 }

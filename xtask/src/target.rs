@@ -82,6 +82,12 @@ impl serde::Serialize for Target {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Target {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Target, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl FromStr for Target {
     type Err = anyhow::Error;
 

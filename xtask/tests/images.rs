@@ -284,3 +284,74 @@ fn a_goreleaser_kos_section_is_adopted_as_an_image() {
     assert_eq!(config["config"]["Labels"]["org.opencontainers.image.licenses"], "MIT");
     assert_eq!(config["architecture"], "arm64");
 }
+
+/// `cargo xtask push` (README): every image of the release, to a registry that asks for a login, under
+/// each of its tags, the digest the one manifest.json records; the password never printed; a second
+/// push uploads nothing new; a dirty release is refused.
+#[test]
+#[ignore = "heavy: builds a Go repository for 4 targets; needs docker-registry, htpasswd and skopeo (.ci/run installs them)"]
+fn push_puts_every_image_in_a_registry_under_its_digest() {
+    let repo = adopted();
+    let out = repo.out();
+    dist(&repo, &out);
+    let registry = LocalRegistry::start("ci", "s3cret-pass");
+    let push = |env: &[(&str, &str)]| {
+        let mut cmd = repo.xtask(&["push", "--registry", &registry.addr]);
+        cmd.env_remove("XTASK_REGISTRY_USERNAME").env_remove("XTASK_REGISTRY_PASSWORD");
+        cmd.env("DOCKER_CONFIG", repo.path().join("no-docker-config"));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd
+    };
+
+    let err = run_err(&mut push(&[]));
+    assert!(err.contains("the registry asks for credentials: set XTASK_REGISTRY_USERNAME"), "{err}");
+    let wrong = run_err(&mut push(&[("XTASK_REGISTRY_USERNAME", "ci"), ("XTASK_REGISTRY_PASSWORD", "nope")]));
+    assert!(wrong.contains("401 Unauthorized") && wrong.contains("it refused the credentials given"), "{wrong}");
+
+    let login = [("XTASK_REGISTRY_USERNAME", "ci"), ("XTASK_REGISTRY_PASSWORD", "s3cret-pass")];
+    let said = String::from_utf8(run_ok(&mut push(&login)).stderr).unwrap();
+    assert!(!said.contains("s3cret-pass"), "{said}");
+    let m = manifest(&out);
+    for a in m["artifacts"].as_array().unwrap().iter().filter(|a| a["kind"] == "image") {
+        let image = &a["image"];
+        let path = image["repository"].as_str().unwrap().split_once('/').unwrap().1.to_owned();
+        for tag in image["tags"].as_array().unwrap() {
+            let raw = registry.inspect(&format!("{path}:{}", tag.as_str().unwrap()), &["--raw"]);
+            assert_eq!(format!("sha256:{}", sha256(&raw)), image["digest"].as_str().unwrap(), "{path}:{tag}");
+        }
+        let digest = image["digest"].as_str().unwrap();
+        assert!(said.contains(&format!("pushed {}/{path}", registry.addr)) && said.contains(digest), "{said}");
+    }
+    // Pulled back by digest, one platform's config is the one built.
+    let tool = m["artifacts"].as_array().unwrap().iter().find(|a| a["path"] == TOOL_IMAGE).unwrap()["image"].clone();
+    let by_digest = format!("acme/tool@{}", tool["digest"].as_str().unwrap());
+    let config: Value =
+        serde_json::from_slice(&registry.inspect(&by_digest, &["--override-arch", "arm64", "--config"])).unwrap();
+    assert_eq!(config["config"]["Entrypoint"], json!(["/usr/local/bin/tool"]));
+    assert_eq!(config["architecture"], "arm64");
+
+    // Docker's config.json (what `docker login` writes) serves as well; everything is there already.
+    let docker = repo.path().join("docker-config");
+    fs::create_dir_all(&docker).unwrap();
+    let auth = base64_of("ci:s3cret-pass");
+    fs::write(docker.join("config.json"), json!({ "auths": { registry.addr.clone(): { "auth": auth } } }).to_string())
+        .unwrap();
+    let again = String::from_utf8(run_ok(push(&[]).env("DOCKER_CONFIG", &docker)).stderr).unwrap();
+    let lines: Vec<&str> = again.lines().filter(|l| l.contains("pushed ")).collect();
+    assert!(lines.len() == 2 && lines.iter().all(|l| l.contains("; uploaded 0 of ")), "{again}");
+
+    // A dirty tree's build is never pushed.
+    repo.write("README.md", "# tool, edited\n");
+    dist(&repo, &out);
+    let dirty = run_err(&mut push(&login));
+    assert!(dirty.contains("built from a tree with uncommitted changes"), "{dirty}");
+}
+
+fn base64_of(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("in");
+    fs::write(&file, text).unwrap();
+    String::from_utf8(run_ok(Command::new("base64").arg("-w0").arg(&file)).stdout).unwrap()
+}

@@ -480,23 +480,29 @@ fn step_script(doc: &Doc, job_id: &str, name: &str) -> (String, Option<String>) 
     (text_at(step, &["run"]).expect("a run step"), text_at(step, &["working-directory"]))
 }
 
-/// Runs the release job's own "Collect" and "Publish" scripts (bash, jq, and
-/// a `gh` that records what it is asked) on a real merged release: exactly
-/// the files manifest.json lists as published are uploaded, and they verify
-/// on their own; a dirty build of the tag, or a build of another tag, is
-/// never published.
+/// Runs the release job's own "Collect", "Publish" and "Push" scripts (bash, jq,
+/// a `gh` that records what it is asked, a `cargo` that runs this xtask, a
+/// local registry with a login) on a real merged release: exactly the files
+/// manifest.json lists as published are uploaded, and they verify on their
+/// own; the image `dist merge` made is pushed under its digest; a dirty build
+/// of the tag, or a build of another tag, is never published nor pushed.
 #[cfg(unix)]
 #[test]
+#[ignore = "needs docker-registry, htpasswd and skopeo (.ci/run installs them)"]
 fn release_publishes_what_the_manifest_lists() {
     use common::*;
+    use sha2::Digest;
     let doc = workflow("release.yml");
     let (collect, collect_dir) = step_script(&doc, "release", "Collect what the release publishes");
     let (publish, publish_dir) = step_script(&doc, "release", "Publish on the GitHub release for the tag");
+    let (push, _) = step_script(&doc, "release", "Push the images to their registries");
+    let registry = LocalRegistry::start("ci", "s3cret-pass");
 
     let repo = Repo::new();
     let settings = REPO_SETTINGS.replace("arm = [\"6\"]", "list = [\"linux/amd64\", \"windows/arm64\"]")
         + "\n[archive.formats]\nwindows = \"binary\"\n";
-    let settings = settings.replace("{{ .ProjectName }}_{{ .Version }}", "{{ .Binary }}_{{ .Version }}");
+    let settings = settings.replace("{{ .ProjectName }}_{{ .Version }}", "{{ .Binary }}_{{ .Version }}")
+        + &format!("\n[[images]]\nname = \"{}/acme/tool\"\nbinary = \"tool\"\n", registry.addr);
     repo.adopt(&settings);
     repo.commit_all("template");
     repo.git(&["tag", "v1.0.0"]);
@@ -506,7 +512,14 @@ fn release_publishes_what_the_manifest_lists() {
     fs::create_dir(&bin).unwrap();
     fs::write(bin.join("gh"), format!("#!/bin/sh\necho \"$*\" >> '{}'\n[ \"$2\" != view ]\n", gh_log.display()))
         .unwrap();
-    common::run_ok(Command::new("chmod").arg("755").arg(bin.join("gh")));
+    // `cargo xtask ARGS` as the alias runs it: this test's xtask.
+    let xtask = repo.path().join("target/debug/xtask");
+    fs::write(
+        bin.join("cargo"),
+        format!("#!/bin/sh\n[ \"$1\" = xtask ] && shift\nexec '{}' \"$@\"\n", xtask.display()),
+    )
+    .unwrap();
+    common::run_ok(Command::new("chmod").arg("755").arg(bin.join("gh")).arg(bin.join("cargo")));
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let bash = |script: &str, dir: &Path, tag: &str| {
         Command::new("bash")
@@ -514,6 +527,8 @@ fn release_publishes_what_the_manifest_lists() {
             .current_dir(dir)
             .env("PATH", &path)
             .env("TAG", tag)
+            .env("XTASK_REGISTRY_USERNAME", "ci")
+            .env("XTASK_REGISTRY_PASSWORD", "s3cret-pass")
             .output()
             .unwrap()
     };
@@ -556,6 +571,7 @@ fn release_publishes_what_the_manifest_lists() {
             "manifest.json",
             "tool_1.0.0_Linux_x86_64.tar.gz",
             "tool_1.0.0_Windows_arm64.exe",
+            "tool_1.0.0_image.tar",
             "toolctl_1.0.0_Windows_arm64.exe"
         ]
     );
@@ -575,7 +591,19 @@ fn release_publishes_what_the_manifest_lists() {
         )
     );
 
+    // The image `dist merge` made, pushed by the job's script: the registry serves its digest.
+    let out = bash(&push, &clean, "v1.0.0");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let image =
+        manifest(&clean.join("dist"))["artifacts"].as_array().unwrap().iter().find(|a| a["kind"] == "image").unwrap()
+            ["image"]
+            .clone();
+    let raw = registry.inspect("acme/tool:1.0.0", &["--raw"]);
+    let digest: String = sha2::Sha256::digest(&raw).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(format!("sha256:{digest}"), image["digest"].as_str().unwrap());
+
     // Another tag's release is not published as this one; nor is a dirty build.
+    assert!(!bash(&push, &clean, "v9.9.9").status.success(), "pushed another tag's build");
     fs::remove_file(&gh_log).unwrap();
     let out = bash(&publish, &at(&clean, &publish_dir), "v9.9.9");
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("is not a clean build of v9.9.9"));
@@ -585,6 +613,8 @@ fn release_publishes_what_the_manifest_lists() {
     release(&dirty);
     assert!(bash(&collect, &at(&dirty, &collect_dir), "v1.0.0").status.success());
     let out = bash(&publish, &at(&dirty, &publish_dir), "v1.0.0");
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("is not a clean build of v1.0.0"));
+    let out = bash(&push, &dirty, "v1.0.0");
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("is not a clean build of v1.0.0"));
     assert!(!gh_log.exists(), "gh was called for a build that must not be published");
 }

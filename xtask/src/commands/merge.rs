@@ -56,7 +56,8 @@ impl Merge {
                 m.go_version,
                 m.checksums,
                 m.names,
-                m.settings
+                m.settings,
+                m.images.iter().map(|i| i.portable()).collect::<Vec<_>>()
             ])
         };
         for (dir, m, _, n) in &shards[1..] {
@@ -120,6 +121,14 @@ impl Merge {
                 artifacts.push(a.clone());
             }
         }
+        // The images: every platform's binary is here now.
+        let merged: Vec<&release::manifest::Artifact> = artifacts.iter().collect();
+        let images = first
+            .images
+            .iter()
+            .map(|image| release::make_image(output.staging(), image, first.source_date_epoch, &merged, None))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        artifacts.extend(images);
         let mut manifest = Manifest {
             engine: engines.join("+"),
             shard: None,
@@ -127,6 +136,7 @@ impl Merge {
             artifacts,
             held: vec![],
             partial: false,
+            images: vec![],
             ..first.clone()
         };
         manifest.write_with_checksums(output.staging())?;

@@ -5,5 +5,6 @@ pub mod ci;
 pub mod dist;
 pub mod init;
 pub mod merge;
+pub mod push;
 pub mod test;
 pub mod toolchain;

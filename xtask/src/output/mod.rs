@@ -203,6 +203,7 @@ mod tests {
             published: vec![],
             partial: false,
             held: vec![],
+            images: vec![],
         };
         m.write_with_checksums(out).unwrap();
         for p in artifacts {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::names::{check_name, template_data};
 use super::TargetBuild;
@@ -14,8 +14,9 @@ use crate::settings::{Resolved, ResolvedImage};
 use crate::stamp::Stamp;
 use crate::target::Target;
 
-/// Everything an image archive holds but the binaries' bytes.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// Everything an image archive holds but the binaries' bytes. A shard's
+/// manifest records it, so `dist merge` can make the image.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ImagePlan {
     /// `images[N]`, for messages.
     pub key: String,
@@ -26,6 +27,8 @@ pub struct ImagePlan {
     pub tags: Vec<String>,
     /// Index into `Plan::binaries`.
     pub binary: usize,
+    /// That binary's name as the settings give it (its artifacts' `binary`).
+    pub label: String,
     /// Its platforms, in the plan's target order.
     pub platforms: Vec<Target>,
     /// Per platform: the binary's path in the image (`bindir/<its name for that target>`).
@@ -34,13 +37,15 @@ pub struct ImagePlan {
     pub tzdata: bool,
     /// More files: (on the host, in the image, mode).
     pub files: Vec<(PathBuf, String, u32)>,
+    /// Each file's SHA-256 when planned: what the image holds, checked when it is written.
+    pub file_sha256: Vec<String>,
     pub config: ImageConfig,
     /// On the index and every manifest.
     pub annotations: BTreeMap<String, String>,
 }
 
 /// The OCI image config's `config`, the same for every platform.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ImageConfig {
     pub user: String,
     /// Empty: the binary.
@@ -170,10 +175,13 @@ fn one(
     let paths: Vec<String> = builds.iter().map(|b| format!("{}/{}", image.bindir, b.names[image.binary])).collect();
     let files =
         image.files.iter().map(|(src, dst, mode)| (settings.app_dir.join(src), dst.clone(), *mode)).collect::<Vec<_>>();
+    let mut file_sha256 = Vec::new();
     for (src, _, _) in &files {
         if !src.is_file() {
             bail!("`{key}.files` names {}, which is not a file", src.display());
         }
+        let bytes = std::fs::read(src).with_context(|| format!("cannot read {} (`{key}.files`)", src.display()))?;
+        file_sha256.push(crate::digest::sha256_hex(&bytes));
     }
     Ok(ImagePlan {
         key: key.clone(),
@@ -181,11 +189,13 @@ fn one(
         repository,
         tags,
         binary: image.binary,
+        label: settings.binaries[image.binary].name.clone(),
         platforms: builds.iter().map(|b| b.target.clone()).collect(),
         paths,
         ca_certificates: image.ca_certificates,
         tzdata: image.tzdata,
         files,
+        file_sha256,
         config: ImageConfig {
             user: image.user.clone(),
             entrypoint: image.entrypoint.clone(),
@@ -229,6 +239,17 @@ fn check_reference(key: &str, repository: &str) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+impl ImagePlan {
+    /// The plan without where its files are on this machine: equal for every shard of one build.
+    pub fn portable(&self) -> ImagePlan {
+        let mut plan = self.clone();
+        for (src, _, _) in &mut plan.files {
+            *src = PathBuf::new();
+        }
+        plan
+    }
 }
 
 /// A target's OCI platform: (os, architecture, variant); Go's GOARCH names are OCI's.

@@ -413,12 +413,10 @@ impl Plan {
         let keep: Vec<usize> = (0..self.builds.len()).filter(|i| i % count == index - 1).collect();
         let mut image_notes = self.image_notes.clone();
         image_notes.extend(self.images.iter().map(|i| {
-            format!(
-                "no image from `{}` in a shard: an image needs every platform's binary, which no one shard has",
-                i.key
-            )
+            format!("{} (`{}`) is made by `cargo xtask dist merge`, which has every platform's binary", i.file, i.key)
         }));
-        Plan { shard: Some(format!("{index}/{count}")), images: vec![], image_notes, ..self.subset(&keep) }
+        // The images stay in the plan: the shard's manifest records them for `merge`.
+        Plan { shard: Some(format!("{index}/{count}")), image_notes, ..self.subset(&keep) }
     }
 
     /// The same plan for some of its targets only.

