@@ -29,3 +29,20 @@ pub fn on_path(program: &str) -> Option<PathBuf> {
         .map(|d| d.join(format!("{program}{}", std::env::consts::EXE_SUFFIX)))
         .find(|p| p.is_file())
 }
+
+/// `$XDG_CACHE_HOME/<name>`, else `~/.cache/<name>`; `%LOCALAPPDATA%\<name>` on Windows.
+pub fn cache_dir(name: &str) -> anyhow::Result<PathBuf> {
+    let var =
+        |key: &str| std::env::var_os(key).filter(|v| !v.is_empty()).map(PathBuf::from).filter(|p| p.is_absolute());
+    let base = if cfg!(windows) {
+        var("LOCALAPPDATA")
+            .ok_or_else(|| anyhow::format_err!("LOCALAPPDATA is not set: no cache directory for {name}"))?
+    } else if let Some(xdg) = var("XDG_CACHE_HOME") {
+        xdg
+    } else {
+        var("HOME").map(|home| home.join(".cache")).ok_or_else(|| {
+            anyhow::format_err!("neither XDG_CACHE_HOME nor HOME is set: no cache directory for {name}")
+        })?
+    };
+    Ok(base.join(name))
+}

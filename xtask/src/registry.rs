@@ -57,7 +57,7 @@ impl Layout {
     }
 
     /// Each platform's manifest (digest, bytes) and every blob they use, once, in order.
-    fn parts(&self) -> anyhow::Result<(Vec<(String, &[u8])>, Vec<String>)> {
+    fn parts(&self) -> anyhow::Result<(Vec<Manifest<'_>>, Vec<String>)> {
         let index: Value = serde_json::from_slice(self.blob(&self.index_digest)?)?;
         let (mut manifests, mut blobs) = (Vec::new(), Vec::new());
         for m in index["manifests"].as_array().context("the index lists no manifests")? {
@@ -77,6 +77,9 @@ impl Layout {
     }
 }
 
+/// A platform's manifest in a layout: its digest and bytes.
+type Manifest<'a> = (String, &'a [u8]);
+
 /// Where a repository lives: `ghcr.io/acme/hello` → (`ghcr.io`, `acme/hello`); Docker Hub's when no host is named.
 pub fn split_repository(repository: &str) -> (String, String) {
     match repository.split_once('/') {
@@ -84,6 +87,81 @@ pub fn split_repository(repository: &str) -> (String, String) {
         Some(_) => ("registry-1.docker.io".to_owned(), repository.to_owned()),
         None => ("registry-1.docker.io".to_owned(), format!("library/{repository}")),
     }
+}
+
+/// What a manifest request accepts: OCI's and Docker's, indexes and single images.
+const MANIFEST_TYPES: &str = "application/vnd.oci.image.index.v1+json, \
+     application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, \
+     application/vnd.docker.distribution.manifest.v2+json";
+
+/// Where pulled base images are kept, by digest: a run whose base is there needs no network.
+pub fn blob_cache() -> anyhow::Result<std::path::PathBuf> {
+    Ok(crate::project::cache_dir("cargo-xtask-images")?.join("blobs").join("sha256"))
+}
+
+/// A base image's part for one platform: its config and its layers' descriptors (the blobs are in
+/// [`blob_cache`]), layer media types as OCI names them.
+pub struct BasePart {
+    pub config: Value,
+    pub layers: Vec<Value>,
+}
+
+/// The parts of `reference` (`repo[:tag]@sha256:…`) for each (os, architecture, variant), fetched
+/// into the cache unless there already.
+pub fn pull_base(reference: &str, platforms: &[(String, String, Option<String>)]) -> anyhow::Result<Vec<BasePart>> {
+    let (repo, digest) = reference.split_once('@').context("a base image is pinned by digest")?;
+    // A tag beside the digest says what it was; the digest decides.
+    let repo = match repo.rsplit_once(':') {
+        Some((r, tag)) if !tag.contains('/') => r,
+        _ => repo,
+    };
+    let (host, path) = split_repository(repo);
+    let cache = blob_cache()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let mut registry = Registry::new(&host, &path, "pull", false)?;
+        let top: Value = serde_json::from_slice(&registry.fetch(digest, true, &cache).await?)?;
+        let mut parts = Vec::new();
+        for (os, arch, variant) in platforms {
+            let shown = format!("{os}/{arch}{}", variant.as_deref().map(|v| format!("/{v}")).unwrap_or_default());
+            let manifest: Value = match top["manifests"].as_array() {
+                Some(list) => {
+                    let fits = |p: &Value| {
+                        p["os"] == os.as_str()
+                            && p["architecture"] == arch.as_str()
+                            // arm64's variant (v8) is implied when a target names none.
+                            && (p["variant"].as_str() == variant.as_deref() || (variant.is_none() && arch != "arm"))
+                    };
+                    let d = list
+                        .iter()
+                        .find(|m| fits(&m["platform"]))
+                        .and_then(|m| m["digest"].as_str())
+                        .with_context(|| format!("the base image {reference} has no {shown} image"))?;
+                    serde_json::from_slice(&registry.fetch(d, true, &cache).await?)?
+                }
+                None => top.clone(),
+            };
+            let config_digest = manifest["config"]["digest"].as_str().context("a manifest without a config")?;
+            let config: Value = serde_json::from_slice(&registry.fetch(config_digest, false, &cache).await?)?;
+            if config["os"] != os.as_str() || config["architecture"] != arch.as_str() {
+                bail!("the base image {reference} is {}/{}, not {shown}", config["os"], config["architecture"]);
+            }
+            let mut layers = Vec::new();
+            for layer in manifest["layers"].as_array().context("a manifest without layers")? {
+                let d = layer["digest"].as_str().context("a layer without a digest")?;
+                let media_type = match layer["mediaType"].as_str().unwrap_or_default() {
+                    "application/vnd.docker.image.rootfs.diff.tar.gzip" => crate::release::image::LAYER,
+                    t @ ("application/vnd.oci.image.layer.v1.tar+gzip"
+                    | "application/vnd.oci.image.layer.v1.tar+zstd") => t,
+                    other => bail!("the base image {reference} has a layer of type {other:?}, which is not copied"),
+                };
+                registry.fetch(d, false, &cache).await?;
+                layers.push(serde_json::json!({ "mediaType": media_type, "digest": d, "size": layer["size"] }));
+            }
+            parts.push(BasePart { config, layers });
+        }
+        Ok(parts)
+    })
 }
 
 /// What a push did.
@@ -96,16 +174,7 @@ pub struct Pushed {
 pub fn push(layout: &Layout, host: &str, path: &str, tags: &[String], insecure: bool) -> anyhow::Result<Pushed> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        let local = host.starts_with("localhost") || host.starts_with("127.") || host.starts_with("[::1]");
-        let scheme = if insecure || local { "http" } else { "https" };
-        let mut registry = Registry {
-            http: reqwest::Client::builder().build()?,
-            base: format!("{scheme}://{host}/v2/{path}"),
-            host: host.to_owned(),
-            scope: format!("repository:{path}:pull,push"),
-            credentials: credentials(host)?,
-            authorization: None,
-        };
+        let mut registry = Registry::new(host, path, "pull,push", insecure)?;
         let (manifests, blobs) = layout.parts()?;
         let mut uploaded = 0;
         for digest in &blobs {
@@ -137,6 +206,46 @@ struct Registry {
 }
 
 impl Registry {
+    /// A client for `host`/`path` asking for the `actions` scope (`pull`, `pull,push`).
+    fn new(host: &str, path: &str, actions: &str, insecure: bool) -> anyhow::Result<Registry> {
+        let local = host.starts_with("localhost") || host.starts_with("127.") || host.starts_with("[::1]");
+        let scheme = if insecure || local { "http" } else { "https" };
+        Ok(Registry {
+            http: reqwest::Client::builder().build()?,
+            base: format!("{scheme}://{host}/v2/{path}"),
+            host: host.to_owned(),
+            scope: format!("repository:{path}:{actions}"),
+            credentials: credentials(host)?,
+            authorization: None,
+        })
+    }
+
+    /// The blob or manifest `digest`, from the local cache or else fetched (and checked) into it.
+    async fn fetch(&mut self, digest: &str, manifest: bool, cache: &Path) -> anyhow::Result<Vec<u8>> {
+        let hex = digest.strip_prefix("sha256:").filter(|h| h.len() == 64).context("not a sha256 digest")?;
+        let path = cache.join(hex);
+        if let Ok(bytes) = std::fs::read(&path) {
+            if crate::digest::sha256_hex(&bytes) == hex {
+                return Ok(bytes);
+            }
+        }
+        let (kind, accept) = if manifest { ("manifests", MANIFEST_TYPES) } else { ("blobs", "*/*") };
+        let url = format!("{}/{kind}/{digest}", self.base);
+        let what = format!("fetching {digest}");
+        let response = self.send(&what, |c| c.get(&url).header(reqwest::header::ACCEPT, accept)).await?;
+        let bytes = check(response, &what).await?.bytes().await.with_context(|| what.clone())?.to_vec();
+        if crate::digest::sha256_hex(&bytes) != hex {
+            bail!("{what}: the registry sent bytes of another digest");
+        }
+        std::fs::create_dir_all(cache).with_context(|| format!("cannot create {}", cache.display()))?;
+        let part = cache.join(format!(".{hex}.{}", std::process::id()));
+        std::fs::write(&part, &bytes).and_then(|()| std::fs::rename(&part, &path)).with_context(|| {
+            let _ = std::fs::remove_file(&part);
+            format!("cannot write {}", path.display())
+        })?;
+        Ok(bytes)
+    }
+
     /// Sends the request `make` builds; on a 401, answers the registry's challenge once and sends it again.
     async fn send(
         &mut self,

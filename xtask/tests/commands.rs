@@ -84,7 +84,9 @@ fn dry_run_says_everything_and_builds_nothing() {
 #[test]
 fn shards_merge_into_the_same_release_and_bad_sets_are_refused() {
     let repo = Repo::new();
-    repo.adopt(REPO_SETTINGS);
+    // An image of every linux target (in no one shard) with a file of the repository: `merge` makes it.
+    let image = "\n[[images]]\nbinary = \"tool\"\nfiles = [{ src = \"LICENSE\", dst = \"/LICENSE\" }]\n";
+    repo.adopt(&format!("{REPO_SETTINGS}{image}"));
     repo.commit_all("template");
     repo.git(&["tag", "v1.0.0"]);
     run_ok(&mut repo.xtask(&["dist", "--engine", "host"]));
@@ -104,7 +106,8 @@ fn shards_merge_into_the_same_release_and_bad_sets_are_refused() {
     };
     let dirs: Vec<_> = (1..=3).map(shard).collect();
     let sizes: Vec<usize> = dirs.iter().map(|d| manifest(d)["artifacts"].as_array().unwrap().len()).collect();
-    assert_eq!(sizes, [9, 9, 9], "9 targets × (2 binaries + 1 archive) in 3 even shards");
+    assert_eq!(sizes, [9, 9, 9], "9 targets × (2 binaries + 1 archive) in 3 even shards, no image");
+    assert!(dirs.iter().all(|d| manifest(d)["images"][0]["file"] == "tool_1.0.0_image.tar"), "each shard records it");
 
     let merged = repo.path().join("merged");
     let mut merge = repo.xtask(&["dist", "merge", "--out", merged.to_str().unwrap()]);
@@ -124,7 +127,15 @@ fn shards_merge_into_the_same_release_and_bad_sets_are_refused() {
         );
     }
     let check = run_ok(Command::new("sha256sum").args(["-c", "checksums.txt"]).current_dir(&merged));
-    assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK").count(), 9 + 1);
+    assert_eq!(
+        String::from_utf8(check.stdout).unwrap().matches(": OK").count(),
+        9 + 1 + 1,
+        "archives, image, manifest"
+    );
+    assert!(
+        got.contains_key("tool_1.0.0_image.tar"),
+        "the merged release holds the image, the same bytes as a whole run's"
+    );
     assert_published_release_verifies(&merged);
     assert!(manifest(&merged).get("shard").is_none());
 
@@ -139,6 +150,12 @@ fn shards_merge_into_the_same_release_and_bad_sets_are_refused() {
     assert!(err.contains("need each of the 3 shards once, got shards [1, 2]"), "{err}");
     let err = refused(&[&dirs[0], &dirs[1], &repo.out()]);
     assert!(err.contains("is a whole release, not a shard"), "{err}");
+    // The image's file is read again by `merge`: another one than the shards read is refused.
+    let license = fs::read_to_string(repo.path().join("LICENSE")).unwrap();
+    repo.write("LICENSE", "not the license the shards read\n");
+    let err = refused(&[&dirs[0], &dirs[1], &dirs[2]]);
+    assert!(err.contains("LICENSE changed since the build was planned (or is not the file the shards read)"), "{err}");
+    repo.write("LICENSE", &license);
     // A shard of another commit.
     repo.write("README.md", "# tool, changed\n");
     repo.commit_all("change");

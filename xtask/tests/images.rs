@@ -355,3 +355,91 @@ fn base64_of(text: &str) -> String {
     fs::write(&file, text).unwrap();
     String::from_utf8(run_ok(Command::new("base64").arg("-w0").arg(&file)).stdout).unwrap()
 }
+
+/// An image on a base image pinned by digest (here: the first fixture's image, pushed to a local
+/// registry with a login): the base's layers come first, its files, environment, ports and labels
+/// stay unless the settings say otherwise, its history is kept; once its blobs are in the cache, a
+/// run needs no registry; the same bytes every time. A base that is not pinned is refused.
+#[test]
+#[ignore = "heavy: builds two Go repositories; needs docker-registry, htpasswd, skopeo and umoci (.ci/run installs them)"]
+fn an_image_on_a_pinned_base_image_keeps_the_base_and_needs_the_registry_once() {
+    let registry = LocalRegistry::start("ci", "s3cret-pass");
+    let login = [("XTASK_REGISTRY_USERNAME", "ci"), ("XTASK_REGISTRY_PASSWORD", "s3cret-pass")];
+    let base_repo = adopted();
+    dist(&base_repo, &base_repo.out());
+    run_ok(base_repo.xtask(&["push", "--registry", &registry.addr]).envs(login));
+    let base_digest =
+        manifest(&base_repo.out())["artifacts"].as_array().unwrap().iter().find(|a| a["path"] == TOOL_IMAGE).unwrap()
+            ["image"]["digest"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let base = format!("{}/acme/tool:1.4.2@{base_digest}", registry.addr);
+
+    let repo = Repo::new();
+    let settings = |base: &str| {
+        format!(
+            "[app]\ndir = \".\"\nname = \"ctl\"\n[[binaries]]\nmain = \"./cmd/toolctl\"\n[targets]\nlist = [\"linux/amd64\", \"linux/arm64\"]\n\
+             [[images]]\nname = \"ghcr.io/acme/ctl\"\nbase = \"{base}\"\nenv = {{ EXTRA = \"1\" }}\n"
+        )
+    };
+    repo.adopt(&settings(&base));
+    repo.commit_all("on a base");
+    repo.git(&["tag", "v3.0.0"]);
+    // Its own cache of base blobs (and Go's usual build cache, which XDG_CACHE_HOME would move).
+    let cache = repo.path().join("cache");
+    let gocache = text(Command::new(pinned_go()).args(["env", "GOCACHE"])).trim().to_owned();
+    let run = |out: &Path| {
+        let mut cmd = repo.xtask(&["dist", "--engine", "host", "--out", out.to_str().unwrap()]);
+        cmd.env("PATH", path_with_pinned_go()).env("XDG_CACHE_HOME", &cache).env("GOCACHE", &gocache).envs(login);
+        cmd
+    };
+    let out = repo.out();
+    run_ok(&mut run(&out));
+    let archive = out.join("ctl_3.0.0_image.tar");
+    let raw = run_ok(&mut skopeo(&archive, &["--raw"])).stdout;
+    assert_eq!(
+        format!("sha256:{}", sha256(&raw)),
+        manifest(&out)["artifacts"].as_array().unwrap().iter().find(|a| a["kind"] == "image").unwrap()["image"]
+            ["digest"]
+            .as_str()
+            .unwrap()
+    );
+
+    let config = json_of(&mut skopeo(&archive, &["--override-arch", "amd64", "--config"]));
+    let c = &config["config"];
+    assert_eq!(c["Entrypoint"], json!(["/usr/local/bin/toolctl"]));
+    assert!(c.get("Cmd").is_none(), "the base's cmd goes with its entrypoint: {c}");
+    let env = c["Env"].as_array().unwrap();
+    assert!(env.contains(&json!("TOOL_MODE=container")) && env.contains(&json!("EXTRA=1")), "{c}");
+    assert_eq!(c["ExposedPorts"], json!({"8080/tcp": {}, "9090/udp": {}}));
+    assert_eq!(c["Labels"]["org.opencontainers.image.licenses"], "MIT", "the base's label stays");
+    assert_eq!(c["Labels"]["org.opencontainers.image.version"], "3.0.0", "ours wins");
+    let base_config =
+        json_of(&mut skopeo(&base_repo.out().join(TOOL_IMAGE), &["--override-arch", "amd64", "--config"]));
+    let ids = config["rootfs"]["diff_ids"].as_array().unwrap();
+    let base_ids = base_config["rootfs"]["diff_ids"].as_array().unwrap();
+    assert_eq!((ids.len(), &ids[..2]), (3, &base_ids[..]), "the base's two layers, then the binary's (no files layer)");
+    assert_eq!(config["history"].as_array().unwrap().len(), 3);
+
+    let work = tempfile::tempdir().unwrap();
+    let unpacked = unpack(&archive, work.path());
+    let (_, amd64) = unpacked.iter().find(|(p, _)| p == "linux/amd64").unwrap();
+    let root = amd64.join("rootfs");
+    assert_eq!(mode(&root.join("usr/local/bin/toolctl")), (0o755, 0, 0));
+    assert!(root.join("usr/local/bin/tool").is_file(), "the base's binary");
+    assert!(root.join("etc/ssl/certs/ca-certificates.crt").is_file() && root.join("etc/tool/config.toml").is_file());
+    let version = text(Command::new(root.join("usr/local/bin/toolctl")).arg("version"));
+    assert!(version.starts_with("toolctl 3.0.0 (commit "), "{version}");
+
+    // The registry gone: the cached base serves, the same bytes.
+    drop(registry);
+    let again = repo.path().join("again");
+    run_ok(&mut run(&again));
+    assert!(fs::read(again.join("ctl_3.0.0_image.tar")).unwrap() == fs::read(&archive).unwrap());
+
+    // A base by tag only is refused before anything is built.
+    repo.write("dist.toml", &settings("127.0.0.1:1/acme/tool:1.4.2"));
+    let err = run_err(&mut run(&repo.path().join("refused")));
+    assert!(err.contains("must be \"scratch\" or an image pinned by digest"), "{err}");
+}

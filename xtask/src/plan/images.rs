@@ -33,6 +33,8 @@ pub struct ImagePlan {
     pub platforms: Vec<Target>,
     /// Per platform: the binary's path in the image (`bindir/<its name for that target>`).
     pub paths: Vec<String>,
+    /// The base image, pinned by digest (`repo@sha256:…`); `None`: scratch.
+    pub base: Option<String>,
     pub ca_certificates: bool,
     pub tzdata: bool,
     /// More files: (on the host, in the image, mode).
@@ -60,8 +62,8 @@ pub struct ImageConfig {
     pub created: String,
 }
 
-/// The PATH of a scratch image (distroless's).
-const PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/// The PATH of a scratch image (distroless's); a base image's own PATH wins over it.
+pub const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// The images of this plan's targets, and why any entry makes none.
 pub fn plan(
@@ -167,7 +169,7 @@ fn one(
     for (k, t) in &image.annotations {
         annotations.insert(k.clone(), render(format!("annotations.{k}"), t)?);
     }
-    let mut env = vec![PATH.to_owned()];
+    let mut env = vec![DEFAULT_PATH.to_owned()];
     env.extend(image.env.iter().filter(|(k, _)| *k != "PATH").map(|(k, v)| format!("{k}={v}")));
     if let Some(path) = image.env.get("PATH") {
         env[0] = format!("PATH={path}");
@@ -192,6 +194,7 @@ fn one(
         label: settings.binaries[image.binary].name.clone(),
         platforms: builds.iter().map(|b| b.target.clone()).collect(),
         paths,
+        base: image.base.clone(),
         ca_certificates: image.ca_certificates,
         tzdata: image.tzdata,
         files,

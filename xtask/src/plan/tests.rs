@@ -633,7 +633,8 @@ fn image_settings_that_make_a_broken_image_are_refused() {
         }
     };
     for (extra, said) in [
-        ("base = \"alpine:3\"", "only \"scratch\" is supported yet"),
+        ("base = \"alpine:3\"", "must be \"scratch\" or an image pinned by digest"),
+        ("base = \"alpine@sha256:abc\"", "must be \"scratch\" or an image pinned by digest"),
         ("platforms = [\"windows/amd64\"]", "images hold linux targets only"),
         ("platforms = [\"linux/amd64\", \"linux/amd64\"]", "lists linux/amd64 twice"),
         ("binary = \"nope\"", "names \"nope\", which is not a binary"),

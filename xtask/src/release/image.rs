@@ -42,8 +42,16 @@ pub fn recipe(image: &ImagePlan) -> Value {
 }
 
 /// Writes `image`'s archive into `dir` from each platform's binary (in `image.platforms` order);
-/// `epoch` is every mtime.
+/// `epoch` is every mtime. A base image's layers (pulled into the local cache unless there) come first.
 pub fn make(dir: &Path, image: &ImagePlan, epoch: i64, binaries: &[Vec<u8>]) -> anyhow::Result<Artifact> {
+    let platforms: Vec<(String, String, Option<String>)> = image.platforms.iter().map(platform).collect();
+    let bases = match &image.base {
+        Some(base) => Some(
+            crate::registry::pull_base(base, &platforms)
+                .with_context(|| format!("cannot get {base}, the base of {}", image.key))?,
+        ),
+        None => None,
+    };
     let mut blobs: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut add = |bytes: Vec<u8>| {
         let digest = format!("sha256:{}", crate::digest::sha256_hex(&bytes));
@@ -52,7 +60,7 @@ pub fn make(dir: &Path, image: &ImagePlan, epoch: i64, binaries: &[Vec<u8>]) -> 
         (digest, size)
     };
     // The layers are most of the time (gzip of each binary): one thread each.
-    let (base, tops) = std::thread::scope(|scope| {
+    let (files, tops) = std::thread::scope(|scope| {
         let tops: Vec<_> = image
             .paths
             .iter()
@@ -65,27 +73,48 @@ pub fn make(dir: &Path, image: &ImagePlan, epoch: i64, binaries: &[Vec<u8>]) -> 
                 })
             })
             .collect();
-        let base = base_entries(image).and_then(|entries| Layer::new(entries, epoch));
-        (base, tops.into_iter().map(|t| t.join().expect("a layer thread does not panic")).collect::<Vec<_>>())
+        let files = base_entries(image)
+            .and_then(|entries| (!entries.is_empty()).then(|| Layer::new(entries, epoch)).transpose());
+        (files, tops.into_iter().map(|t| t.join().expect("a layer thread does not panic")).collect::<Vec<_>>())
     });
-    let base = base.with_context(|| format!("cannot write {}'s files", image.key))?;
-    let (base_digest, base_size) = add(base.gz);
+    // The layer every platform shares (passwd, CA bundle, zones, the settings' files), if any.
+    let files = files.with_context(|| format!("cannot write {}'s files", image.key))?.map(|layer| {
+        let (digest, size) = add(layer.gz);
+        (json!({ "mediaType": LAYER, "digest": digest, "size": size }), layer.diff_id)
+    });
+    let cache = if bases.is_some() { Some(crate::registry::blob_cache()?) } else { None };
     let mut manifests = Vec::new();
-    for ((target, path), top) in image.platforms.iter().zip(&image.paths).zip(tops) {
+    for (i, ((target, path), top)) in image.platforms.iter().zip(&image.paths).zip(tops).enumerate() {
         let top = top.with_context(|| format!("cannot write the layer for {target}"))?;
-        let diff_ids = [base.diff_id.clone(), top.diff_id.clone()];
+        let (mut layers, mut diff_ids) = (Vec::new(), Vec::new());
+        let base = bases.as_ref().map(|b| &b[i]);
+        if let (Some(base), Some(cache)) = (base, &cache) {
+            for layer in &base.layers {
+                let digest = layer["digest"].as_str().expect("pull_base gives each layer a digest");
+                let bytes = fs::read(cache.join(&digest["sha256:".len()..]))
+                    .with_context(|| format!("the base's layer {digest} left the cache"))?;
+                add(bytes);
+                layers.push(layer.clone());
+            }
+            let ids = base.config["rootfs"]["diff_ids"].as_array().context("the base's config has no diff_ids")?;
+            diff_ids.extend(ids.iter().filter_map(|d| d.as_str().map(str::to_owned)));
+        }
+        if let Some((descriptor, diff_id)) = &files {
+            layers.push(descriptor.clone());
+            diff_ids.push(diff_id.clone());
+        }
         let (top_digest, top_size) = add(top.gz);
-        let (os, arch, variant) = platform(target);
-        let config = config(image, path, &os, &arch, variant.as_deref(), &diff_ids, epoch);
+        layers.push(json!({ "mediaType": LAYER, "digest": top_digest, "size": top_size }));
+        diff_ids.push(top.diff_id);
+        let (os, arch, variant) = &platforms[i];
+        let on = (os.as_str(), arch.as_str(), variant.as_deref());
+        let config = config(image, path, on, &diff_ids, files.is_some(), epoch, base.map(|b| &b.config));
         let (config_digest, config_size) = add(canonical(&config));
         let manifest = json!({
             "schemaVersion": 2,
             "mediaType": MANIFEST,
             "config": { "mediaType": CONFIG, "digest": config_digest, "size": config_size },
-            "layers": [
-                { "mediaType": LAYER, "digest": base_digest, "size": base_size },
-                { "mediaType": LAYER, "digest": top_digest, "size": top_size },
-            ],
+            "layers": layers,
             "annotations": image.annotations,
         });
         let (digest, size) = add(canonical(&manifest));
@@ -146,39 +175,61 @@ pub fn make(dir: &Path, image: &ImagePlan, epoch: i64, binaries: &[Vec<u8>]) -> 
 /// The `target` of an image's artifact: it holds several.
 pub const IMAGE_TARGET: &str = "image";
 
-/// The image config (its `config` is what `docker run` uses).
+/// The image config (its `config` is what `docker run` uses), on top of the base image's if any: its
+/// environment, ports, labels and working directory stay unless these settings say otherwise; the
+/// entrypoint and cmd are ours (as a Dockerfile's ENTRYPOINT resets CMD); its history comes first.
 fn config(
     image: &ImagePlan,
     binary: &str,
-    os: &str,
-    arch: &str,
-    variant: Option<&str>,
+    (os, arch, variant): (&str, &str, Option<&str>),
     diff_ids: &[String],
+    with_files: bool,
     epoch: i64,
+    base: Option<&Value>,
 ) -> Value {
     let c = &image.config;
     let created = crate::stamp::rfc3339(epoch);
+    let inherited = |key: &str| base.and_then(|b| b["config"].get(key)).cloned();
+    // Ours by name over the base's; the default PATH gives way to the base's own.
+    let mut env: Vec<String> = inherited("Env").and_then(|e| serde_json::from_value(e).ok()).unwrap_or_default();
+    for var in &c.env {
+        let name = var.split('=').next().unwrap_or_default();
+        if var == crate::plan::images::DEFAULT_PATH && env.iter().any(|e| e.starts_with("PATH=")) {
+            continue;
+        }
+        env.retain(|e| e.split('=').next() != Some(name));
+        env.push(var.clone());
+    }
     let entrypoint = if c.entrypoint.is_empty() { vec![binary.to_owned()] } else { c.entrypoint.clone() };
-    let mut run = json!({ "User": c.user, "Env": c.env, "Entrypoint": entrypoint, "Labels": c.labels });
+    let mut labels = inherited("Labels").and_then(|l| l.as_object().cloned()).unwrap_or_default();
+    labels.extend(c.labels.iter().map(|(k, v)| (k.clone(), json!(v))));
+    let mut run = json!({ "User": c.user, "Env": env, "Entrypoint": entrypoint, "Labels": labels });
     if !c.cmd.is_empty() {
         run["Cmd"] = json!(c.cmd);
     }
-    if !c.workdir.is_empty() {
-        run["WorkingDir"] = json!(c.workdir);
+    match (c.workdir.is_empty(), inherited("WorkingDir")) {
+        (false, _) => run["WorkingDir"] = json!(c.workdir),
+        (true, Some(w)) if w != "" => run["WorkingDir"] = w,
+        _ => {}
     }
-    if !c.ports.is_empty() {
-        run["ExposedPorts"] = Value::Object(c.ports.iter().map(|p| (p.clone(), json!({}))).collect());
+    let mut ports = inherited("ExposedPorts").and_then(|p| p.as_object().cloned()).unwrap_or_default();
+    ports.extend(c.ports.iter().map(|p| (p.clone(), json!({}))));
+    if !ports.is_empty() {
+        run["ExposedPorts"] = Value::Object(ports);
     }
+    let mut history: Vec<Value> = base.and_then(|b| b["history"].as_array().cloned()).unwrap_or_default();
+    if with_files {
+        history.push(json!({ "created": created, "created_by": "cargo xtask dist: files", "comment": image.key }));
+    }
+    history
+        .push(json!({ "created": created, "created_by": format!("cargo xtask dist: {binary}"), "comment": image.key }));
     let mut config = json!({
         "created": created,
         "architecture": arch,
         "os": os,
         "config": run,
         "rootfs": { "type": "layers", "diff_ids": diff_ids },
-        "history": [
-            { "created": created, "created_by": "cargo xtask dist: base files", "comment": image.key },
-            { "created": created, "created_by": format!("cargo xtask dist: {binary}"), "comment": image.key },
-        ],
+        "history": history,
     });
     if let Some(v) = variant {
         config["variant"] = json!(v);
@@ -216,10 +267,11 @@ fn parents(path: &str) -> Vec<Node> {
     (1..parts.len()).map(|n| Node::dir(&parts[..n].join("/"), 0o755)).collect()
 }
 
-/// What every platform's image shares: passwd and group, /tmp, the CA
-/// certificates and time zones when asked, and the settings' files.
+/// What every platform's image shares: on scratch, passwd and group, /tmp and
+/// the homes (a base image has its own); the CA certificates and time zones
+/// when asked; the settings' files.
 fn base_entries(image: &ImagePlan) -> anyhow::Result<Vec<Node>> {
-    let mut nodes = vec![
+    let scratch = vec![
         Node::dir("etc", 0o755),
         Node::file(
             "etc/passwd",
@@ -234,6 +286,7 @@ fn base_entries(image: &ImagePlan) -> anyhow::Result<Vec<Node>> {
         Node::dir("root", 0o700),
         Node::dir("tmp", 0o1777),
     ];
+    let mut nodes = if image.base.is_none() { scratch } else { vec![] };
     if image.ca_certificates {
         nodes.extend(parents(CA_BUNDLE));
         nodes.push(Node::file(CA_BUNDLE, ca_bundle().into_bytes(), 0o644));

@@ -31,12 +31,16 @@ pub struct ImageSettings {
     /// `os/arch[/vN]` of the linux targets it holds; every linux target built when empty.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<String>,
-    /// `scratch`: the image holds only what these settings put in it.
+    /// `scratch` (the image holds only what these settings put in it), or an image pinned by digest
+    /// (`gcr.io/distroless/static@sha256:…`) whose layers come first.
     pub base: String,
-    /// Mozilla's CA certificates at /etc/ssl/certs/ca-certificates.crt (for HTTPS clients).
-    pub ca_certificates: bool,
-    /// The IANA time zone database at /usr/share/zoneinfo (for `time.LoadLocation`).
-    pub tzdata: bool,
+    /// Mozilla's CA certificates at /etc/ssl/certs/ca-certificates.crt (for HTTPS clients); default: on a
+    /// scratch base only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_certificates: Option<bool>,
+    /// The IANA time zone database at /usr/share/zoneinfo (for `time.LoadLocation`); default: on scratch only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tzdata: Option<bool>,
     /// `uid[:gid]` the program runs as.
     pub user: String,
     /// Where the binary goes.
@@ -76,8 +80,8 @@ impl Default for ImageSettings {
             binary: None,
             platforms: vec![],
             base: "scratch".into(),
-            ca_certificates: true,
-            tzdata: true,
+            ca_certificates: None,
+            tzdata: None,
             user: DEFAULT_IMAGE_USER.into(),
             bindir: DEFAULT_IMAGE_BINDIR.into(),
             entrypoint: vec![],
@@ -114,6 +118,8 @@ pub struct ResolvedImage {
     pub binary: usize,
     /// Empty: every linux target.
     pub platforms: Vec<Target>,
+    /// The base image (pinned by digest); `None`: scratch.
+    pub base: Option<String>,
     pub ca_certificates: bool,
     pub tzdata: bool,
     pub user: String,
@@ -136,12 +142,20 @@ pub fn resolve(images: &[ImageSettings], binaries: &[Binary]) -> anyhow::Result<
     let mut out = Vec::new();
     for (i, s) in images.iter().enumerate() {
         let key = format!("images[{i}]");
-        if s.base != "scratch" {
-            bail!(
-                "`{key}.base` = {:?}: only \"scratch\" is supported yet (the image then holds the binary, the CA \
-                 certificates and time zones it asks for, and its `files`); add what the program needs with `files`",
-                s.base
-            );
+        let base = (s.base != "scratch").then(|| s.base.clone());
+        if let Some(base) = &base {
+            let pinned = base.split_once("@sha256:").is_some_and(|(repo, hex)| {
+                !repo.is_empty()
+                    && hex.len() == 64
+                    && hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            });
+            if !pinned {
+                bail!(
+                    "`{key}.base` = {base:?} must be \"scratch\" or an image pinned by digest, so that the image is the \
+                     same bytes every time, e.g. \"gcr.io/distroless/static@sha256:…\" (`skopeo inspect --format \
+                     '{{{{.Digest}}}}' docker://IMAGE` or `crane digest IMAGE` prints it)"
+                );
+            }
         }
         let binary = match &s.binary {
             Some(name) => pick_binaries(&format!("{key}.binary"), std::slice::from_ref(name), binaries)?[0],
@@ -219,8 +233,9 @@ pub fn resolve(images: &[ImageSettings], binaries: &[Binary]) -> anyhow::Result<
             name: s.name.as_deref().map(|n| parse_template(&format!("{key}.name"), n)).transpose()?,
             binary,
             platforms,
-            ca_certificates: s.ca_certificates,
-            tzdata: s.tzdata,
+            ca_certificates: s.ca_certificates.unwrap_or(base.is_none()),
+            tzdata: s.tzdata.unwrap_or(base.is_none()),
+            base,
             user: s.user.clone(),
             bindir: s.bindir.trim_end_matches('/').to_owned(),
             entrypoint: s.entrypoint.clone(),

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{bail, format_err, Context};
+use anyhow::{bail, Context};
 
 /// The path of a `go` binary that is exactly `go<version>`: the one on PATH if
 /// it is that version, else the cached copy, fetched first if absent.
@@ -148,18 +148,7 @@ pub fn goroot_fingerprint(goroot: &Path) -> anyhow::Result<String> {
 
 /// `$XDG_CACHE_HOME/cargo-xtask-go`, else `~/.cache/cargo-xtask-go`; `%LOCALAPPDATA%\cargo-xtask-go` on Windows.
 fn cache_root() -> anyhow::Result<PathBuf> {
-    let var =
-        |key: &str| std::env::var_os(key).filter(|v| !v.is_empty()).map(PathBuf::from).filter(|p| p.is_absolute());
-    let base = if cfg!(windows) {
-        var("LOCALAPPDATA").ok_or_else(|| format_err!("LOCALAPPDATA is not set: no cache directory for Go"))?
-    } else if let Some(xdg) = var("XDG_CACHE_HOME") {
-        xdg
-    } else {
-        var("HOME")
-            .map(|home| home.join(".cache"))
-            .ok_or_else(|| format_err!("neither XDG_CACHE_HOME nor HOME is set: no cache directory for Go"))?
-    };
-    Ok(base.join("cargo-xtask-go"))
+    crate::project::cache_dir("cargo-xtask-go")
 }
 
 fn cached(root: &Path, version: &str) -> Option<PathBuf> {

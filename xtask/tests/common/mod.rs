@@ -598,7 +598,7 @@ impl LocalRegistry {
             d = dir.path().display()
         );
         fs::write(dir.path().join("config.yml"), config).unwrap();
-        let child = Command::new("docker-registry")
+        let mut child = Command::new("docker-registry")
             .arg("serve")
             .arg(dir.path().join("config.yml"))
             .stdout(fs::File::create(dir.path().join("access.log")).unwrap())
@@ -611,6 +611,8 @@ impl LocalRegistry {
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("docker-registry did not listen on {addr}");
     }
 

@@ -30,12 +30,14 @@ const DOCKERFILE_WHY: &str = "dist builds the image from scratch without a Docke
      ports, user, workdir, entrypoint and cmd";
 const EXTRA_FILES_WHY: &str = "files for the Dockerfile to COPY: list those the image needs in files (src, dst)";
 const NO_BUILD_WHY: &str = "dist builds the image itself and runs no docker build";
-const NO_PUSH_WHY: &str = "dist writes the image into dist/ as an OCI archive and pushes nothing";
+const NO_PUSH_WHY: &str = "dist writes the image into dist/ as an OCI archive; `cargo xtask push` (release.yml on \
+     tags) pushes it, without push options";
 const NO_SBOM_WHY: &str = "dist attaches no SBOM: make one from dist/ after `cargo xtask dist`";
 const REBUILD_WHY: &str = "ko builds the binary again with these; dist's image holds the binary as [build] (and its \
      [[binaries]] entry) builds it";
-const EMPTY_TAG_WHY: &str = "empty in some dist builds (.IsSnapshot is true for any untagged commit, .IsNightly \
-     always false): GoReleaser skips an empty tag, dist refuses one";
+const EMPTY_TAG_WHY: &str = "every tag is empty in some dist builds (.IsSnapshot is true for any untagged commit, \
+     .IsNightly always false): dist skips an empty tag as GoReleaser does, but an image needs one, so \
+     {{ .Version }} is added";
 const ONE_NAME_WHY: &str = "an image has one name in dist: push it under this one too (e.g. `crane copy`)";
 const NO_ID_WHY: &str = "no imported build has this id (skipped, not Go, a package, or a second build of a binary)";
 
@@ -115,6 +117,11 @@ pub(super) fn convert_images<'y>(
         // GoReleaser's choices, spelled out even where they are ours: what the image holds and is tagged.
         for key in ["images.base", "images.ca_certificates", "images.tzdata", "images.user", "images.tags"] {
             out.pin(key);
+        }
+        // A static base becomes scratch with what it held for a Go program: said, not left to a default.
+        for i in &mut images {
+            i.settings.ca_certificates.get_or_insert(true);
+            i.settings.tzdata.get_or_insert(true);
         }
     }
     out.settings.images = images.into_iter().map(|i| i.settings).collect();
@@ -221,12 +228,16 @@ fn ko(out: &mut Draft, cx: &Context, i: usize, item: &Yaml) -> anyhow::Result<Op
             why.push_str(&format!("; it ran as root, the image runs as {user}: set user = \"0:0\" to keep root"));
         }
         note(out, key, why);
+    } else if shown.split_once("@sha256:").is_some_and(|(_, hex)| hex.len() == 64) {
+        // Pinned: dist builds on it as ko does.
+        img.base = shown.clone();
     } else {
         note(
             out,
             format!("{key} {shown}"),
-            "not supported: dist builds images from scratch (plus CA certificates and time zones); add what the \
-             program needs from this base with files",
+            "not imported: dist builds on a base image only when it is pinned by digest (the same bytes every \
+             time): set base = \"<image>@sha256:…\" (`crane digest <image>` prints it), or keep scratch and add \
+             what the program needs with files",
         );
     }
 
@@ -922,13 +933,15 @@ fn set_tags(out: &mut Draft, key_at: &str, img: &mut ImageSettings, tags: Vec<St
     for t in tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
         let key = format!("{key_at} {t}");
         let Some(t) = usable(out, &key, t) else { continue };
-        if may_be_empty(&t) {
-            note(out, key, EMPTY_TAG_WHY);
-        } else if !t.contains("{{") && !is_tag(&t) {
+        if !t.contains("{{") && !is_tag(&t) {
             note(out, key, "not an image tag (letters, digits, `_`, `.`, `-`)");
         } else if !kept.contains(&t) {
             kept.push(t);
         }
+    }
+    if !kept.is_empty() && kept.iter().all(|t| may_be_empty(t)) {
+        note(out, key_at.to_owned(), EMPTY_TAG_WHY);
+        kept.push("{{ .Version }}".to_owned());
     }
     if kept.is_empty() {
         if given {
@@ -1099,6 +1112,11 @@ pub(in crate::init) mod tests {
     use std::path::Path;
 
     use super::*;
+
+    /// What every imported image says of its base: scratch with CA certificates and time zones.
+    fn scratch() -> ImageSettings {
+        ImageSettings { ca_certificates: Some(true), tzdata: Some(true), ..ImageSettings::default() }
+    }
     use crate::init::tests::{parse, strs};
     use crate::init::{from_goreleaser, import, Imported};
 
@@ -1318,7 +1336,7 @@ dockers:
             labels: map(&[("org.opencontainers.image.licenses", "Apache-2.0")]),
             annotations: map(&[("org.opencontainers.image.description", "Says hello")]),
             tags: strs(&["{{ .Version }}", "latest"]),
-            ..ImageSettings::default()
+            ..scratch()
         };
         assert_eq!(s.images, vec![want]);
         let notes = notes_in(&imported);
@@ -1402,7 +1420,11 @@ kos:
         let notes = notes_in(&imported);
         has_note(&notes, "kos[0].base_image", "not given, so ko's default cgr.dev/chainguard/static");
         has_note(&notes, "kos[1].base_image", "it ran as root, the image runs as 65532:65532: set user = \"0:0\"");
-        has_note(&notes, "kos[2].base_image alpine:3.20", "not supported: dist builds images from scratch");
+        has_note(
+            &notes,
+            "kos[2].base_image alpine:3.20",
+            "not imported: dist builds on a base image only when it is pinned by digest",
+        );
         has_note(&notes, "kos[2].repositories", "$KO_DOCKER_REPO");
         has_note(&notes, "kos[1].base_import_paths", "not known without the repository's go.mod");
         assert!(!notes.iter().any(|n| n.starts_with("kos[2].sbom")), "sbom: none is dist's: {notes:#?}");
@@ -1444,15 +1466,16 @@ kos:
                 ("org.opencontainers.image.licenses", "GPL-3.0"),
             ]),
             tags: strs(&["{{ .Tag }}", "latest"]),
-            ..ImageSettings::default()
+            ..scratch()
         };
         let alpine = ImageSettings {
             name: Some("golangci/golangci-lint".into()),
             binary: Some("golangci-lint".into()),
             platforms: strs(&["linux/amd64", "linux/arm64"]),
-            tags: strs(&["{{ .Tag }}-alpine"]),
+            // Empty in a snapshot build, skipped then as GoReleaser skips it.
+            tags: strs(&["{{ .Tag }}-alpine", "{{ if not .IsSnapshot }}latest-alpine{{ end }}"]),
             file_name: "{{ .ProjectName }}_{{ .Version }}_alpine_image".into(),
-            ..ImageSettings::default()
+            ..scratch()
         };
         assert_eq!(s.images, vec![basic, alpine]);
         assert_eq!(r.images.len(), 2);
@@ -1467,11 +1490,7 @@ kos:
             ("dockers_v2[0].extra_files", "list those the image needs in files"),
             ("dockers_v2[0].sbom", "no SBOM"),
             ("dockers_v2[1].dockerfile", "without a Dockerfile"),
-            (
-                "dockers_v2[1].tags {{ if not .IsSnapshot }}latest-alpine{{ end }}",
-                "GoReleaser skips an empty tag, dist refuses one",
-            ),
-            ("dockers_v2[1].retry", "pushes nothing"),
+            ("dockers_v2[1].retry", "`cargo xtask push` (release.yml on tags) pushes it, without push options"),
         ] {
             has_note(&notes, key, why);
         }
@@ -1536,7 +1555,7 @@ dockers_v2:
             platforms: strs(&["linux/amd64", "linux/arm64"]),
             labels: map(&[("org.opencontainers.image.created", "{{.Date}}")]),
             tags: strs(&["v{{ .Version }}", "latest"]),
-            ..ImageSettings::default()
+            ..scratch()
         };
         assert_eq!(s.images, vec![want]);
         assert_eq!(r.images[0].platforms.len(), 2);
@@ -1563,7 +1582,7 @@ dockers_v2:
             platforms: strs(&["linux/amd64", "linux/arm/v7"]),
             labels: map(&[("org.opencontainers.image.version", "{{.Version}}")]),
             tags: strs(&["{{ .Tag }}", "latest"]),
-            ..ImageSettings::default()
+            ..scratch()
         };
         assert_eq!(s.images, vec![want]);
         assert_eq!(r.images.len(), 1);
@@ -1573,7 +1592,7 @@ dockers_v2:
             ("dockers[0].dockerfile", "without a Dockerfile"),
             ("dockers[0].build_flag_templates --pull", "runs no docker build"),
             ("dockers[0].extra_files", "list those the image needs in files"),
-            ("dockers[1].skip_push", "pushes nothing"),
+            ("dockers[1].skip_push", "without push options"),
             ("dockers[2].goos windows", "images hold linux binaries"),
         ] {
             has_note(&notes, key, why);
