@@ -3,10 +3,12 @@
 //! distribution spec's monolithic upload), so the registry serves exactly the
 //! bytes, and the digest, that the release's manifest.json records.
 //!
-//! Credentials: `XTASK_REGISTRY_USERNAME` and `XTASK_REGISTRY_PASSWORD`, else
-//! the `auths` of Docker's config.json (what `docker login` and CI login
-//! actions write); they go only to the registry or the token service its
-//! challenge names, never into output.
+//! Credentials: `XTASK_REGISTRY_USERNAME` and `XTASK_REGISTRY_PASSWORD` for
+//! the host `XTASK_REGISTRY` names (or, when it is unset, for the registry
+//! pushed to, never for a base image's), else the `auths` entry of Docker's
+//! config.json for the host (what `docker login` and CI login actions write).
+//! They go only to that registry or to the HTTPS token service its challenge
+//! names, never into output.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -82,11 +84,15 @@ type Manifest<'a> = (String, &'a [u8]);
 
 /// Where a repository lives: `ghcr.io/acme/hello` → (`ghcr.io`, `acme/hello`); Docker Hub's when no host is named.
 pub fn split_repository(repository: &str) -> (String, String) {
-    match repository.split_once('/') {
-        Some((host, path)) if host.contains(['.', ':']) || host == "localhost" => (host.to_owned(), path.to_owned()),
-        Some(_) => ("registry-1.docker.io".to_owned(), repository.to_owned()),
-        None => ("registry-1.docker.io".to_owned(), format!("library/{repository}")),
-    }
+    const HUB: &str = "registry-1.docker.io";
+    let (host, path) = match repository.split_once('/') {
+        Some((host, path)) if host.contains(['.', ':']) || host == "localhost" => (host, path),
+        _ => (HUB, repository),
+    };
+    // Docker Hub's names: docker.io/alpine is registry-1.docker.io/library/alpine.
+    let host = if matches!(host, "docker.io" | "index.docker.io") { HUB } else { host };
+    let path = if host == HUB && !path.contains('/') { format!("library/{path}") } else { path.to_owned() };
+    (host.to_owned(), path)
 }
 
 /// What a manifest request accepts: OCI's and Docker's, indexes and single images.
@@ -208,14 +214,13 @@ struct Registry {
 impl Registry {
     /// A client for `host`/`path` asking for the `actions` scope (`pull`, `pull,push`).
     fn new(host: &str, path: &str, actions: &str, insecure: bool) -> anyhow::Result<Registry> {
-        let local = host.starts_with("localhost") || host.starts_with("127.") || host.starts_with("[::1]");
-        let scheme = if insecure || local { "http" } else { "https" };
+        let scheme = if insecure || is_local(host) { "http" } else { "https" };
         Ok(Registry {
             http: reqwest::Client::builder().build()?,
             base: format!("{scheme}://{host}/v2/{path}"),
             host: host.to_owned(),
             scope: format!("repository:{path}:{actions}"),
-            credentials: credentials(host)?,
+            credentials: credentials(host, actions.contains("push"))?,
             authorization: None,
         })
     }
@@ -292,6 +297,9 @@ impl Registry {
             "basic" => Ok(basic(self.credentials.as_ref().map_err(|_| anyhow::format_err!(needs()))?)),
             "bearer" => {
                 let realm = param("realm").context("a Bearer challenge without a realm")?;
+                if !realm.starts_with("https://") && !self.base.starts_with("http://") {
+                    bail!("the registry's token service {realm} is not HTTPS: no credentials are sent there");
+                }
                 let mut request = self.http.get(&realm).query(&[("scope", self.scope.as_str())]);
                 if let Some(service) = param("service") {
                     request = request.query(&[("service", service.as_str())]);
@@ -385,8 +393,8 @@ async fn check(response: reqwest::Response, what: &str) -> anyhow::Result<reqwes
     }
     let body = response.bytes().await.unwrap_or_default();
     let hint = if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
-        "; it refused the credentials given (XTASK_REGISTRY_USERNAME and _PASSWORD, or Docker's config.json), or \
-         they may not push there"
+        "; it refused the credentials (XTASK_REGISTRY_USERNAME and _PASSWORD for XTASK_REGISTRY, or Docker's \
+         config.json), or they may not do this there"
     } else {
         ""
     };
@@ -403,15 +411,30 @@ fn excerpt(body: &[u8]) -> String {
 const NO_CREDENTIALS: &str = "set XTASK_REGISTRY_USERNAME and XTASK_REGISTRY_PASSWORD, or log in (`docker login`, a \
      CI login action) so that Docker's config.json holds them";
 
-/// The credentials for `host` (the environment's, else Docker's config.json's), or why there are none.
-fn credentials(host: &str) -> anyhow::Result<Result<(String, String), String>> {
+/// `localhost`, a loopback address, with or without a port: spoken to over plain HTTP.
+fn is_local(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    name == "localhost" || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The credentials for `host`, or why there are none: the environment's when `XTASK_REGISTRY` names
+/// `host` (or is unset and `host` is the `destination` of a push), else Docker's config.json's.
+fn credentials(host: &str, destination: bool) -> anyhow::Result<Result<(String, String), String>> {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let for_host = match var("XTASK_REGISTRY") {
+        Some(named) => named == host,
+        None => destination,
+    };
     match (var("XTASK_REGISTRY_USERNAME"), var("XTASK_REGISTRY_PASSWORD")) {
-        (Some(u), Some(p)) => return Ok(Ok((u, p))),
+        (Some(u), Some(p)) if for_host => return Ok(Ok((u, p))),
         (Some(_), None) | (None, Some(_)) => {
             bail!("set both XTASK_REGISTRY_USERNAME and XTASK_REGISTRY_PASSWORD, or neither")
         }
-        (None, None) => {}
+        // Meant for another registry: Docker's config may still hold this one's.
+        _ => {}
     }
     let dir = match var("DOCKER_CONFIG") {
         Some(d) => std::path::PathBuf::from(d),
@@ -464,7 +487,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_loopback_hosts_are_spoken_to_over_http() {
+        for (host, local) in [
+            ("localhost:5000", true),
+            ("127.0.0.1:5000", true),
+            ("127.3.2.1", true),
+            ("[::1]:5000", true),
+            ("localhost.example.com", false),
+            ("127.evil.io", false),
+            ("localhostregistry.io", false),
+            ("ghcr.io", false),
+        ] {
+            assert_eq!(is_local(host), local, "{host}");
+        }
+    }
+
+    #[test]
     fn a_repository_without_a_host_is_docker_hubs() {
+        assert_eq!(split_repository("docker.io/acme/hello"), ("registry-1.docker.io".into(), "acme/hello".into()));
+        assert_eq!(split_repository("docker.io/alpine"), ("registry-1.docker.io".into(), "library/alpine".into()));
+        assert_eq!(split_repository("index.docker.io/a/b"), ("registry-1.docker.io".into(), "a/b".into()));
         assert_eq!(split_repository("ghcr.io/acme/hello"), ("ghcr.io".into(), "acme/hello".into()));
         assert_eq!(split_repository("localhost:5000/hello"), ("localhost:5000".into(), "hello".into()));
         assert_eq!(split_repository("acme/hello"), ("registry-1.docker.io".into(), "acme/hello".into()));
@@ -493,10 +535,10 @@ mod tests {
             write!(&stream, "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}", body.len()).unwrap();
             head
         });
-        let registry = Registry {
+        let mut registry = Registry {
             http: reqwest::Client::new(),
-            base: "https://ghcr.io/v2/acme/hello".into(),
-            host: "ghcr.io".into(),
+            base: "http://127.0.0.1:1/v2/acme/hello".into(),
+            host: "127.0.0.1:1".into(),
             scope: "repository:acme/hello:pull,push".into(),
             credentials: Ok(("ci".into(), "pw".into())),
             authorization: None,
@@ -506,6 +548,10 @@ mod tests {
         let answer = runtime.block_on(registry.answer(&challenge)).unwrap();
         assert_eq!(answer, "Bearer t0ken");
         let head = server.join().unwrap();
+        // A registry spoken to over HTTPS sends no credentials to a token service that is not.
+        registry.base = "https://ghcr.io/v2/acme/hello".into();
+        let err = runtime.block_on(registry.answer(&challenge)).unwrap_err().to_string();
+        assert!(err.contains("is not HTTPS: no credentials are sent there"), "{err}");
         assert!(
             head[0].starts_with("GET /token?scope=repository%3Aacme%2Fhello%3Apull%2Cpush&service=ghcr.io "),
             "{head:?}"

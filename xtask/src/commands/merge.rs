@@ -38,6 +38,9 @@ impl Merge {
             if let Some(path) = m.stray_path() {
                 bail!("{} lists the artifact path {path:?}, which is not a file inside a release", dir.display());
             }
+            for image in &m.images {
+                image.check().with_context(|| format!("{} lists an image that is not one of ours", dir.display()))?;
+            }
             shards.push((dir.clone(), m, i, n));
         }
         shards.sort_by_key(|s| s.2);

@@ -65,26 +65,34 @@ pub struct ImageConfig {
 /// The PATH of a scratch image (distroless's); a base image's own PATH wins over it.
 pub const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// The images of this plan's targets, and why any entry makes none.
+/// The images of this plan's targets, and why any entry makes none. `matrix` is every target of
+/// the settings' matrix the toolchain builds: an image without `platforms` holds all its linux ones.
 pub fn plan(
     settings: &Resolved,
     stamp: &Stamp,
     builds: &[TargetBuild],
+    matrix: &[Target],
     caller_env: &BTreeMap<String, String>,
 ) -> anyhow::Result<(Vec<ImagePlan>, Vec<String>)> {
     let mut images = Vec::new();
     let mut notes = Vec::new();
     for image in &settings.images {
         let linux: Vec<&TargetBuild> = builds.iter().filter(|b| b.target.os == "linux").collect();
-        let chosen: Vec<&TargetBuild> = if image.platforms.is_empty() {
-            linux
+        let wanted: Vec<Target> = if image.platforms.is_empty() {
+            matrix.iter().filter(|t| t.os == "linux").cloned().collect()
         } else {
-            let missing: Vec<String> = image
-                .platforms
-                .iter()
-                .filter(|p| !linux.iter().any(|b| b.target == **p))
-                .map(|p| p.to_string())
-                .collect();
+            image.platforms.clone()
+        };
+        if let Some(arm) = wanted.iter().find(|t| t.arch == "arm" && t.arm.is_none()) {
+            bail!(
+                "`{}` would hold {arm} without a GOARM variant, and an image's platform must say which: list \
+                 arm = [\"7\"] (or 6, 5) in [targets], or leave {arm} out of its platforms",
+                image.key
+            );
+        }
+        let chosen: Vec<&TargetBuild> = {
+            let missing: Vec<String> =
+                wanted.iter().filter(|p| !linux.iter().any(|b| b.target == **p)).map(|p| p.to_string()).collect();
             if !missing.is_empty() {
                 notes.push(format!(
                     "no image from `{}`: this run does not build {} (its platforms)",
@@ -93,7 +101,7 @@ pub fn plan(
                 ));
                 continue;
             }
-            linux.into_iter().filter(|b| image.platforms.contains(&b.target)).collect()
+            linux.into_iter().filter(|b| wanted.contains(&b.target)).collect()
         };
         if chosen.is_empty() {
             notes.push(format!("no image from `{}`: this run builds no linux target", image.key));
@@ -136,11 +144,7 @@ fn one(
         if tag.is_empty() {
             continue;
         }
-        // An OCI tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}; a version's `+` is not allowed.
-        let ok = tag.len() <= 128
-            && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-            && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
-        if !ok {
+        if !is_tag(&tag) {
             bail!("`{key}.tags[{i}]` gives {tag:?}, which is not an image tag (letters, digits, `_`, `.`, `-`)");
         }
         if !tags.contains(&tag) {
@@ -153,8 +157,10 @@ fn one(
             stamp.version
         );
     }
+    // RFC 3339 always (`stamp.date` is "unknown" outside git), as the config's `created`.
+    let created = crate::stamp::rfc3339(stamp.epoch);
     let mut labels = BTreeMap::from([
-        ("org.opencontainers.image.created".to_owned(), stamp.date.clone()),
+        ("org.opencontainers.image.created".to_owned(), created.clone()),
         ("org.opencontainers.image.revision".to_owned(), stamp.commit.clone()),
         ("org.opencontainers.image.title".to_owned(), binary_name.clone()),
         ("org.opencontainers.image.version".to_owned(), stamp.version.clone()),
@@ -177,6 +183,32 @@ fn one(
     let paths: Vec<String> = builds.iter().map(|b| format!("{}/{}", image.bindir, b.names[image.binary])).collect();
     let files =
         image.files.iter().map(|(src, dst, mode)| (settings.app_dir.join(src), dst.clone(), *mode)).collect::<Vec<_>>();
+    // What the xtask itself puts there would clash (or silently shadow a file in another layer).
+    let mut taken: Vec<(String, &str)> = paths.iter().map(|p| (p.clone(), "the binary")).collect();
+    if image.base.is_none() {
+        taken.extend(SCRATCH_PATHS.map(|p| (p.to_owned(), "a scratch image's own")));
+    }
+    if image.ca_certificates {
+        taken.push((
+            format!("/{}", crate::release::image::CA_BUNDLE),
+            "the CA bundle (ca_certificates = false leaves it out)",
+        ));
+    }
+    if image.tzdata {
+        taken
+            .push((format!("/{}", crate::release::image::ZONEINFO), "the time zones (tzdata = false leaves them out)"));
+    }
+    for (_, dst, _) in &files {
+        let clash = taken
+            .iter()
+            .find(|(p, _)| dst == p || dst.starts_with(&format!("{p}/")) || p.starts_with(&format!("{dst}/")));
+        if let Some((p, what)) = clash {
+            bail!("`{key}.files` puts a file at {dst}, where {p} is {what}: choose another dst");
+        }
+    }
+    if let Some(p) = paths.iter().find(|p| SCRATCH_PATHS.iter().any(|s| p.starts_with(&format!("{s}/")))) {
+        bail!("`{key}.bindir` puts the binary at {p}, inside a directory the image itself makes: choose another");
+    }
     let mut file_sha256 = Vec::new();
     for (src, _, _) in &files {
         if !src.is_file() {
@@ -207,10 +239,17 @@ fn one(
             ports: image.ports.clone(),
             workdir: image.workdir.clone(),
             labels,
-            created: stamp.date.clone(),
+            created,
         },
         annotations,
     })
+}
+
+/// An OCI tag: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`; a version's `+` is not allowed.
+fn is_tag(tag: &str) -> bool {
+    tag.len() <= 128
+        && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
 }
 
 /// A repository as `docker pull` takes it: lowercase path components, an optional registry host[:port].
@@ -244,7 +283,25 @@ fn check_reference(key: &str, repository: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Paths a scratch image's own files take (`release/image.rs`), which `files` may not.
+const SCRATCH_PATHS: [&str; 4] = ["/etc/passwd", "/etc/group", "/tmp", "/home/nonroot"];
+
 impl ImagePlan {
+    /// What a plan from elsewhere (a shard's manifest, for `dist merge`) must hold, as one made here
+    /// does: a file name inside the release, a repository, tags.
+    pub fn check(&self) -> anyhow::Result<()> {
+        check_name(&format!("{}.file_name", self.key), &self.file)?;
+        check_reference(&format!("{}.name", self.key), &self.repository)?;
+        if self.tags.is_empty() || !self.tags.iter().all(|t| is_tag(t)) {
+            bail!("{}: tags {:?} are not image tags", self.key, self.tags);
+        }
+        let n = self.platforms.len();
+        if n == 0 || self.paths.len() != n || self.files.len() != self.file_sha256.len() {
+            bail!("{}: the plan's platforms, paths and files do not agree", self.key);
+        }
+        Ok(())
+    }
+
     /// The plan without where its files are on this machine: equal for every shard of one build.
     pub fn portable(&self) -> ImagePlan {
         let mut plan = self.clone();

@@ -277,7 +277,14 @@ impl Plan {
         if let Some((_, key)) = names.get(&checksum_file) {
             bail!("`checksum.name` gives {checksum_file}, which {key} gives too: give the checksum file a name of its own");
         }
-        let (images, image_notes) = images::plan(settings, &stamp, &builds, caller_env)?;
+        // The whole matrix, for the images of a run of some targets only (which then makes none).
+        let matrix = if selected.is_empty() {
+            builds.iter().map(|b| b.target.clone()).collect()
+        } else {
+            let m = &settings.matrix;
+            select(&m.targets, m.explicit, &toolchain.dist_list, &toolchain.label)?.targets
+        };
+        let (images, image_notes) = images::plan(settings, &stamp, &builds, &matrix, caller_env)?;
         for image in &images {
             if let Some((_, key)) = names.get(&image.file) {
                 bail!(

@@ -609,8 +609,21 @@ fn a_run_without_all_of_an_images_platforms_makes_none_and_says_why() {
     let one = plan_of(&s, &["linux/amd64".parse().unwrap()]).unwrap();
     assert!(one.images.is_empty());
     assert_eq!(one.image_notes, ["no image from `images[0]`: this run does not build linux/arm64 (its platforms)"]);
-    let windows = plan_of(&settings(&format!("{IMAGE}[[images]]\n")), &["windows/amd64".parse().unwrap()]).unwrap();
-    assert_eq!(windows.image_notes, ["no image from `images[0]`: this run builds no linux target"]);
+    // Without `platforms`, an image holds every linux target of the matrix: a run of some makes none.
+    let all = settings(&format!("{IMAGE}[[images]]\n"));
+    let windows = plan_of(&all, &["windows/amd64".parse().unwrap()]).unwrap();
+    assert_eq!(
+        windows.image_notes,
+        ["no image from `images[0]`: this run does not build linux/amd64 linux/arm/v7 linux/arm64 (its platforms)"]
+    );
+    let host = plan_of(&all, &["linux/amd64".parse().unwrap()]).unwrap();
+    assert!(host.images.is_empty() && host.image_notes[0].contains("does not build linux/arm/v7 linux/arm64"));
+    // 32-bit ARM without a GOARM variant: the image's platform could not say which.
+    let arm = settings(
+        "[app]\ndir = \"app\"\nmain = \"./cmd/hello\"\n[targets]\nos = [\"linux\"]\narch = [\"arm\"]\n[[images]]\n",
+    );
+    let err = format!("{:#}", plan_of(&arm, &[]).unwrap_err());
+    assert!(err.contains("would hold linux/arm without a GOARM variant"), "{err}");
     let whole = plan_of(&s, &[]).unwrap();
     assert_eq!(whole.images.len(), 1);
     // A shard keeps the images in its plan (its manifest records them) for `dist merge` to make.
@@ -650,6 +663,14 @@ fn image_settings_that_make_a_broken_image_are_refused() {
         ),
         ("files = [{ src = \"go.mod\", dst = \"/a\", mode = \"999\" }]", "is not octal permission bits"),
         ("files = [{ src = \"nothing-here\", dst = \"/a\" }]", "which is not a file"),
+        ("files = [{ src = \"../dist.toml\", dst = \"/a\" }]", "is outside the module"),
+        ("files = [{ src = \"go.mod\", dst = \"/etc/passwd\" }]", "where /etc/passwd is a scratch image's own"),
+        (
+            "files = [{ src = \"go.mod\", dst = \"/etc/ssl/certs/ca-certificates.crt\" }]",
+            "ca_certificates = false leaves it out",
+        ),
+        ("files = [{ src = \"go.mod\", dst = \"/usr/local/bin/hello\" }]", "where /usr/local/bin/hello is the binary"),
+        ("bindir = \"/tmp/bin\"", "inside a directory the image itself makes"),
         ("tags = []", "`images[0].tags` is empty"),
         ("tags = [\"{{ .Version }}+meta\"]", "gives \"1.2.3+meta\", which is not an image tag"),
         ("tags = [\"{{ if .IsGitDirty }}edge{{ end }}\"]", "every tag of `images[0].tags` is empty for version 1.2.3"),

@@ -3,7 +3,7 @@
 //! here from the verified binaries — the same bytes whichever engine built
 //! them, and no Docker daemon or registry involved.
 //!
-//! Reproducible: layers are tar (ustar, entries sorted, owner root unless
+//! Reproducible: layers are tar (ustar; GNU long names past 100 bytes; entries sorted, owner root unless
 //! said, every mtime the release's epoch) + gzip (no name, no time); the
 //! configs' `created` is the commit date; JSON keys are sorted. Each image
 //! has two layers, so the first (CA certificates, time zones, passwd, the
@@ -14,7 +14,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
 use super::manifest::{Artifact, ImageRef, Kind};
@@ -91,13 +91,27 @@ pub fn make(dir: &Path, image: &ImagePlan, epoch: i64, binaries: &[Vec<u8>]) -> 
         if let (Some(base), Some(cache)) = (base, &cache) {
             for layer in &base.layers {
                 let digest = layer["digest"].as_str().expect("pull_base gives each layer a digest");
-                let bytes = fs::read(cache.join(&digest["sha256:".len()..]))
-                    .with_context(|| format!("the base's layer {digest} left the cache"))?;
+                let file = cache.join(&digest["sha256:".len()..]);
+                let bytes =
+                    fs::read(&file).ok().filter(|b| format!("sha256:{}", crate::digest::sha256_hex(b)) == digest);
+                let bytes = bytes.with_context(|| {
+                    format!("{} (a layer of the base) is gone or damaged: remove it and run again", file.display())
+                })?;
                 add(bytes);
                 layers.push(layer.clone());
             }
-            let ids = base.config["rootfs"]["diff_ids"].as_array().context("the base's config has no diff_ids")?;
-            diff_ids.extend(ids.iter().filter_map(|d| d.as_str().map(str::to_owned)));
+            let ids: Vec<String> = base.config["rootfs"]["diff_ids"]
+                .as_array()
+                .map(|ids| ids.iter().filter_map(|d| d.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default();
+            if ids.len() != base.layers.len() {
+                bail!(
+                    "the base image's {target} config names {} layers (diff_ids), its manifest {}: not an image to build on",
+                    ids.len(),
+                    base.layers.len()
+                );
+            }
+            diff_ids.extend(ids);
         }
         if let Some((descriptor, diff_id)) = &files {
             layers.push(descriptor.clone());
@@ -137,8 +151,8 @@ pub fn make(dir: &Path, image: &ImagePlan, epoch: i64, binaries: &[Vec<u8>]) -> 
             "size": index_size,
             "annotations": {
                 "org.opencontainers.image.ref.name": tag,
-                // What `docker load` and containerd name the image by.
-                "io.containerd.image.name": format!("{}:{tag}", image.repository),
+                // What `docker load` and containerd name the image by: a full reference.
+                "io.containerd.image.name": format!("{}:{tag}", full_reference(&image.repository)),
             },
         }],
     });
@@ -172,6 +186,14 @@ pub fn make(dir: &Path, image: &ImagePlan, epoch: i64, binaries: &[Vec<u8>]) -> 
     })
 }
 
+/// `hello` as containerd spells it, `docker.io/library/hello`; a name with a registry as it is.
+fn full_reference(repository: &str) -> String {
+    match crate::registry::split_repository(repository) {
+        (host, path) if host == "registry-1.docker.io" => format!("docker.io/{path}"),
+        (host, path) => format!("{host}/{path}"),
+    }
+}
+
 /// The `target` of an image's artifact: it holds several.
 pub const IMAGE_TARGET: &str = "image";
 
@@ -201,7 +223,9 @@ fn config(
         env.push(var.clone());
     }
     let entrypoint = if c.entrypoint.is_empty() { vec![binary.to_owned()] } else { c.entrypoint.clone() };
+    // The base's own OCI labels (its source, version, licenses…) describe it, not this image.
     let mut labels = inherited("Labels").and_then(|l| l.as_object().cloned()).unwrap_or_default();
+    labels.retain(|k, _| !k.starts_with("org.opencontainers.image."));
     labels.extend(c.labels.iter().map(|(k, v)| (k.clone(), json!(v))));
     let mut run = json!({ "User": c.user, "Env": env, "Entrypoint": entrypoint, "Labels": labels });
     if !c.cmd.is_empty() {
@@ -458,7 +482,7 @@ mod tests {
         assert_eq!(json(files[n - 1].4.clone()), json!({"imageLayoutVersion": "1.0.0"}));
         let top = json(files[n - 2].4.clone());
         assert_eq!(top["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"], "1.2.3");
-        assert_eq!(top["manifests"][0]["annotations"]["io.containerd.image.name"], "hello:1.2.3");
+        assert_eq!(top["manifests"][0]["annotations"]["io.containerd.image.name"], "docker.io/library/hello:1.2.3");
         let digest = top["manifests"][0]["digest"].as_str().unwrap();
         assert_eq!(artifact.image.as_ref().unwrap().digest, digest);
         let index = json(blob(digest));

@@ -211,13 +211,11 @@ pub fn resolve(images: &[ImageSettings], binaries: &[Binary]) -> anyhow::Result<
             if !dsts.insert(f.dst.clone()) {
                 bail!("`{at}.dst` = {:?}: another file goes there too", f.dst);
             }
-            let mode = if f.mode.is_empty() {
-                0o644
-            } else {
-                u32::from_str_radix(f.mode.trim_start_matches("0o"), 8).ok().filter(|m| *m <= 0o7777).with_context(
-                    || format!("`{at}.mode` = {:?} is not octal permission bits such as \"0644\"", f.mode),
-                )?
-            };
+            let mode = if f.mode.is_empty() { 0o644 } else { super::parse_mode(&format!("{at}.mode"), &f.mode)? };
+            // Inside the module: a file elsewhere on the machine would make the image depend on where it is built.
+            if std::path::Path::new(&f.src).is_absolute() || f.src.split(['/', '\\']).any(|p| p == "..") {
+                bail!("`{at}.src` = {:?} is outside the module: give a path relative to app.dir", f.src);
+            }
             files.push((f.src.clone(), f.dst.clone(), mode));
         }
         if s.tags.is_empty() {

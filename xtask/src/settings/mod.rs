@@ -618,6 +618,14 @@ pub fn is_binary_name_field(field: &str) -> bool {
     TEMPLATE_FIELDS.contains(&field) && field != "Binary"
 }
 
+/// Permission bits in octal (`"0644"`, `"0o755"`), for the setting at `key`.
+fn parse_mode(key: &str, text: &str) -> anyhow::Result<u32> {
+    u32::from_str_radix(text.trim_start_matches("0o"), 8)
+        .ok()
+        .filter(|m| *m <= 0o7777)
+        .with_context(|| format!("`{key}` = {text:?} is not octal permission bits such as \"0644\""))
+}
+
 fn parse_template(key: &str, text: &str) -> anyhow::Result<Template> {
     let template = Template::parse(text).with_context(|| format!("`{key}` is not a valid template"))?;
     if let Some(unknown) = template.fields().into_iter().find(|f| !TEMPLATE_FIELDS.contains(&f.as_str())) {

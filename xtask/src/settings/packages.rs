@@ -283,14 +283,7 @@ pub fn resolve(packages: &[PackageSettings], binaries: &[Binary]) -> anyhow::Res
             if c.src.trim().is_empty() && kind != ContentKind::Dir {
                 bail!("`{at}.src` is empty: give the file (relative to app.dir), or the link's target for a symlink");
             }
-            let mode = if c.mode.is_empty() {
-                None
-            } else {
-                let digits = c.mode.trim_start_matches("0o");
-                Some(u32::from_str_radix(digits, 8).ok().filter(|m| *m <= 0o7777).with_context(|| {
-                    format!("`{at}.mode` = {:?} is not octal permission bits such as \"0644\"", c.mode)
-                })?)
-            };
+            let mode = if c.mode.is_empty() { None } else { Some(super::parse_mode(&format!("{at}.mode"), &c.mode)?) };
             // A name as tar, cpio and rpm headers hold it: 31 bytes at most, one word.
             for (what, name) in [("owner", &c.owner), ("group", &c.group)] {
                 let word = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');

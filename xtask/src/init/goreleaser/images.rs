@@ -228,7 +228,9 @@ fn ko(out: &mut Draft, cx: &Context, i: usize, item: &Yaml) -> anyhow::Result<Op
             why.push_str(&format!("; it ran as root, the image runs as {user}: set user = \"0:0\" to keep root"));
         }
         note(out, key, why);
-    } else if shown.split_once("@sha256:").is_some_and(|(_, hex)| hex.len() == 64) {
+    } else if shown.split_once("@sha256:").is_some_and(|(_, hex)| {
+        hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    }) {
         // Pinned: dist builds on it as ko does.
         img.base = shown.clone();
     } else {
