@@ -12,6 +12,7 @@ use crate::engine::{self, Engine, Session};
 use crate::flags::{Dist, DistAction, Shard};
 use crate::interrupt;
 use crate::output::{check_replaceable, Output};
+use crate::plan::images::ImagePlan;
 use crate::plan::{self, Plan, Toolchain};
 use crate::project;
 use crate::release::{self, manifest::Artifact, reuse::Previous, smoke, Packing, Release};
@@ -49,6 +50,13 @@ impl Dist {
         let Prepared { settings, engine, mut session, toolchain, plan, .. } = self.prepare(sh, given, &failed)?;
         let failed = |e: anyhow::Error| failed(engine, e);
         announce(&plan, &toolchain);
+        if let (Engine::Host, Some(image)) = (engine, plan.images.iter().find(|i| i.dockerfile.is_some())) {
+            bail!(
+                "`{}` is built from a Dockerfile, which only the Dagger engine builds: run with --engine dagger (Docker \
+                 or a Dagger engine), or describe the image without a Dockerfile (docs/settings.md)",
+                image.key
+            );
+        }
         let extras = release::read_extras(&plan)?;
         let settings_json = serde_json::to_value(&settings.raw)?;
         let CarryOver { keys, previous, reused, to_build, source_digest } =
@@ -84,7 +92,6 @@ impl Dist {
                 .build(&plan.subset(&to_build), output.staging(), built_there_before, &|i| done(to_build[i]))
                 .map_err(failed)
         })?;
-        drop(session);
         if !to_build.is_empty() {
             for warning in plan.check_linker_vars(&built.probes).with_context(unchanged)? {
                 ui::warn(warning);
@@ -120,8 +127,14 @@ impl Dist {
             }
             _ => vec![],
         };
-        let images = release::images(output.staging(), &plan, &artifacts, previous.as_ref())
+        let mut dockerfile = |image: &ImagePlan, binaries: &[PathBuf]| match &mut session {
+            Session::Dagger(s) => s.dockerfile_image(image, binaries, output.staging()),
+            Session::Host(_) => unreachable!("refused before building"),
+        };
+        let images = release::images(output.staging(), &plan, &artifacts, previous.as_ref(), &mut dockerfile)
+            .map_err(failed)
             .with_context(|| format!("cannot make the images; {}", unchanged()))?;
+        drop(session);
         let release =
             Release { plan: &plan, built: &built, engine, settings: settings_json, artifacts, images, partial, held };
         let manifest = release::finish(output.staging(), &release)

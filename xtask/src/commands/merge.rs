@@ -11,6 +11,7 @@ use anyhow::{bail, Context};
 
 use crate::flags::Merge;
 use crate::output::Output;
+use crate::plan::images::ImagePlan;
 use crate::project;
 use crate::release::{self, manifest::Manifest};
 use crate::ui;
@@ -129,7 +130,16 @@ impl Merge {
         let images = first
             .images
             .iter()
-            .map(|image| release::make_image(output.staging(), image, first.source_date_epoch, &merged, None))
+            .map(|image| {
+                let mut no_engine = |image: &ImagePlan, _: &[PathBuf]| {
+                    bail!(
+                        "{} is built from a Dockerfile by the Dagger engine, which `dist merge` does not run: build a \
+                         release with Dockerfile images without --shard",
+                        image.file
+                    )
+                };
+                release::make_image(output.staging(), image, first.source_date_epoch, &merged, None, &mut no_engine)
+            })
             .collect::<anyhow::Result<Vec<_>>>()?;
         artifacts.extend(images);
         let mut manifest = Manifest {

@@ -30,6 +30,7 @@ use crate::plan::{DownloadSettings, Plan, Toolchain};
 use crate::steps::StepResult;
 
 mod cache;
+mod dockerfile;
 
 /// Where the upload is mounted in the container.
 pub const WORKDIR: &str = "/src";
@@ -44,6 +45,7 @@ enum Request {
     Toolchain { image: String, reply: Reply<Toolchain> },
     Build { job: Box<Job>, reply: Reply<Built> },
     Steps { job: Box<Steps>, go_cache: Option<PathBuf>, reply: Reply<Vec<StepResult>> },
+    Dockerfile { job: Box<dockerfile::Job>, reply: Reply<()> },
 }
 
 type Reply<T> = oneshot::Sender<eyre::Result<T>>;
@@ -176,6 +178,7 @@ impl Session {
                         Request::Steps { job, go_cache, reply } => {
                             drop(reply.send(steps(&client, &job, go_cache.as_deref()).await))
                         }
+                        Request::Dockerfile { job, reply } => drop(reply.send(dockerfile::build(&client, &job).await)),
                     }
                 }
                 Ok(())
@@ -249,6 +252,20 @@ impl Session {
         drop(board);
         let seconds = started.elapsed().as_secs_f64();
         Ok(Built { seconds: targets.into_iter().map(|t| (t, seconds)).collect(), ..answer? })
+    }
+
+    /// Builds `image` from its Dockerfile for each platform (`binaries` in `image.platforms` order)
+    /// and exports the multi-platform archive into `out`.
+    pub fn dockerfile_image(
+        &mut self,
+        image: &crate::plan::images::ImagePlan,
+        binaries: &[PathBuf],
+        out: &Path,
+    ) -> anyhow::Result<()> {
+        let export_to = std::path::absolute(out.join(&image.file))?.to_string_lossy().into_owned();
+        let job = dockerfile::Job::new(image, binaries, export_to);
+        crate::ui::say(format!("  building {} from its Dockerfile ({} platforms)", image.file, job.platforms.len()));
+        self.ask(|reply| Request::Dockerfile { job: Box::new(job), reply })
     }
 
     pub fn run_steps(&mut self, job: &Steps) -> anyhow::Result<Vec<StepResult>> {

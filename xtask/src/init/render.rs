@@ -56,7 +56,7 @@ const SCRIPT_KEYS: [&str; 4] = ["preinstall", "postinstall", "preremove", "postr
 const CONTENT_KEYS: [&str; 7] = ["src", "dst", "type", "mode", "owner", "group", "packager"];
 
 /// `[[images]]` keys in the order written; its `files` follow as `[[images.files]]`.
-const IMAGE_KEYS: [&str; 17] = [
+const IMAGE_KEYS: [&str; 20] = [
     "name",
     "binary",
     "platforms",
@@ -72,6 +72,9 @@ const IMAGE_KEYS: [&str; 17] = [
     "workdir",
     "tags",
     "file_name",
+    "dockerfile",
+    "build_args",
+    "extra_files",
     "labels",
     "annotations",
 ];
@@ -426,6 +429,9 @@ checksum:
                 annotations: BTreeMap::from([(text("org.example.a"), text("b"))]),
                 tags: vec![text("t")],
                 file_name: text("f"),
+                dockerfile: Some(text("Dockerfile")),
+                build_args: BTreeMap::from([(text("A"), text("b"))]),
+                extra_files: vec![text("e")],
             }],
             packages: vec![PackageSettings {
                 formats: vec![PackageFormat::Deb],
@@ -511,7 +517,7 @@ checksum:
                 placed.push(format!("{name}.{key}"));
             }
         }
-        assert_eq!(placed.len(), 37 + 21 + 4 + 7 + 17 + 3, "every key of every section: {placed:?}");
+        assert_eq!(placed.len(), 37 + 21 + 4 + 7 + 20 + 3, "every key of every section: {placed:?}");
     }
 
     /// The whole file for `goreleaser init`'s config and for a target list: sections with the notes above

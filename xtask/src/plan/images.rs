@@ -44,6 +44,19 @@ pub struct ImagePlan {
     pub config: ImageConfig,
     /// On the index and every manifest.
     pub annotations: BTreeMap<String, String>,
+    /// Built from a Dockerfile by the Dagger engine instead (`dockerfile`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<DockerfilePlan>,
+}
+
+/// A Dockerfile image: what the Dagger engine's Dockerfile build gets for each platform.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DockerfilePlan {
+    /// The build context's files but the binary: (on the host, path in the context, SHA-256); the
+    /// Dockerfile first.
+    pub context: Vec<(PathBuf, String, String)>,
+    /// Its `--build-arg`s, filled.
+    pub build_args: BTreeMap<String, String>,
 }
 
 /// The OCI image config's `config`, the same for every platform.
@@ -217,7 +230,25 @@ fn one(
         let bytes = std::fs::read(src).with_context(|| format!("cannot read {} (`{key}.files`)", src.display()))?;
         file_sha256.push(crate::digest::sha256_hex(&bytes));
     }
+    let dockerfile = match &image.dockerfile {
+        None => None,
+        Some((file, args, extra)) => {
+            let mut context = Vec::new();
+            for rel in std::iter::once(file).chain(extra) {
+                let src = settings.app_dir.join(rel);
+                let bytes = std::fs::read(&src)
+                    .with_context(|| format!("`{key}` names {}, which cannot be read", src.display()))?;
+                context.push((src, rel.replace('\\', "/"), crate::digest::sha256_hex(&bytes)));
+            }
+            let build_args = args
+                .iter()
+                .map(|(k, t)| Ok((k.clone(), render(format!("build_args.{k}"), t)?)))
+                .collect::<anyhow::Result<BTreeMap<_, _>>>()?;
+            Some(DockerfilePlan { context, build_args })
+        }
+    };
     Ok(ImagePlan {
+        dockerfile,
         key: key.clone(),
         file,
         repository,
@@ -306,6 +337,9 @@ impl ImagePlan {
     pub fn portable(&self) -> ImagePlan {
         let mut plan = self.clone();
         for (src, _, _) in &mut plan.files {
+            *src = PathBuf::new();
+        }
+        for (src, _, _) in plan.dockerfile.iter_mut().flat_map(|d| &mut d.context) {
             *src = PathBuf::new();
         }
         plan

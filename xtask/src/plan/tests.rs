@@ -695,3 +695,42 @@ fn image_settings_that_make_a_broken_image_are_refused() {
         assert_eq!(plan_of(&s, &[]).unwrap().images[0].repository, ok);
     }
 }
+
+#[test]
+fn a_dockerfile_image_carries_its_context_and_filled_build_args_and_decides_the_rest() {
+    let s = settings(&format!(
+        "{IMAGE}[[images]]\ndockerfile = \"go.mod\"\nextra_files = [\"cmd/hello/main.go\"]\nbuild_args = {{ V = \"{{{{ .Version }}}}\" }}\n"
+    ));
+    let plan = plan_of(&s, &[]).unwrap();
+    let d = plan.images[0].dockerfile.as_ref().unwrap();
+    let context: Vec<&str> = d.context.iter().map(|(_, rel, _)| rel.as_str()).collect();
+    assert_eq!(context, ["go.mod", "cmd/hello/main.go"], "the Dockerfile first");
+    let sha = crate::digest::sha256_hex(&std::fs::read(s.app_dir.join("go.mod")).unwrap());
+    assert_eq!(d.context[0].2, sha);
+    assert_eq!(d.build_args, BTreeMap::from([("V".to_owned(), "1.2.3".to_owned())]));
+    assert!(!plan.images[0].ca_certificates && !plan.images[0].tzdata, "the Dockerfile's FROM decides");
+    let portable = plan.images[0].portable();
+    assert!(portable.dockerfile.unwrap().context.iter().all(|(src, _, _)| src.as_os_str().is_empty()));
+
+    let err = |extra: &str| {
+        let text = format!("{IMAGE}[[images]]\n{extra}\n");
+        format!(
+            "{:#}",
+            toml::from_str::<Settings>(&text).unwrap().resolve(&crate::project::root().join("dist.toml")).unwrap_err()
+        )
+    };
+    for (extra, said) in [
+        (
+            "dockerfile = \"Dockerfile\"\nuser = \"0\"",
+            "`images[0].user` is set beside `images[0].dockerfile`: the Dockerfile decides it",
+        ),
+        ("dockerfile = \"Dockerfile\"\nports = [\"80\"]", "`images[0].ports` is set beside"),
+        ("dockerfile = \"Dockerfile\"\ntzdata = true", "`images[0].tzdata` is set beside"),
+        ("dockerfile = \"../Dockerfile\"", "give a file inside the module"),
+        ("dockerfile = \"Dockerfile\"\nextra_files = [\"/etc/passwd\"]", "give a file inside the module"),
+        ("build_args = { A = \"1\" }", "are a Dockerfile's: set `images[0].dockerfile`"),
+    ] {
+        let message = err(extra);
+        assert!(message.contains(said), "{extra}: {message}");
+    }
+}

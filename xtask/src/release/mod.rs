@@ -260,13 +260,18 @@ pub fn images(
     plan: &Plan,
     artifacts: &[Vec<Artifact>],
     previous: Option<&reuse::Previous>,
+    dockerfile: DockerfileBuild,
 ) -> anyhow::Result<Vec<Artifact>> {
     if plan.shard.is_some() {
         return Ok(vec![]);
     }
     let all: Vec<&Artifact> = artifacts.iter().flatten().collect();
-    plan.images.iter().map(|image| make_image(dir, image, plan.stamp.epoch, &all, previous)).collect()
+    plan.images.iter().map(|image| make_image(dir, image, plan.stamp.epoch, &all, previous, dockerfile)).collect()
 }
+
+/// Builds a Dockerfile image (`[[images]].dockerfile`) from its platforms' binaries (paths on the
+/// host, in `image.platforms` order), writing its archive to the release: the Dagger engine's part.
+pub type DockerfileBuild<'a> = &'a mut dyn FnMut(&ImagePlan, &[PathBuf]) -> anyhow::Result<()>;
 
 /// One image archive from the binaries among `artifacts`, or the previous one when its key (the
 /// binaries' bytes, the image's plan, the bundled data, the epoch, this xtask) is unchanged.
@@ -276,6 +281,7 @@ pub fn make_image(
     epoch: i64,
     artifacts: &[&Artifact],
     previous: Option<&reuse::Previous>,
+    dockerfile: DockerfileBuild,
 ) -> anyhow::Result<Artifact> {
     let mut binaries = Vec::new();
     for (target, path) in image.platforms.iter().zip(&image.paths) {
@@ -291,12 +297,18 @@ pub fn make_image(
     if let Some(mut previous) = previous.and_then(|p| p.take_package(std::slice::from_ref(&image.file), &key, dir)) {
         return Ok(previous.remove(0));
     }
-    let bytes = binaries
-        .iter()
-        .map(|(_, a)| fs::read(dir.join(&a.path)).with_context(|| format!("cannot read {}", a.path)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
     reuse::remove_if_present(&dir.join(&image.file))?;
-    let mut made = image::make(dir, image, epoch, &bytes).with_context(|| format!("cannot write {}", image.file))?;
+    let mut made = if image.dockerfile.is_some() {
+        let paths: Vec<PathBuf> = binaries.iter().map(|(_, a)| dir.join(&a.path)).collect();
+        dockerfile(image, &paths).with_context(|| format!("cannot build {} from its Dockerfile", image.file))?;
+        image::read_built(dir, image).with_context(|| format!("{} as the engine exported it", image.file))?
+    } else {
+        let bytes = binaries
+            .iter()
+            .map(|(_, a)| fs::read(dir.join(&a.path)).with_context(|| format!("cannot read {}", a.path)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        image::make(dir, image, epoch, &bytes).with_context(|| format!("cannot write {}", image.file))?
+    };
     made.inputs = Some(key);
     Ok(made)
 }

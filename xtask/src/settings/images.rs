@@ -71,6 +71,16 @@ pub struct ImageSettings {
     pub tags: Vec<String>,
     /// The archive's name without `.tar` (a template).
     pub file_name: String,
+    /// A Dockerfile (relative to `app.dir`) the Dagger engine builds for each platform instead, its
+    /// context the binary (under its name) and `extra_files`: GoReleaser's `dockers`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<String>,
+    /// `--build-arg`s of the Dockerfile (templates).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub build_args: BTreeMap<String, String>,
+    /// More files of the Dockerfile's context, relative to `app.dir`, at the same path in the context.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_files: Vec<String>,
 }
 
 impl Default for ImageSettings {
@@ -94,6 +104,9 @@ impl Default for ImageSettings {
             annotations: BTreeMap::new(),
             tags: DEFAULT_IMAGE_TAGS.map(String::from).to_vec(),
             file_name: DEFAULT_IMAGE_FILE_NAME.into(),
+            dockerfile: None,
+            build_args: BTreeMap::new(),
+            extra_files: vec![],
         }
     }
 }
@@ -107,6 +120,9 @@ pub struct ImageFile {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub mode: String,
 }
+
+/// A Dockerfile image's: the Dockerfile (relative to `app.dir`), its build args, its context's extra files.
+pub type DockerfileSettings = (String, BTreeMap<String, Template>, Vec<String>);
 
 /// An image entry, checked, its templates parsed.
 #[derive(Debug, Clone)]
@@ -136,6 +152,8 @@ pub struct ResolvedImage {
     pub annotations: BTreeMap<String, Template>,
     pub tags: Vec<Template>,
     pub file_name: Template,
+    /// The Dockerfile (relative to `app.dir`), its build args, its context's extra files.
+    pub dockerfile: Option<DockerfileSettings>,
 }
 
 pub fn resolve(images: &[ImageSettings], binaries: &[Binary]) -> anyhow::Result<Vec<ResolvedImage>> {
@@ -231,8 +249,9 @@ pub fn resolve(images: &[ImageSettings], binaries: &[Binary]) -> anyhow::Result<
             name: s.name.as_deref().map(|n| parse_template(&format!("{key}.name"), n)).transpose()?,
             binary,
             platforms,
-            ca_certificates: s.ca_certificates.unwrap_or(base.is_none()),
-            tzdata: s.tzdata.unwrap_or(base.is_none()),
+            ca_certificates: s.ca_certificates.unwrap_or(base.is_none() && s.dockerfile.is_none()),
+            tzdata: s.tzdata.unwrap_or(base.is_none() && s.dockerfile.is_none()),
+            dockerfile: dockerfile(&key, s)?,
             base,
             user: s.user.clone(),
             bindir: s.bindir.trim_end_matches('/').to_owned(),
@@ -254,6 +273,48 @@ pub fn resolve(images: &[ImageSettings], binaries: &[Binary]) -> anyhow::Result<
         });
     }
     Ok(out)
+}
+
+/// A Dockerfile image's settings, checked: the Dockerfile decides what the image holds and how it runs.
+fn dockerfile(key: &str, s: &ImageSettings) -> anyhow::Result<Option<DockerfileSettings>> {
+    let Some(dockerfile) = &s.dockerfile else {
+        if !s.build_args.is_empty() || !s.extra_files.is_empty() {
+            bail!("`{key}.build_args` and `.extra_files` are a Dockerfile's: set `{key}.dockerfile`, or remove them");
+        }
+        return Ok(None);
+    };
+    let d = ImageSettings::default();
+    let decided = [
+        ("base", s.base != d.base),
+        ("ca_certificates", s.ca_certificates.is_some()),
+        ("tzdata", s.tzdata.is_some()),
+        ("user", s.user != d.user),
+        ("bindir", s.bindir != d.bindir),
+        ("entrypoint", !s.entrypoint.is_empty()),
+        ("cmd", !s.cmd.is_empty()),
+        ("env", !s.env.is_empty()),
+        ("ports", !s.ports.is_empty()),
+        ("workdir", !s.workdir.is_empty()),
+        ("files", !s.files.is_empty()),
+    ];
+    if let Some((what, _)) = decided.iter().find(|(_, set)| *set) {
+        bail!(
+            "`{key}.{what}` is set beside `{key}.dockerfile`: the Dockerfile decides it (FROM, COPY, USER, ENTRYPOINT, \
+             CMD, ENV, EXPOSE, WORKDIR); remove `{what}`, or the dockerfile"
+        );
+    }
+    for rel in std::iter::once(dockerfile).chain(&s.extra_files) {
+        if rel.trim().is_empty() || std::path::Path::new(rel).is_absolute() || rel.split(['/', '\\']).any(|p| p == "..")
+        {
+            bail!("`{key}` names {rel:?}: give a file inside the module, relative to app.dir");
+        }
+    }
+    let args = s
+        .build_args
+        .iter()
+        .map(|(k, v)| Ok((k.clone(), parse_template(&format!("{key}.build_args.{k}"), v)?)))
+        .collect::<anyhow::Result<BTreeMap<_, _>>>()?;
+    Ok(Some((dockerfile.clone(), args, s.extra_files.clone())))
 }
 
 /// An absolute path inside the image, with no `..` and nothing a tar header cannot hold.

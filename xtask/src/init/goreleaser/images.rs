@@ -24,11 +24,8 @@ const KO_TAGS: [&str; 1] = ["latest"];
 const V2_PLATFORMS: [&str; 2] = ["linux/amd64", "linux/arm64"];
 const V2_TAGS: [&str; 1] = ["{{.Tag}}"];
 
-const DOCKERFILE_WHY: &str = "dist builds the image from scratch without a Dockerfile: it holds the binary (in \
-     /usr/local/bin, run as the entrypoint), CA certificates and time zones, and runs as 65532:65532; express the \
-     Dockerfile's other instructions (COPY, ENV, EXPOSE, USER, WORKDIR, ENTRYPOINT, CMD) as this entry's files, env, \
-     ports, user, workdir, entrypoint and cmd";
-const EXTRA_FILES_WHY: &str = "files for the Dockerfile to COPY: list those the image needs in files (src, dst)";
+const TEMPLATED_WHY: &str = "dist reads the Dockerfile and extra files as they are, not as templates: use \
+     dockerfile and extra_files (and build_args for what varies)";
 const NO_BUILD_WHY: &str = "dist builds the image itself and runs no docker build";
 const NO_PUSH_WHY: &str = "dist writes the image into dist/ as an OCI archive; `cargo xtask push` (release.yml on \
      tags) pushes it, without push options";
@@ -119,7 +116,7 @@ pub(super) fn convert_images<'y>(
             out.pin(key);
         }
         // A static base becomes scratch with what it held for a Go program: said, not left to a default.
-        for i in &mut images {
+        for i in images.iter_mut().filter(|i| i.settings.dockerfile.is_none()) {
             i.settings.ca_certificates.get_or_insert(true);
             i.settings.tzdata.get_or_insert(true);
         }
@@ -444,10 +441,8 @@ fn docker_v2(out: &mut Draft, cx: &Context, i: usize, item: &Yaml) -> anyhow::Re
         None => V2_TAGS.map(String::from).to_vec(),
     };
     set_tags(out, &format!("{at}.tags"), &mut img, tags, tags_given);
-    // GoReleaser's default Dockerfile is `Dockerfile`: named whether or not the config gives it.
-    if field(&fields, "dockerfile").is_none() && field(&fields, "templated_dockerfile").is_none() {
-        note(out, format!("{at}.dockerfile"), format!("not given, so Dockerfile: {DOCKERFILE_WHY}"));
-    }
+    // GoReleaser's default Dockerfile is `Dockerfile`; the Dagger engine builds it.
+    img.dockerfile = Some(field(&fields, "dockerfile").and_then(scalar).unwrap_or_else(|| "Dockerfile".to_owned()));
 
     for (key, value) in &fields {
         if is_unset(value) {
@@ -456,11 +451,13 @@ fn docker_v2(out: &mut Draft, cx: &Context, i: usize, item: &Yaml) -> anyhow::Re
         let key_at = format!("{at}.{key}");
         match key.as_str() {
             "id" | "ids" | "platforms" | "images" | "tags" | "disable" | "skip" => {}
-            "dockerfile" | "templated_dockerfile" => note(out, key_at, DOCKERFILE_WHY),
+            "dockerfile" => {}
+            "templated_dockerfile" | "templated_extra_files" => note(out, key_at, TEMPLATED_WHY),
             "labels" => img.labels = string_map(out, &key_at, value)?,
             "annotations" => img.annotations = string_map(out, &key_at, value)?,
-            "extra_files" | "templated_extra_files" => note(out, key_at, EXTRA_FILES_WHY),
-            "build_args" | "flags" => note(out, key_at, NO_BUILD_WHY),
+            "extra_files" => img.extra_files = strings(value, &key_at)?,
+            "build_args" => img.build_args = string_map(out, &key_at, value)?,
+            "flags" => note(out, key_at, NO_BUILD_WHY),
             "hooks" => note(out, key_at, "run them around `cargo xtask dist`"),
             "retry" => note(out, key_at, NO_PUSH_WHY),
             "sbom" => {
@@ -489,6 +486,9 @@ struct V1 {
     /// The usable ones, as repository and tag.
     names: Vec<(String, String)>,
     labels: BTreeMap<String, String>,
+    dockerfile: String,
+    extra_files: Vec<String>,
+    build_args: BTreeMap<String, String>,
 }
 
 fn docker_v1(out: &mut Draft, cx: &Context, i: usize, item: &Yaml) -> anyhow::Result<Option<V1>> {
@@ -536,34 +536,33 @@ fn docker_v1(out: &mut Draft, cx: &Context, i: usize, item: &Yaml) -> anyhow::Re
         return Ok(None);
     }
     let mut labels = BTreeMap::new();
+    let mut build_args = BTreeMap::new();
+    let mut extra_files = Vec::new();
     for (key, value) in &fields {
         if is_unset(value) {
             continue;
         }
         let key_at = format!("{at}.{key}");
         match key.as_str() {
-            "id" | "goos" | "goarch" | "goarm" | "ids" | "image_templates" => {}
+            "id" | "goos" | "goarch" | "goarm" | "ids" | "image_templates" | "dockerfile" => {}
             "goamd64" => {
                 if scalar(value).as_deref() != Some("v1") {
                     note(out, key_at, "dist builds amd64 for v1");
                 }
             }
-            "dockerfile" => note(out, key_at, DOCKERFILE_WHY),
             "build_flag_templates" => {
                 for flag in strings(value, &key_at)? {
-                    build_flag(out, &key_at, &flag, &platform, cx, &mut labels);
+                    build_flag(out, &key_at, &flag, &platform, cx, &mut labels, &mut build_args);
                 }
             }
-            "extra_files" => note(out, key_at, EXTRA_FILES_WHY),
+            "extra_files" => extra_files = strings(value, &key_at)?,
             "use" => note(out, key_at, "dist builds the image itself, with neither docker, buildx nor podman"),
             "skip_push" | "push_flags" | "retry" => note(out, key_at, NO_PUSH_WHY),
             _ => note(out, key_at, "no dist.toml equivalent"),
         }
     }
-    if field(&fields, "dockerfile").is_none() {
-        note(out, format!("{at}.dockerfile"), format!("not given, so Dockerfile: {DOCKERFILE_WHY}"));
-    }
-    Ok(Some(V1 { at, id: text("id"), platform, binary, refs, names, labels }))
+    let dockerfile = text("dockerfile").unwrap_or_else(|| "Dockerfile".to_owned());
+    Ok(Some(V1 { at, id: text("id"), platform, binary, refs, names, labels, dockerfile, extra_files, build_args }))
 }
 
 /// One of `build_flag_templates`: a `--label` is a label, a `--platform` the entry's own is its platform;
@@ -575,6 +574,7 @@ fn build_flag(
     platform: &Target,
     cx: &Context,
     labels: &mut BTreeMap<String, String>,
+    build_args: &mut BTreeMap<String, String>,
 ) {
     let flag = flag.trim();
     let value = |name: &str| {
@@ -598,12 +598,16 @@ fn build_flag(
             return;
         }
     }
-    let why = if flag.starts_with("--build-arg") {
-        "a Dockerfile's build argument: dist runs no docker build"
-    } else {
-        NO_BUILD_WHY
-    };
-    note(out, format!("{key_at} {flag}"), why);
+    if let Some(arg) = value("--build-arg") {
+        match arg.split_once('=') {
+            Some((k, v)) if !k.is_empty() => {
+                build_args.insert(k.to_owned(), v.to_owned());
+            }
+            _ => note(out, format!("{key_at} {flag}"), "not --build-arg=KEY=VALUE"),
+        }
+        return;
+    }
+    note(out, format!("{key_at} {flag}"), NO_BUILD_WHY);
 }
 
 /// `dockers` merged into multi-platform images: the entries each `docker_manifests` entry joins are one image
@@ -688,8 +692,14 @@ fn merge_v1(out: &mut Draft, v1: Vec<V1>, manifests: Option<&Yaml>) -> anyhow::R
     let mut images = Vec::new();
     for g in groups {
         let first = &v1[g.members[0]];
-        let mut img =
-            ImageSettings { name: Some(g.repo.clone()), binary: first.binary.clone(), ..ImageSettings::default() };
+        let mut img = ImageSettings {
+            name: Some(g.repo.clone()),
+            binary: first.binary.clone(),
+            dockerfile: Some(first.dockerfile.clone()),
+            extra_files: first.extra_files.clone(),
+            build_args: first.build_args.clone(),
+            ..ImageSettings::default()
+        };
         for &m in &g.members {
             let e = &v1[m];
             let p = e.platform.to_string();
@@ -698,6 +708,18 @@ fn merge_v1(out: &mut Draft, v1: Vec<V1>, manifests: Option<&Yaml>) -> anyhow::R
                 continue;
             }
             img.platforms.push(p);
+            if (&e.dockerfile, &e.extra_files, &e.build_args)
+                != (&first.dockerfile, &first.extra_files, &first.build_args)
+            {
+                note(
+                    out,
+                    format!("{}.dockerfile", e.at),
+                    format!(
+                        "its image is merged with {}'s, built from that entry's Dockerfile, files and build args",
+                        first.at
+                    ),
+                );
+            }
             if e.binary != first.binary {
                 note(
                     out,
@@ -1119,6 +1141,16 @@ pub(in crate::init) mod tests {
     fn scratch() -> ImageSettings {
         ImageSettings { ca_certificates: Some(true), tzdata: Some(true), ..ImageSettings::default() }
     }
+
+    /// An imported Dockerfile image: the Dagger engine builds `dockerfile` with these files and args.
+    fn docker(dockerfile: &str, extra_files: &[&str], args: &[(&str, &str)]) -> ImageSettings {
+        ImageSettings {
+            dockerfile: Some(dockerfile.into()),
+            extra_files: strs(extra_files),
+            build_args: map(args),
+            ..ImageSettings::default()
+        }
+    }
     use crate::init::tests::{parse, strs};
     use crate::init::{from_goreleaser, import, Imported};
 
@@ -1468,7 +1500,7 @@ kos:
                 ("org.opencontainers.image.licenses", "GPL-3.0"),
             ]),
             tags: strs(&["{{ .Tag }}", "latest"]),
-            ..scratch()
+            ..docker("build/buildx.Dockerfile", &["LICENSE"], &[("VERSION", "{{ .Version }}")])
         };
         let alpine = ImageSettings {
             name: Some("golangci/golangci-lint".into()),
@@ -1477,21 +1509,16 @@ kos:
             // Empty in a snapshot build, skipped then as GoReleaser skips it.
             tags: strs(&["{{ .Tag }}-alpine", "{{ if not .IsSnapshot }}latest-alpine{{ end }}"]),
             file_name: "{{ .ProjectName }}_{{ .Version }}_alpine_image".into(),
-            ..scratch()
+            ..docker("build/buildx-alpine.Dockerfile", &[], &[])
         };
         assert_eq!(s.images, vec![basic, alpine]);
         assert_eq!(r.images.len(), 2);
         let notes = notes_in(&imported);
         for (key, why) in [
-            ("dockers_v2[0].dockerfile", "without a Dockerfile"),
-            ("dockers_v2[0].dockerfile", "as this entry's files, env, ports, user, workdir, entrypoint and cmd"),
             ("dockers_v2[0].images ghcr.io/golangci/golangci-lint", "an image has one name in dist"),
             ("dockers_v2[0].tags v{{ .Major }}.{{ .Minor }}", "uses .Major"),
             ("dockers_v2[0].annotations.index:org.opencontainers.image.licenses", "on the index and on every manifest"),
-            ("dockers_v2[0].build_args", "runs no docker build"),
-            ("dockers_v2[0].extra_files", "list those the image needs in files"),
             ("dockers_v2[0].sbom", "no SBOM"),
-            ("dockers_v2[1].dockerfile", "without a Dockerfile"),
             ("dockers_v2[1].retry", "`cargo xtask push` (release.yml on tags) pushes it, without push options"),
         ] {
             has_note(&notes, key, why);
@@ -1539,7 +1566,7 @@ dockers_v2:
         );
         let notes = notes_in(&imported);
         has_note(&notes, "dockers_v2[0].ids", "not given: an image holds one binary, the first, server");
-        has_note(&notes, "dockers_v2[0].dockerfile", "not given, so Dockerfile: dist builds the image from scratch");
+        assert!(s.images.iter().all(|i| i.dockerfile.as_deref() == Some("Dockerfile")), "GoReleaser's default");
         has_note(&notes, "dockers_v2[1].ids", "name 2 binaries: an image holds one in dist, server");
         has_note(&notes, "dockers_v2[1].ids nosuch", "no imported build has this id");
         has_note(&notes, "dockers_v2[1].platforms {{ .Env.PLATFORMS }}", "a template");
@@ -1557,16 +1584,13 @@ dockers_v2:
             platforms: strs(&["linux/amd64", "linux/arm64"]),
             labels: map(&[("org.opencontainers.image.created", "{{.Date}}")]),
             tags: strs(&["v{{ .Version }}", "latest"]),
-            ..scratch()
+            ..docker("Dockerfile", &[], &[("BINARY", "go-cli-github")])
         };
         assert_eq!(s.images, vec![want]);
         assert_eq!(r.images[0].platforms.len(), 2);
         let notes = notes_in(&imported);
         for (key, why) in [
             ("dockers[0].use", "with neither docker, buildx nor podman"),
-            ("dockers[0].build_flag_templates --build-arg=BINARY=go-cli-github", "a Dockerfile's build argument"),
-            ("dockers[0].dockerfile", "not given, so Dockerfile"),
-            ("dockers[1].dockerfile", "not given, so Dockerfile"),
             ("docker_manifests", "one [[images]] entry is a multi-platform image (an OCI index) already"),
             ("docker_signs", "dist does not sign images (yet)"),
         ] {
@@ -1584,16 +1608,14 @@ dockers_v2:
             platforms: strs(&["linux/amd64", "linux/arm/v7"]),
             labels: map(&[("org.opencontainers.image.version", "{{.Version}}")]),
             tags: strs(&["{{ .Tag }}", "latest"]),
-            ..scratch()
+            ..docker("Dockerfile", &["config.yml"], &[])
         };
         assert_eq!(s.images, vec![want]);
         assert_eq!(r.images.len(), 1);
         let notes = notes_in(&imported);
         for (key, why) in [
             ("dockers[0].image_templates acme/tool:{{ .Tag }}-amd64", "an image has one name in dist"),
-            ("dockers[0].dockerfile", "without a Dockerfile"),
             ("dockers[0].build_flag_templates --pull", "runs no docker build"),
-            ("dockers[0].extra_files", "list those the image needs in files"),
             ("dockers[1].skip_push", "without push options"),
             ("dockers[2].goos windows", "images hold linux binaries"),
         ] {
