@@ -618,4 +618,26 @@ fn a_dockerfile_image_is_built_by_the_engine_for_each_platform() {
     let said = String::from_utf8(run_ok(&mut dist()).stderr).unwrap();
     assert!(!said.contains("from its Dockerfile"), "{said}");
     assert_eq!(inode(&archive), before);
+
+    // Shards on the host engine leave it to `dist merge`, which builds it on the Dagger engine.
+    let shards: Vec<PathBuf> = (1..=2).map(|i| repo.path().join(format!("shard-{i}"))).collect();
+    for (i, dir) in shards.iter().enumerate() {
+        let shard = format!("{}/2", i + 1);
+        run_ok(&mut repo.xtask(&["dist", "--engine", "host", "--shard", &shard, "--out", dir.to_str().unwrap()]));
+    }
+    let merged = repo.path().join("merged");
+    let mut merge = repo.xtask(&["dist", "merge", "--out", merged.to_str().unwrap()]);
+    merge.args(&shards);
+    let said = String::from_utf8(run_ok(with_engine(&mut merge, repo.path())).stderr).unwrap();
+    assert!(said.contains("building tool_1.2.0_image.tar from its Dockerfile (2 platforms)"), "{said}");
+    let raw = run_ok(
+        Command::new("skopeo")
+            .args(["inspect", "--raw"])
+            .arg(format!("oci-archive:{}", merged.join("tool_1.2.0_image.tar").display())),
+    )
+    .stdout;
+    let index: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+    assert_eq!(index["manifests"].as_array().unwrap().len(), 2, "{index}");
+    let check = run_ok(Command::new("sha256sum").args(["-c", "checksums.txt"]).current_dir(&merged));
+    assert!(String::from_utf8(check.stdout).unwrap().contains("tool_1.2.0_image.tar: OK"));
 }

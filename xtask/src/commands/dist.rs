@@ -50,7 +50,9 @@ impl Dist {
         let Prepared { settings, engine, mut session, toolchain, plan, .. } = self.prepare(sh, given, &failed)?;
         let failed = |e: anyhow::Error| failed(engine, e);
         announce(&plan, &toolchain);
-        if let (Engine::Host, Some(image)) = (engine, plan.images.iter().find(|i| i.dockerfile.is_some())) {
+        // A shard makes no image (`dist merge` does, on the Dagger engine).
+        let dockerfile = plan.images.iter().find(|i| i.dockerfile.is_some() && plan.shard.is_none());
+        if let (Engine::Host, Some(image)) = (engine, dockerfile) {
             bail!(
                 "`{}` is built from a Dockerfile, which only the Dagger engine builds: run with --engine dagger (Docker \
                  or a Dagger engine), or describe the image without a Dockerfile (docs/settings.md)",

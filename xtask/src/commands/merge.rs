@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
+use crate::engine::{self, Engine};
 use crate::flags::Merge;
 use crate::output::Output;
 use crate::plan::images::ImagePlan;
@@ -125,20 +126,28 @@ impl Merge {
                 artifacts.push(a.clone());
             }
         }
-        // The images: every platform's binary is here now.
+        // The images: every platform's binary is here now. A Dockerfile image needs the Dagger
+        // engine, started only then (a CI runner with Docker has one).
         let merged: Vec<&release::manifest::Artifact> = artifacts.iter().collect();
+        let mut session: Option<engine::Session> = None;
+        let mut dockerfile = |image: &ImagePlan, binaries: &[PathBuf]| -> anyhow::Result<()> {
+            if session.is_none() {
+                let sh = xshell::Shell::new()?;
+                let opened = engine::Session::open(Engine::Dagger, &sh, "", None).with_context(|| {
+                    format!("{} is built from a Dockerfile, by the Dagger engine, which did not start", image.file)
+                })?;
+                session = Some(opened);
+            }
+            match session.as_mut() {
+                Some(engine::Session::Dagger(s)) => s.dockerfile_image(image, binaries, output.staging()),
+                _ => unreachable!("opened as Dagger above"),
+            }
+        };
         let images = first
             .images
             .iter()
             .map(|image| {
-                let mut no_engine = |image: &ImagePlan, _: &[PathBuf]| {
-                    bail!(
-                        "{} is built from a Dockerfile by the Dagger engine, which `dist merge` does not run: build a \
-                         release with Dockerfile images without --shard",
-                        image.file
-                    )
-                };
-                release::make_image(output.staging(), image, first.source_date_epoch, &merged, None, &mut no_engine)
+                release::make_image(output.staging(), image, first.source_date_epoch, &merged, None, &mut dockerfile)
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         artifacts.extend(images);
