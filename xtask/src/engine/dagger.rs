@@ -264,7 +264,8 @@ impl Session {
     ) -> anyhow::Result<()> {
         let export_to = std::path::absolute(out.join(&image.file))?.to_string_lossy().into_owned();
         let job = dockerfile::Job::new(image, binaries, export_to);
-        crate::ui::say(format!("  building {} from its Dockerfile ({} platforms)", image.file, job.platforms.len()));
+        let platforms: Vec<&str> = job.platforms.iter().map(|(p, _, _)| p.as_str()).collect();
+        crate::ui::say(format!("  building {} from its Dockerfile for {}", image.file, platforms.join(" ")));
         self.ask(|reply| Request::Dockerfile { job: Box::new(job), reply })
     }
 

@@ -71,6 +71,19 @@ pub async fn build(client: &Query, job: &Job) -> eyre::Result<()> {
             .build_args(args.clone())
             .build()?;
         let mut image = context.docker_build_opts(opts);
+        // Dagger v0.21.8 (the newest the Go proxy has) builds a Dockerfile for the engine's own platform
+        // whatever `platform` asks (fixed upstream after it, dagger#13911): an image labelled with one
+        // CPU holding another's layers must not reach a release.
+        let built_for = image.platform().await.map_err(|e| eyre!("{} for {platform}: {e}", job.key))?.0;
+        if built_for != *platform {
+            return Err(eyre!(
+                "{} for {platform}: this Dagger engine built the Dockerfile for {built_for} instead (Dagger v0.21.8 \
+                 ignores dockerBuild's platform; fixed in later releases, dagger/dagger#13911): list only \
+                 {built_for} in this image's platforms, or describe the image without a Dockerfile, which any \
+                 engine makes for every platform",
+                job.key
+            ));
+        }
         for (k, v) in &job.labels {
             image = image.with_label(k, v);
         }
