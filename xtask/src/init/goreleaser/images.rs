@@ -1527,6 +1527,30 @@ kos:
     }
 
     #[test]
+    fn tags_empty_in_some_builds_are_kept_and_an_image_always_has_one() {
+        let yaml = r#"
+project_name: app
+builds:
+  - id: app
+    main: .
+    goarch: [amd64]
+dockers_v2:
+  - images: [ghcr.io/acme/app]
+    tags: ["{{ if not .IsSnapshot }}latest{{ end }}"]
+  - images: [ghcr.io/acme/app2]
+    tags: ["{{ .Version }}", "{{ if not .IsSnapshot }}latest{{ end }}"]
+"#;
+        let (imported, s, r) = imported(yaml);
+        // dist skips a tag that renders empty, as GoReleaser does; an image with none left gets the version.
+        assert_eq!(s.images[0].tags, strs(&["{{ if not .IsSnapshot }}latest{{ end }}", "{{ .Version }}"]));
+        assert_eq!(s.images[1].tags, strs(&["{{ .Version }}", "{{ if not .IsSnapshot }}latest{{ end }}"]));
+        assert_eq!(r.images.len(), 2);
+        let notes = notes_in(&imported);
+        has_note(&notes, "dockers_v2[0].tags", "every tag is empty in some dist builds");
+        assert!(!notes.iter().any(|n| n.starts_with("dockers_v2[1].tags")), "{notes:#?}");
+    }
+
+    #[test]
     fn dockers_v2_defaults_ids_and_disabled_entries() {
         let yaml = r#"
 project_name: suite
