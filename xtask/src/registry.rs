@@ -27,10 +27,9 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// Reads `archive`, checking every blob against its name.
-    pub fn read(archive: &Path) -> anyhow::Result<Layout> {
-        let file = std::fs::File::open(archive).with_context(|| format!("cannot open {}", archive.display()))?;
-        let mut tar = tar::Archive::new(file);
+    /// The layout in `bytes` (the archive `archive`, for messages), every blob checked against its name.
+    pub fn parse(bytes: &[u8], archive: &Path) -> anyhow::Result<Layout> {
+        let mut tar = tar::Archive::new(bytes);
         let (mut index_json, mut blobs) = (None, BTreeMap::new());
         for entry in tar.entries()? {
             let mut entry = entry?;
@@ -47,7 +46,10 @@ impl Layout {
                 blobs.insert(digest, bytes);
             }
         }
-        let top: Value = serde_json::from_slice(&index_json.context("no index.json: not an OCI image layout")?)?;
+        let index_json =
+            index_json.with_context(|| format!("{}: no index.json: not an OCI image layout", archive.display()))?;
+        let top: Value =
+            serde_json::from_slice(&index_json).with_context(|| format!("{}: index.json", archive.display()))?;
         let index_digest = top["manifests"][0]["digest"].as_str().context("index.json names no image")?.to_owned();
         let layout = Layout { index_digest, blobs };
         layout.blob(&layout.index_digest)?;

@@ -35,7 +35,7 @@ impl Push {
             if crate::digest::sha256_hex(&bytes) != a.sha256 {
                 bail!("{} changed since it was built (its SHA-256 is not manifest.json's): build it again", a.path);
             }
-            let layout = Layout::read(&archive)?;
+            let layout = Layout::parse(&bytes, &archive)?;
             if layout.index_digest != image.digest {
                 bail!("{}: its index is {}, manifest.json says {}", a.path, layout.index_digest, image.digest);
             }

@@ -168,46 +168,36 @@ pub fn make(dir: &Path, image: &ImagePlan, epoch: i64, binaries: &[Vec<u8>]) -> 
     let archive = tar(entries, epoch)?;
     let path = dir.join(&image.file);
     fs::write(&path, &archive).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(Artifact {
-        target: IMAGE_TARGET.to_owned(),
-        kind: Kind::Image,
-        binary: Some(image.label.clone()),
-        id: None,
-        path: image.file.clone(),
-        size: archive.len() as u64,
-        sha256: crate::digest::sha256_hex(&archive),
-        inputs: None,
-        image: Some(ImageRef {
-            repository: image.repository.clone(),
-            tags: image.tags.clone(),
-            digest: index_digest,
-            platforms: image.platforms.iter().map(|t| t.to_string()).collect(),
-        }),
-    })
+    Ok(archive_artifact(image, &archive, index_digest))
 }
 
 /// The artifact of an image archive an engine wrote (a Dockerfile build): its digest read back, each
 /// blob checked.
 pub fn read_built(dir: &Path, image: &ImagePlan) -> anyhow::Result<Artifact> {
     let path = dir.join(&image.file);
-    let layout = crate::registry::Layout::read(&path)?;
     let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(Artifact {
+    let layout = crate::registry::Layout::parse(&bytes, &path)?;
+    Ok(archive_artifact(image, &bytes, layout.index_digest))
+}
+
+/// The artifact of `image`'s archive (`bytes`), its index `digest`.
+fn archive_artifact(image: &ImagePlan, bytes: &[u8], digest: String) -> Artifact {
+    Artifact {
         target: IMAGE_TARGET.to_owned(),
         kind: Kind::Image,
         binary: Some(image.label.clone()),
         id: None,
         path: image.file.clone(),
         size: bytes.len() as u64,
-        sha256: crate::digest::sha256_hex(&bytes),
+        sha256: crate::digest::sha256_hex(bytes),
         inputs: None,
         image: Some(ImageRef {
             repository: image.repository.clone(),
             tags: image.tags.clone(),
-            digest: layout.index_digest,
+            digest,
             platforms: image.platforms.iter().map(|t| t.to_string()).collect(),
         }),
-    })
+    }
 }
 
 /// `hello` as containerd spells it, `docker.io/library/hello`; a name with a registry as it is.

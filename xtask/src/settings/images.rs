@@ -230,8 +230,7 @@ pub fn resolve(images: &[ImageSettings], binaries: &[Binary]) -> anyhow::Result<
                 bail!("`{at}.dst` = {:?}: another file goes there too", f.dst);
             }
             let mode = if f.mode.is_empty() { 0o644 } else { super::parse_mode(&format!("{at}.mode"), &f.mode)? };
-            // Inside the module: a file elsewhere on the machine would make the image depend on where it is built.
-            if std::path::Path::new(&f.src).is_absolute() || f.src.split(['/', '\\']).any(|p| p == "..") {
+            if !inside_module(&f.src) {
                 bail!("`{at}.src` = {:?} is outside the module: give a path relative to app.dir", f.src);
             }
             files.push((f.src.clone(), f.dst.clone(), mode));
@@ -304,8 +303,7 @@ fn dockerfile(key: &str, s: &ImageSettings) -> anyhow::Result<Option<DockerfileS
         );
     }
     for rel in std::iter::once(dockerfile).chain(&s.extra_files) {
-        if rel.trim().is_empty() || std::path::Path::new(rel).is_absolute() || rel.split(['/', '\\']).any(|p| p == "..")
-        {
+        if rel.trim().is_empty() || !inside_module(rel) {
             bail!("`{key}` names {rel:?}: give a file inside the module, relative to app.dir");
         }
     }
@@ -315,6 +313,12 @@ fn dockerfile(key: &str, s: &ImageSettings) -> anyhow::Result<Option<DockerfileS
         .map(|(k, v)| Ok((k.clone(), parse_template(&format!("{key}.build_args.{k}"), v)?)))
         .collect::<anyhow::Result<BTreeMap<_, _>>>()?;
     Ok(Some((dockerfile.clone(), args, s.extra_files.clone())))
+}
+
+/// A relative path that stays inside `app.dir`: a file elsewhere on the machine would make the image
+/// depend on where it is built.
+fn inside_module(rel: &str) -> bool {
+    !std::path::Path::new(rel).is_absolute() && !rel.split(['/', '\\']).any(|p| p == "..")
 }
 
 /// An absolute path inside the image, with no `..` and nothing a tar header cannot hold.
