@@ -39,6 +39,32 @@ pub enum Command {
     Toolchain(Toolchain),
     Adopt(Adopt),
     Push(Push),
+    Verify(Verify),
+}
+
+/// Check a release as a downloader would: the checksum file, the signatures, the provenance, the SBOMs.
+///
+/// Every file of the checksum file must be there with its SHA-256; with --key, every signature must
+/// verify with it (and be there); the provenance's subjects must be the checksum file's entries; every
+/// published file holding binaries must have its SBOMs. --rebuild then builds the recorded commit
+/// again (a clone of this repository, its own xtask and settings) and compares every file's bytes.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cargo xtask verify                              # dist/\n  cargo xtask verify ~/Downloads/hello-1.2.3 --key minisign.pub\n  cargo xtask verify --rebuild --engine host"
+)]
+pub struct Verify {
+    /// The release [default: dist/ in the workspace].
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// The minisign public key the signatures must verify with: a minisign.pub file, or its key line.
+    #[arg(long, value_name = "FILE|KEY")]
+    pub key: Option<String>,
+    /// Also rebuild the recorded commit in a clone of this repository and compare every file.
+    #[arg(long)]
+    pub rebuild: bool,
+    /// The engine of the rebuild.
+    #[arg(long, value_enum, default_value_t = EngineChoice::Auto, requires = "rebuild")]
+    pub engine: EngineChoice,
 }
 
 /// Push the release's container images to their registries, each byte and digest as the release holds it.

@@ -67,5 +67,6 @@ fn try_main(flags: flags::Xtask) -> anyhow::Result<()> {
         flags::Command::Toolchain(cmd) => cmd.run(),
         flags::Command::Adopt(cmd) => cmd.run(),
         flags::Command::Push(cmd) => cmd.run(),
+        flags::Command::Verify(cmd) => cmd.run(&sh),
     }
 }

@@ -86,12 +86,17 @@ fn with_engine<'a>(cmd: &'a mut Command, cwd: &Path) -> &'a mut Command {
     cmd.current_dir(cwd)
 }
 
-/// Bytes of every file but the manifest (which names the engine), and the
+/// Bytes of every file but the manifest and the provenance (which name the engine), and the
 /// checksum file less its line for the manifest.
 fn release(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let checksums = manifest(dir)["checksums"].as_str().unwrap().to_owned();
+    let m = manifest(dir);
+    let checksums = m["checksums"].as_str().unwrap().to_owned();
     let mut files = snapshot(dir);
     files.remove("manifest.json");
+    // The provenance says which engine built (its builder, the build image).
+    if let Some(provenance) = m["supply"]["provenance"].as_str() {
+        files.remove(provenance).expect("the provenance the manifest names");
+    }
     let sums = String::from_utf8(files.remove(&checksums).unwrap()).unwrap();
     let sums: String = sums.lines().filter(|l| !l.ends_with("  manifest.json")).map(|l| format!("{l}\n")).collect();
     files.insert(checksums, sums.into_bytes());
@@ -138,8 +143,8 @@ fn dagger_builds_the_same_bytes_as_the_host_and_caches_every_build() {
     let check = run_ok(Command::new("sha256sum").args(["-c", "SHA256SUMS"]).current_dir(&dagger_out));
     assert_eq!(
         String::from_utf8(check.stdout).unwrap().matches(": OK").count(),
-        8,
-        "6 archives, the image and the manifest"
+        22,
+        "6 archives, the image, their SBOMs and the manifest"
     );
     assert_published_release_verifies(&dagger_out);
 

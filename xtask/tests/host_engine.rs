@@ -24,11 +24,16 @@ fn builds_every_default_target_with_correct_headers() {
         let (os, arch) = t.split_once('/').unwrap();
         let (exe, ext) = if os == "windows" { ("hello.exe", "zip") } else { ("hello", "tar.gz") };
         expected.push(format!("{t}/{exe}"));
-        expected.push(format!("hello_0.0.0-dev_{os}_{arch}.{ext}"));
+        let archive = format!("hello_0.0.0-dev_{os}_{arch}.{ext}");
+        // The template's [sbom]: SPDX and CycloneDX of each archive (tests/supply.rs looks inside).
+        expected.extend([format!("{archive}.cdx.json"), format!("{archive}.spdx.json"), archive]);
         assert_eq!(header(&files[&format!("{t}/{exe}")]), expected_header(t), "header of {t}");
     }
     // The template's dist.toml makes an image of the linux targets (tests/images.rs looks inside).
     expected.push("hello_0.0.0-dev_image.tar".into());
+    expected.extend(["hello_0.0.0-dev_image.tar.cdx.json".into(), "hello_0.0.0-dev_image.tar.spdx.json".into()]);
+    // And its [provenance].
+    expected.push("hello_0.0.0-dev.intoto.json".into());
     expected.sort();
     assert_eq!(files.keys().cloned().collect::<Vec<_>>(), expected, "dist/ holds exactly the release");
 
@@ -57,10 +62,10 @@ fn builds_every_default_target_with_correct_headers() {
 
     let check = run_ok(Command::new("sha256sum").arg("-c").arg("SHA256SUMS").current_dir(&out));
     let ok_lines = String::from_utf8(check.stdout).unwrap().lines().filter(|l| l.ends_with(": OK")).count();
-    assert_eq!(ok_lines, 8, "SHA256SUMS covers every archive, the image and the manifest");
+    assert_eq!(ok_lines, 22, "SHA256SUMS covers every archive, the image, their SBOMs and the manifest");
     let published = assert_published_release_verifies(&out);
     let archives: Vec<&String> = published.iter().filter(|n| n.ends_with(".tar.gz") || n.ends_with(".zip")).collect();
-    assert_eq!((published.len(), archives.len()), (9, 6), "{published:?}");
+    assert_eq!((published.len(), archives.len()), (24, 6), "{published:?}");
 
     let manifest = manifest(&out);
     assert_eq!(manifest["generator"], "cargo xtask dist");
@@ -69,7 +74,7 @@ fn builds_every_default_target_with_correct_headers() {
     assert_eq!(manifest["settings"]["app"]["main"], "./cmd/hello");
     assert!(manifest["go_version"].as_str().unwrap().starts_with("go1."));
     let artifacts = manifest["artifacts"].as_array().unwrap();
-    assert_eq!(artifacts.len(), 13);
+    assert_eq!(artifacts.len(), 27);
     for a in artifacts {
         let path = a["path"].as_str().unwrap();
         let bytes = &files[path];
@@ -80,6 +85,14 @@ fn builds_every_default_target_with_correct_headers() {
         match a["kind"].as_str().unwrap() {
             "binary" => assert!(path.starts_with(&format!("{target}/"))),
             "archive" => assert!(path.contains(&target.replace('/', "_"))),
+            "sbom" => {
+                let describes = a["describes"].as_str().unwrap();
+                assert!(path == format!("{describes}.cdx.json") || path == format!("{describes}.spdx.json"), "{path}");
+                assert!(
+                    files.contains_key(describes)
+                        && (describes.contains(&target.replace('/', "_")) || target == "image")
+                );
+            }
             "image" => {
                 assert_eq!((target, path), ("image", "hello_0.0.0-dev_image.tar"));
                 assert_eq!(a["image"]["platforms"], serde_json::json!(["linux/amd64", "linux/arm64"]));
@@ -96,7 +109,8 @@ fn two_builds_are_byte_identical() {
     run_ok(&mut p.dist_to(&a, &["--engine", "host", "--target", "linux/arm64,windows/amd64,darwin/arm64"]));
     run_ok(&mut p.dist_to(&b, &["--engine", "host", "--target", "linux/arm64,windows/amd64,darwin/arm64"]));
     let (a, b) = (snapshot(&a), snapshot(&b));
-    assert_eq!(a.len(), 8);
+    // 3 binaries, 3 archives with 2 SBOMs each, the checksum file, the manifest, the provenance.
+    assert_eq!(a.len(), 15);
     for (name, bytes) in &a {
         assert!(b[name] == *bytes, "{name} differs between two builds");
     }
@@ -426,10 +440,14 @@ fn a_partial_run_keeps_the_other_targets_for_the_next_full_run() {
     let targets: Vec<&str> = m["artifacts"].as_array().unwrap().iter().map(|a| a["target"].as_str().unwrap()).collect();
     assert!(targets.iter().all(|t| *t == host), "{targets:?}");
     let published = assert_published_release_verifies(&p.out());
-    assert_eq!(published.len(), 3, "one archive, the checksum file, the manifest: {published:?}");
+    assert_eq!(
+        published.len(),
+        6,
+        "one archive, its 2 SBOMs, the checksum file, the manifest, the provenance: {published:?}"
+    );
     let held = snapshot(&p.out().join(".held"));
-    // Each target's binary and archive, and the image archive.
-    let held_files = 2 * (others.len() - 1) + 1;
+    // Each target's binary, archive and 2 SBOMs, and the image archive and its 2 SBOMs.
+    let held_files = 4 * (others.len() - 1) + 3;
     assert_eq!(held.len(), held_files);
     for (name, bytes) in &held {
         assert!(whole[name] == *bytes, ".held/{name} is the previous release's file");

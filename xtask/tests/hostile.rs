@@ -35,9 +35,11 @@ fn assert_release(out: &Path) -> serde_json::Value {
     let manifest = manifest(out);
     assert_eq!(manifest["engine"], "host");
     let artifacts = manifest["artifacts"].as_array().unwrap();
-    assert_eq!(artifacts.len(), 2, "{manifest:#}");
+    // The binary, its archive and the archive's 2 SBOMs (the template's [sbom]).
+    assert_eq!(artifacts.len(), 4, "{manifest:#}");
     let mut listed: Vec<String> = artifacts.iter().map(|a| a["path"].as_str().unwrap().to_owned()).collect();
-    listed.extend(["SHA256SUMS".to_owned(), "manifest.json".to_owned()]);
+    let provenance = manifest["supply"]["provenance"].as_str().unwrap().to_owned();
+    listed.extend(["SHA256SUMS".to_owned(), "manifest.json".to_owned(), provenance]);
     listed.sort();
     assert_eq!(files.keys().cloned().collect::<Vec<_>>(), listed, "the output holds exactly the release");
     for a in artifacts {
@@ -47,7 +49,11 @@ fn assert_release(out: &Path) -> serde_json::Value {
         assert_eq!(a["target"].as_str().unwrap(), host_target());
     }
     let check = run_ok(Command::new("sha256sum").args(["-c", "SHA256SUMS"]).current_dir(out));
-    assert_eq!(String::from_utf8(check.stdout).unwrap().matches(": OK").count(), 2, "the archive and the manifest");
+    assert_eq!(
+        String::from_utf8(check.stdout).unwrap().matches(": OK").count(),
+        4,
+        "the archive, its SBOMs, the manifest"
+    );
     assert_published_release_verifies(out);
     let version = run_ok(Command::new(out.join(host_target()).join("hello")).arg("version"));
     let text = String::from_utf8(version.stdout).unwrap();

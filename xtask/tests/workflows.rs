@@ -509,6 +509,7 @@ fn release_publishes(with_registry: bool) {
     let (collect, collect_dir) = step_script(&doc, "release", "Collect what the release publishes");
     let (publish, publish_dir) = step_script(&doc, "release", "Publish on the GitHub release for the tag");
     let (push, _) = step_script(&doc, "release", "Push the images to their registries");
+    let (verify, _) = step_script(&doc, "release", "Verify the release as a downloader would");
     let registry = with_registry.then(|| LocalRegistry::start("ci", "s3cret-pass"));
     let host = registry.as_ref().map_or("127.0.0.1:1".to_owned(), |r| r.addr.clone());
 
@@ -516,7 +517,8 @@ fn release_publishes(with_registry: bool) {
     let settings = REPO_SETTINGS.replace("arm = [\"6\"]", "list = [\"linux/amd64\", \"windows/arm64\"]")
         + "\n[archive.formats]\nwindows = \"binary\"\n";
     let settings = settings.replace("{{ .ProjectName }}_{{ .Version }}", "{{ .Binary }}_{{ .Version }}")
-        + &format!("\n[[images]]\nname = \"{host}/acme/tool\"\nbinary = \"tool\"\n");
+        + &format!("\n[[images]]\nname = \"{host}/acme/tool\"\nbinary = \"tool\"\n")
+        + "\n[sbom]\nformats = [\"spdx\"]\n\n[provenance]\n";
     repo.adopt(&settings);
     repo.commit_all("template");
     repo.git(&["tag", "v1.0.0"]);
@@ -541,6 +543,7 @@ fn release_publishes(with_registry: bool) {
             .current_dir(dir)
             .env("PATH", &path)
             .env("TAG", tag)
+            .env("GITHUB_OUTPUT", work.path().join("github-output"))
             .env("XTASK_REGISTRY", &host)
             .env("XTASK_REGISTRY_USERNAME", "ci")
             .env("XTASK_REGISTRY_PASSWORD", "s3cret-pass")
@@ -569,8 +572,13 @@ fn release_publishes(with_registry: bool) {
     let clean = work.path().join("clean");
     fs::create_dir(&clean).unwrap();
     release(&clean);
+    // The job's own check of the merged release, then what it collects.
+    let out = bash(&verify, &clean, "v1.0.0");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = bash(&collect, &at(&clean, &collect_dir), "v1.0.0");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let outputs = fs::read_to_string(work.path().join("github-output")).unwrap();
+    assert_eq!(outputs, "checksums=checksums.txt\n", "the attestation step's subject-checksums");
     let out = bash(&publish, &at(&clean, &publish_dir), "v1.0.0");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let published: Vec<String> = manifest(&clean.join("dist"))["published"]
@@ -584,10 +592,15 @@ fn release_publishes(with_registry: bool) {
         [
             "checksums.txt",
             "manifest.json",
+            "tool_1.0.0.intoto.json",
             "tool_1.0.0_Linux_x86_64.tar.gz",
+            "tool_1.0.0_Linux_x86_64.tar.gz.spdx.json",
             "tool_1.0.0_Windows_arm64.exe",
+            "tool_1.0.0_Windows_arm64.exe.spdx.json",
             "tool_1.0.0_image.tar",
-            "toolctl_1.0.0_Windows_arm64.exe"
+            "tool_1.0.0_image.tar.spdx.json",
+            "toolctl_1.0.0_Windows_arm64.exe",
+            "toolctl_1.0.0_Windows_arm64.exe.spdx.json"
         ]
     );
     let mut uploaded: Vec<String> = fs::read_dir(clean.join("publish"))

@@ -59,6 +59,8 @@ impl Dist {
                 image.key
             );
         }
+        // Before building: a key that will not serve costs nothing yet. A shard is signed by `merge`.
+        let signer = if plan.shard.is_none() { release::supply::signer(plan.supply.sign_required)? } else { None };
         let extras = release::read_extras(&plan)?;
         let settings_json = serde_json::to_value(&settings.raw)?;
         let CarryOver { keys, previous, reused, to_build, source_digest } =
@@ -137,8 +139,18 @@ impl Dist {
             .map_err(failed)
             .with_context(|| format!("cannot make the images; {}", unchanged()))?;
         drop(session);
-        let release =
-            Release { plan: &plan, built: &built, engine, settings: settings_json, artifacts, images, partial, held };
+        let release = Release {
+            plan: &plan,
+            built: &built,
+            engine,
+            settings: settings_json,
+            artifacts,
+            images,
+            partial,
+            held,
+            signer: signer.as_ref(),
+            previous: Some(output.path()),
+        };
         let manifest = release::finish(output.staging(), &release)
             .with_context(|| format!("cannot complete the release; {}", unchanged()))?;
         if self.smoke {

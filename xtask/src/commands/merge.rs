@@ -89,12 +89,15 @@ impl Merge {
             bail!("need each of the {count} shards once, got shards {indexes:?}");
         }
 
+        let signer = release::supply::signer(first.supply.sign_required)?;
         let out = merge.out.unwrap_or_else(|| project::root().join("dist"));
         let output = Output::prepare(&out)?;
         let mut owner: BTreeMap<String, PathBuf> = BTreeMap::new();
         let mut artifacts = Vec::new();
         let mut engines = Vec::new();
+        let mut builds = Vec::new();
         for (dir, m, _, _) in &shards {
+            builds.extend(m.builds.iter().cloned());
             if !engines.contains(&m.engine) {
                 engines.push(m.engine.clone());
             }
@@ -151,6 +154,7 @@ impl Merge {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         artifacts.extend(images);
+        builds.sort_by(|a, b| a.target.cmp(&b.target));
         let mut manifest = Manifest {
             engine: engines.join("+"),
             shard: None,
@@ -159,9 +163,15 @@ impl Merge {
             held: vec![],
             partial: false,
             images: vec![],
+            builds,
+            signatures: vec![],
             ..first.clone()
         };
-        manifest.write_with_checksums(output.staging())?;
+        // The shards wrote their files' SBOMs; the images are made here.
+        let holdings: Vec<_> = first.images.iter().map(crate::plan::supply::image_holding).collect();
+        let sboms = release::supply::sboms(output.staging(), &manifest, &holdings, &manifest.artifacts)?;
+        manifest.artifacts.extend(sboms);
+        release::supply::complete(output.staging(), &mut manifest, signer.as_ref(), Some(output.path()))?;
         release::seal(output.staging(), &manifest)?;
         output.commit()?;
         ui::say(format!("merged {count} shards: {} artifacts into {}", manifest.artifacts.len(), out.display()));

@@ -8,3 +8,4 @@ pub mod merge;
 pub mod push;
 pub mod test;
 pub mod toolchain;
+pub mod verify;

@@ -138,6 +138,8 @@ enum Section {
     Checksum,
     Packages,
     Images,
+    /// `[sbom]`, `[provenance]`, `[sign]`.
+    Supply,
 }
 
 #[derive(Debug)]

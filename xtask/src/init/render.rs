@@ -15,12 +15,15 @@ use crate::settings::{
 /// The file's sections in order, each with its keys in the order written (`[[binaries]]` come right
 /// after `[app]`, and `[[archives]]` take the place of `[archive]`); `the_layout_places_every_setting` fails
 /// when a setting has no place here.
-const LAYOUT: [(&str, Section, &[&str]); 5] = [
+const LAYOUT: [(&str, Section, &[&str]); 8] = [
     ("app", Section::App, &["dir", "name", "main", "binary", "go", "image"]),
     ("build", Section::Build, &["ldflags", "tags", "flags", "env", "stamp"]),
     ("targets", Section::Targets, &["os", "arch", "arm", "ignore", "list"]),
     ("archive", Section::Archive, &ARCHIVE_KEYS),
     ("checksum", Section::Checksum, &["name"]),
+    ("sbom", Section::Supply, &["formats"]),
+    ("provenance", Section::Supply, &["name"]),
+    ("sign", Section::Supply, &["required"]),
 ];
 
 /// The keys of `[archive]` and of each `[[archives]]` entry, in the order written.
@@ -111,6 +114,7 @@ impl Draft {
         self.comments(&mut t, Section::Top);
 
         let archives = doc.get("archives").and_then(Value::as_array).filter(|a| !a.is_empty());
+        let mut supply_commented = false;
         for (name, kind, order) in LAYOUT {
             if let (Some(archives), "archive") = (archives, name) {
                 let default = table(&Archive::default());
@@ -125,6 +129,23 @@ impl Draft {
                 continue;
             }
             let body = self.body(name, &section(&doc, name), &section(&defaults, name), order);
+            if kind == Section::Supply {
+                // Three optional tables under one comment block, each written only when set (an empty
+                // `[provenance]` would turn it on).
+                let set = doc.contains_key(name);
+                let comment = !supply_commented && (set || self.notes.iter().any(|n| n.section == kind));
+                if comment || set {
+                    t.push('\n');
+                }
+                if comment {
+                    self.comments(&mut t, kind);
+                    supply_commented = true;
+                }
+                if set {
+                    let _ = write!(t, "[{name}]\n{body}");
+                }
+                continue;
+            }
             // [app] always: it names the module and the Go.
             if name == "app" || !body.is_empty() || self.notes.iter().any(|n| n.section == kind) {
                 t.push('\n');
@@ -410,6 +431,9 @@ checksum:
             archive: Some(archive.clone()),
             archives: vec![archive],
             checksum: Checksum { name: text("c") },
+            sbom: Some(crate::settings::SbomSettings { formats: vec![crate::settings::SbomFormat::Spdx] }),
+            provenance: Some(crate::settings::ProvenanceSettings { name: text("p") }),
+            sign: Some(crate::settings::SignSettings { required: true }),
             images: vec![ImageSettings {
                 name: Some(text("n")),
                 binary: Some(text("b")),
@@ -517,7 +541,7 @@ checksum:
                 placed.push(format!("{name}.{key}"));
             }
         }
-        assert_eq!(placed.len(), 37 + 21 + 4 + 7 + 20 + 3, "every key of every section: {placed:?}");
+        assert_eq!(placed.len(), 37 + 21 + 4 + 7 + 20 + 3 + 3, "every key of every section: {placed:?}");
     }
 
     /// The whole file for `goreleaser init`'s config and for a target list: sections with the notes above

@@ -198,12 +198,17 @@ mod tests {
                     sha256: String::new(),
                     inputs: None,
                     image: None,
+                    describes: None,
                 })
                 .collect(),
             published: vec![],
             partial: false,
             held: vec![],
             images: vec![],
+            source: String::new(),
+            builds: vec![],
+            supply: Default::default(),
+            signatures: vec![],
         };
         m.write_with_checksums(out).unwrap();
         for p in artifacts {

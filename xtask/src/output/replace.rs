@@ -40,6 +40,7 @@ pub fn check_replaceable(out: &Path) -> anyhow::Result<()> {
         .map(|a| out.join(&a.path))
         .chain(manifest.held.iter().map(|a| out.join(crate::release::reuse::HELD).join(&a.path)))
         .chain([out.join(manifest::FILE_NAME), out.join(&manifest.checksums)])
+        .chain(manifest.supply_files().map(|f| out.join(f)))
         .collect();
     // A directory is ours only on the way to one of our files.
     let dirs: HashSet<&Path> =

@@ -25,6 +25,7 @@ pub mod images;
 mod names;
 mod packages;
 mod reads;
+pub mod supply;
 #[cfg(test)]
 mod tests;
 
@@ -136,6 +137,8 @@ pub struct Plan {
     /// Why an `[[images]]` entry makes no image in this run.
     #[serde(skip)]
     pub image_notes: Vec<String>,
+    /// SBOMs, provenance and signatures.
+    pub supply: supply::SupplyPlan,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -302,6 +305,30 @@ impl Plan {
             }
         }
 
+        let provenance = match &settings.supply.provenance {
+            Some(t) => {
+                let data = template_data(
+                    settings,
+                    &stamp,
+                    None,
+                    &release_binary_name(settings, &stamp, caller_env),
+                    caller_env,
+                );
+                let name = t.render(&data).context("cannot render `provenance.name`")?;
+                names::check_name("provenance.name", &name)?;
+                if name == checksum_file || names.contains_key(&name) || images.iter().any(|i| i.file == name) {
+                    bail!("`provenance.name` gives {name}, which another file of the release has: give it a name of its own");
+                }
+                Some(name)
+            }
+            None => None,
+        };
+        let supply = supply::SupplyPlan {
+            sbom: settings.supply.sbom_formats.clone(),
+            provenance,
+            sign_required: settings.supply.sign_required,
+        };
+
         let flags: Vec<&[String]> = builds.iter().flat_map(|b| b.flags.iter().map(Vec::as_slice)).collect();
         // Every target's: a template may give one target a flag or variable the others lack.
         let envs: Vec<&BTreeMap<String, String>> = std::iter::once(&env).chain(builds.iter().map(|b| &b.env)).collect();
@@ -328,6 +355,7 @@ impl Plan {
             linker_vars,
             images,
             image_notes,
+            supply,
         })
     }
 

@@ -197,6 +197,7 @@ fn archive_artifact(image: &ImagePlan, bytes: &[u8], digest: String) -> Artifact
             digest,
             platforms: image.platforms.iter().map(|t| t.to_string()).collect(),
         }),
+        describes: None,
     }
 }
 

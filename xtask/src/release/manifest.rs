@@ -64,6 +64,27 @@ pub struct Manifest {
     /// A shard's: the images of the whole plan, which `dist merge` makes from every shard's binaries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub images: Vec<crate::plan::images::ImagePlan>,
+    /// Where the source lives: the origin remote as a web URL, or empty.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    /// Each target's `go build` command lines and environment, as the plan gave them to the engine.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub builds: Vec<BuildRecord>,
+    /// SBOMs, provenance and signing, as the settings ask.
+    #[serde(default)]
+    pub supply: crate::plan::supply::SupplyPlan,
+    /// The minisign signatures this release has (of the checksum file and the provenance).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<String>,
+}
+
+/// How one target's binaries were built.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BuildRecord {
+    pub target: String,
+    /// Each binary's whole `go build` argv.
+    pub argv: Vec<Vec<String>>,
+    pub env: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -87,6 +108,9 @@ pub struct Artifact {
     /// A container image's name, tags, digest and platforms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<ImageRef>,
+    /// An SBOM's: the published file it describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub describes: Option<String>,
 }
 
 /// What names an image archive's image (`[[images]]`).
@@ -112,6 +136,8 @@ pub enum Kind {
     Package,
     /// An OCI image layout archive of a multi-platform image (`[[images]]`).
     Image,
+    /// An SBOM of another published file (`[sbom]`).
+    Sbom,
 }
 
 impl Kind {
@@ -119,7 +145,7 @@ impl Kind {
     pub fn published(self) -> bool {
         match self {
             Kind::Binary => false,
-            Kind::Archive | Kind::Bare | Kind::Package | Kind::Image => true,
+            Kind::Archive | Kind::Bare | Kind::Package | Kind::Image | Kind::Sbom => true,
         }
     }
 }
@@ -130,7 +156,8 @@ fn default_checksums() -> String {
 
 impl Manifest {
     /// Writes `manifest.json` and then the checksum file over everything
-    /// published but itself (this manifest included), with artifacts in one
+    /// published but itself, the provenance and the signatures, which cover it
+    /// (this manifest included), with artifacts in one
     /// canonical order (target, then path), so that a merged release and an
     /// unsharded one are the same bytes.
     pub fn write_with_checksums(&mut self, dir: &Path) -> anyhow::Result<()> {
@@ -138,6 +165,9 @@ impl Manifest {
         let mut published: Vec<String> =
             self.artifacts.iter().filter(|a| a.kind.published()).map(|a| a.path.clone()).collect();
         published.extend([FILE_NAME.to_owned(), self.checksums.clone()]);
+        // A shard's provenance is written by `dist merge`.
+        published.extend(self.supply.provenance.clone().filter(|_| self.shard.is_none()));
+        published.extend(self.signatures.iter().cloned());
         published.sort();
         self.published = published;
         let mut text = serde_json::to_string_pretty(self)?;
@@ -162,7 +192,14 @@ impl Manifest {
                 && path != FILE_NAME
                 && path != self.checksums
         };
-        self.artifacts.iter().chain(&self.held).map(|a| a.path.as_str()).find(|p| !inside(p))
+        let top = |path: &&str| inside(path) && !path.contains('/');
+        let artifact = self.artifacts.iter().chain(&self.held).map(|a| a.path.as_str()).find(|p| !inside(p));
+        artifact.or_else(|| self.supply_files().find(|p| !top(p)))
+    }
+
+    /// The files written after the checksum file: the provenance and the signatures.
+    pub fn supply_files(&self) -> impl Iterator<Item = &str> {
+        self.supply.provenance.iter().chain(&self.signatures).map(String::as_str)
     }
 
     /// The manifest of `dir`, if it holds one of ours.

@@ -12,7 +12,9 @@ pub mod image;
 pub mod manifest;
 pub mod package;
 pub mod reuse;
+pub mod sbom;
 pub mod smoke;
+pub mod supply;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs;
@@ -43,6 +45,10 @@ pub struct Release<'a> {
     pub partial: bool,
     /// The previous release's other targets, linked into `.held/` by a partial run.
     pub held: Vec<Artifact>,
+    /// Signs the checksum file and the provenance (`XTASK_MINISIGN_KEY`).
+    pub signer: Option<&'a supply::Signer>,
+    /// The release this one replaces, whose signatures of unchanged files serve again.
+    pub previous: Option<&'a Path>,
 }
 
 /// The files shipped beside the binaries, read once.
@@ -343,10 +349,30 @@ pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
         held: release.held.clone(),
         // A shard's images, for `dist merge` to make.
         images: if plan.shard.is_some() { plan.images.clone() } else { vec![] },
+        source: plan.stamp.remote.clone(),
+        builds: plan.builds.iter().map(|b| build_record(plan, b)).collect(),
+        supply: plan.supply.clone(),
+        signatures: vec![],
     };
-    manifest.write_with_checksums(dir)?;
+    let sboms = supply::sboms(dir, &manifest, &plan.holdings(), &manifest.artifacts)?;
+    manifest.artifacts.extend(sboms);
+    if plan.shard.is_some() {
+        // A shard is not a release: `dist merge` writes the provenance and signs.
+        manifest.write_with_checksums(dir)?;
+    } else {
+        supply::complete(dir, &mut manifest, release.signer, release.previous)?;
+    }
     seal(dir, &manifest)?;
     Ok(manifest)
+}
+
+/// How the plan had `build`'s binaries built.
+pub fn build_record(plan: &Plan, build: &TargetBuild) -> manifest::BuildRecord {
+    manifest::BuildRecord {
+        target: build.target.to_string(),
+        argv: build.outputs.iter().enumerate().map(|(i, o)| plan.go_build_argv(build, i, o)).collect(),
+        env: plan.env_for(build).into_iter().collect(),
+    }
 }
 
 /// An engine must write what the plan asked and nothing else.
@@ -381,6 +407,7 @@ pub fn artifact(build: &TargetBuild, kind: Kind, path: String, bytes: &[u8], bin
         sha256: crate::digest::sha256_hex(bytes),
         inputs: None,
         image: None,
+        describes: None,
     }
 }
 

@@ -14,10 +14,12 @@ use crate::template::Template;
 
 mod images;
 mod packages;
+mod supply;
 pub use images::{ImageFile, ImageSettings, ResolvedImage};
 pub use packages::{
     ContentKind, ContentSettings, PackageFormat, PackageSettings, Relation, ResolvedPackage, ScriptSettings,
 };
+pub use supply::{ProvenanceSettings, ResolvedSupply, SbomFormat, SbomSettings, SignSettings, KEY_ENV, PASSWORD_ENV};
 
 /// The Go the template pins; `golang:<this>` is the default build image.
 pub const DEFAULT_GO: &str = "1.26.8";
@@ -52,6 +54,15 @@ pub struct Settings {
     /// Container images of the linux targets.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub images: Vec<ImageSettings>,
+    /// SBOMs of the published files that hold binaries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sbom: Option<SbomSettings>,
+    /// The release's build provenance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<ProvenanceSettings>,
+    /// Signing the checksum file and the provenance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sign: Option<SignSettings>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -263,6 +274,7 @@ pub struct Resolved {
     pub checksum_name: Template,
     pub packages: Vec<ResolvedPackage>,
     pub images: Vec<ResolvedImage>,
+    pub supply: ResolvedSupply,
     /// The settings as read, for the manifest.
     pub raw: Settings,
     /// Whether the file itself sets `build.stamp.version`, `.commit`, `.date`.
@@ -418,6 +430,7 @@ impl Settings {
         let checksum_name = parse_template("checksum.name", &self.checksum.name)?;
         let packages = packages::resolve(&self.packages, &binaries)?;
         let images = images::resolve(&self.images, &binaries)?;
+        let supply = supply::resolve(&self.sbom, &self.provenance, &self.sign)?;
         Ok(Resolved {
             file: file.to_path_buf(),
             app_dir,
@@ -431,6 +444,7 @@ impl Settings {
             checksum_name,
             packages,
             images,
+            supply,
             raw: self,
             stamp_given: [false; 3],
         })

@@ -210,9 +210,23 @@ pub fn assert_published_release_verifies(out: &Path) -> Vec<String> {
         .map(|l| l.split_once("  ").expect("`<hex>  <name>` lines").1.to_owned())
         .collect();
     listed.sort();
-    let mut others: Vec<String> = published.iter().filter(|n| **n != checksums).cloned().collect();
+    // The provenance and the signatures cover the checksum file, so it cannot list them.
+    let provenance = m["supply"]["provenance"].as_str().map(str::to_owned);
+    let signatures: Vec<String> =
+        m["signatures"].as_array().into_iter().flatten().map(|v| v.as_str().unwrap().to_owned()).collect();
+    let covering: Vec<&String> = provenance.iter().chain(&signatures).collect();
+    let mut others: Vec<String> =
+        published.iter().filter(|n| **n != checksums && !covering.contains(n)).cloned().collect();
     others.sort();
     assert_eq!(listed, others, "{checksums} lists exactly the other published files");
+    if let Some(provenance) = provenance {
+        let statement: serde_json::Value =
+            serde_json::from_slice(&fs::read(download.path().join(&provenance)).unwrap()).unwrap();
+        let mut subjects: Vec<String> =
+            statement["subject"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_owned()).collect();
+        subjects.sort();
+        assert_eq!(subjects, others, "{provenance}'s subjects are the checksum file's entries");
+    }
     published
 }
 

@@ -7,6 +7,7 @@ mod builds;
 mod checksum;
 mod images;
 mod nfpms;
+mod supply;
 mod yaml;
 
 use std::collections::BTreeMap;
@@ -85,8 +86,8 @@ fn convert(yaml: &str, source: &str, module_dir_rel: &str, repo: &RepoInfo) -> a
     for (key, value) in &top {
         let value = *value;
         match key.as_str() {
-            "project_name" | "builds" | "archives" | "checksum" | "nfpms" => {} // mapped below
-            "kos" | "dockers_v2" | "dockers" | "docker_manifests" | "docker_signs" => {} // images, below
+            "project_name" | "builds" | "archives" | "checksum" | "nfpms" | "sboms" | "signs" => {} // mapped below
+            "kos" | "dockers_v2" | "dockers" | "docker_manifests" | "docker_signs" => {}            // images, below
             // The config's schema version (2) and `report_sizes` (a log line): nothing to carry over.
             "version" | "report_sizes" => {}
             "env" => {
@@ -183,6 +184,12 @@ fn convert(yaml: &str, source: &str, module_dir_rel: &str, repo: &RepoInfo) -> a
         nfpms::convert_nfpms(&mut out, value, &ids, module_dir_rel)?;
     }
     images::convert_images(&mut out, &get, &ids, repo.module.as_deref())?;
+    if let Some(value) = get("sboms") {
+        supply::convert_sboms(&mut out, value)?;
+    }
+    if let Some(value) = get("signs") {
+        supply::convert_signs(&mut out, value)?;
+    }
     Ok(out)
 }
 
@@ -194,8 +201,8 @@ fn top_level_hint(key: &str) -> &'static str {
             "dist does not publish: upload the files in dist/ from CI"
         }
         "changelog" => "dist writes no changelog",
-        "signs" | "binary_signs" | "notarize" => "sign the files in dist/ after `cargo xtask dist`",
-        "sboms" => "generate SBOMs from dist/ after `cargo xtask dist`",
+        "binary_signs" => "dist signs the checksum file, which covers every binary, with minisign",
+        "notarize" => "notarize the macOS binaries in dist/ after `cargo xtask dist`",
         "docker_digest" => "dist writes no digest files: each image archive's index.json holds its digest",
         "snapcrafts" | "brews" | "homebrew_casks" | "scoops" | "winget" | "nix" | "aurs" | "aur_sources" | "krews"
         | "chocolateys" | "makeselfs" | "srpm" | "flatpak" => {
