@@ -7,6 +7,7 @@
 pub mod archive;
 pub mod bare;
 pub mod binary;
+pub mod buildinfo;
 pub mod checksums;
 pub mod image;
 pub mod manifest;

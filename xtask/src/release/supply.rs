@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
 use super::manifest::{Artifact, Kind, Manifest};
-use super::sbom;
+use super::{buildinfo, sbom};
 use crate::plan::supply::{signature_name, Holding};
 use crate::settings::{KEY_ENV, PASSWORD_ENV};
 
@@ -32,7 +32,7 @@ pub fn sboms(
     if formats.is_empty() {
         return Ok(vec![]);
     }
-    let mut infos: BTreeMap<&str, sbom::BuildInfo> = BTreeMap::new();
+    let mut infos: BTreeMap<&str, buildinfo::BuildInfo> = BTreeMap::new();
     let mut out = Vec::new();
     for (file, binaries) in holdings {
         let Some(subject) = artifacts.iter().find(|a| &a.path == file && a.kind.published()) else { continue };
@@ -46,7 +46,8 @@ pub fn sboms(
                 })?;
             if !infos.contains_key(binary.path.as_str()) {
                 let bytes = fs::read(dir.join(&binary.path)).with_context(|| format!("cannot read {}", binary.path))?;
-                let info = sbom::read_build_info(&bytes).with_context(|| format!("cannot write the SBOM of {file}"))?;
+                let info =
+                    buildinfo::read_build_info(&bytes).with_context(|| format!("cannot write the SBOM of {file}"))?;
                 infos.insert(&binary.path, info);
             }
             held.push(binary);
