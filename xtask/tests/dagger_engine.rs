@@ -140,6 +140,21 @@ fn dagger_builds_the_same_bytes_as_the_host_and_caches_every_build() {
     let manifest = manifest(&dagger_out);
     assert_eq!((manifest["engine"].as_str(), manifest["go_version"].as_str()), (Some("dagger"), Some("go1.26.8")));
     assert_eq!(manifest["image"], "golang:1.26.8");
+    // The provenance names the build image by the digest the engine resolved.
+    let provenance = |dir: &Path| -> serde_json::Value {
+        let bytes = fs::read(dir.join("hello_0.0.0-dev.intoto.json")).unwrap();
+        serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()["predicate"]["buildDefinition"]
+            ["resolvedDependencies"][1]
+            .clone()
+    };
+    let image = provenance(&dagger_out);
+    assert!(
+        image["uri"].as_str().unwrap().starts_with("oci://")
+            && image["uri"].as_str().unwrap().contains("golang:1.26.8")
+    );
+    let digest = image["digest"]["sha256"].as_str().unwrap();
+    assert!(digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()), "{image}");
+    assert_eq!(image["annotations"]["go"], "go1.26.8");
     let check = run_ok(Command::new("sha256sum").args(["-c", "SHA256SUMS"]).current_dir(&dagger_out));
     assert_eq!(
         String::from_utf8(check.stdout).unwrap().matches(": OK").count(),

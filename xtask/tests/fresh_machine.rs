@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::*;
+use sha2::Digest;
 
 /// A PATH holding only git: no go, docker or podman, wherever they are installed.
 #[cfg(unix)]
@@ -89,6 +90,21 @@ fn without_go_the_host_engine_fetches_the_pinned_go_once() {
     let shown = String::from_utf8(run_ok(Command::new(&binary).arg("version")).stdout).unwrap();
     assert!(shown.contains(&format!(", go{version}, {host})")), "{shown}");
     assert_eq!(manifest(&p.out())["go_version"], format!("go{version}"));
+    // The provenance names that Go by its module zip's SHA-256: the zip the Go module proxy serves.
+    let (os, arch) = host.split_once('/').unwrap();
+    let module = format!("golang.org/toolchain@v0.0.1-go{version}.{os}-{arch}");
+    let dl = tempfile::tempdir().unwrap();
+    let mut download = Command::new(pinned_go());
+    download.args(["mod", "download", "-json", &module]).current_dir(dl.path()).env("GOFLAGS", "");
+    let info: serde_json::Value = serde_json::from_slice(&run_ok(&mut download).stdout).unwrap();
+    let zip = fs::read(info["Zip"].as_str().unwrap()).unwrap();
+    let zip_sha: String = sha2::Sha256::digest(&zip).iter().map(|b| format!("{b:02x}")).collect();
+    let statement: serde_json::Value =
+        serde_json::from_slice(&fs::read(p.out().join("hello_0.0.0-dev.intoto.json")).unwrap()).unwrap();
+    let go = &statement["predicate"]["buildDefinition"]["resolvedDependencies"][1];
+    assert_eq!(go["uri"], format!("pkg:golang/{module}"), "{statement:#}");
+    assert_eq!(go["digest"]["sha256"], zip_sha.as_str());
+    assert_eq!(go["annotations"]["go"], format!("go{version}"));
 
     // Again: the cached copy, no second download; `toolchain` names the same go.
     let mut second = p.dist(&["--engine", "host", "--host"]);

@@ -87,7 +87,7 @@ fn paths_with_spaces_unicode_and_leading_dashes() {
         String::from_utf8(run_ok(Command::new("git").args(["rev-parse", "HEAD"]).current_dir(&repo)).stdout).unwrap();
     assert_eq!(manifest["commit"], commit.trim());
     let stderr = String::from_utf8_lossy(&first.stderr);
-    assert!(stderr.contains("wrote 2 artifacts (hello 1.2.3, go1.26.8) to -out dir é"), "{stderr}");
+    assert!(stderr.contains("wrote 4 artifacts (hello 1.2.3, go1.26.8) to -out dir é"), "{stderr}");
     let before = snapshot(&out);
 
     // The same, as absolute paths in separate arguments: nothing changed, so nothing is rebuilt.

@@ -206,6 +206,9 @@ fn a_release_says_what_it_holds_how_it_was_built_and_who_signed_it() {
     let deps = &statement["predicate"]["buildDefinition"]["resolvedDependencies"];
     assert_eq!(deps[0]["uri"], format!("git+https://github.com/acme/tool@{commit}"));
     assert_eq!(deps[0]["digest"]["gitCommit"], commit.as_str());
+    // A Go found on PATH is named by its version (the fetched one by its module zip: fresh_machine.rs;
+    // the build image by digest: dagger_engine.rs).
+    assert_eq!(deps[1], serde_json::json!({ "name": "go", "annotations": { "go": "go1.26.8" } }));
     let builds = &statement["predicate"]["buildDefinition"]["internalParameters"]["builds"];
     assert_eq!(builds.as_array().unwrap().len(), 3, "{builds}");
     assert_eq!((builds[0]["argv"][0][0].as_str(), builds[0]["argv"][0][1].as_str()), (Some("go"), Some("build")));
@@ -315,4 +318,130 @@ fn a_release_says_what_it_holds_how_it_was_built_and_who_signed_it() {
     run_ok(cmd.env_remove("XTASK_MINISIGN_PASSWORD"));
     assert!(minisign_verifies(&bare.join("SHA256SUMS"), &bare_keys));
     assert!(!minisign_verifies(&bare.join("SHA256SUMS"), &keys), "verified with another key");
+}
+
+/// A module zip as the Go module proxy serves it: every file under `<path>@<version>/`.
+fn module_zip(path: &str, version: &str, files: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, text) in files {
+        zip.start_file(format!("{path}@{version}/{name}"), zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// `GOPROXY=file://DIR` serving `path@version` with one package.
+fn serve(proxy: &Path, path: &str, version: &str, go: &str) {
+    let dir = proxy.join(path).join("@v");
+    fs::create_dir_all(&dir).unwrap();
+    let module = format!("module {path}\n\ngo 1.22\n");
+    fs::write(dir.join(format!("{version}.mod")), &module).unwrap();
+    fs::write(
+        dir.join(format!("{version}.info")),
+        format!("{{\"Version\":\"{version}\",\"Time\":\"2023-01-01T00:00:00Z\"}}"),
+    )
+    .unwrap();
+    let zip = module_zip(path, version, &[("go.mod", &module), ("lib.go", go)]);
+    fs::write(dir.join(format!("{version}.zip")), zip).unwrap();
+    let list = dir.join("list");
+    let before = fs::read_to_string(&list).unwrap_or_default();
+    fs::write(list, format!("{before}{version}\n")).unwrap();
+}
+
+#[test]
+#[ignore = "heavy: builds a Go repository; needs the validators .ci/run installs"]
+fn sboms_carry_the_module_sums_go_version_m_prints() {
+    // A module-mode repository (no vendor/): two dependencies from a module proxy (a local one), one
+    // replaced by another version, so the build info holds `h1:` sums for a dep and a replacement.
+    let work = tempfile::tempdir().unwrap();
+    let proxy = work.path().join("proxy");
+    serve(&proxy, "example.invalid/greet", "v1.0.0", "package greet\n\nfunc Hello() string { return \"hello\" }\n");
+    serve(&proxy, "example.invalid/color", "v0.1.0", "package color\n\nfunc Name() string { return \"red\" }\n");
+    serve(&proxy, "example.invalid/color", "v0.2.0", "package color\n\nfunc Name() string { return \"blue\" }\n");
+    let goproxy = format!("file://{}", proxy.display());
+    let repo = Repo::new();
+    fs::remove_dir_all(repo.path().join("vendor")).unwrap();
+    repo.write(
+        "go.mod",
+        "module example.com/tool\n\ngo 1.22\n\nrequire (\n\texample.invalid/color v0.1.0\n\texample.invalid/greet v1.0.0\n)\n\n\
+         replace example.invalid/color v0.1.0 => example.invalid/color v0.2.0\n",
+    );
+    repo.write(
+        "cmd/tool/main.go",
+        "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.invalid/color\"\n\t\"example.invalid/greet\"\n)\n\n\
+         var (\n\tversion = \"dev\"\n\tcommit  = \"none\"\n\tdate    = \"unknown\"\n)\n\n\
+         func main() { fmt.Println(greet.Hello(), color.Name(), version, commit, date) }\n",
+    );
+    let mut tidy = Command::new(pinned_go());
+    tidy.args(["mod", "tidy"])
+        .current_dir(repo.path())
+        .env("GOPROXY", &goproxy)
+        .env("GOSUMDB", "off")
+        .env("GOFLAGS", "-mod=mod");
+    run_ok(tidy.env("GOMODCACHE", work.path().join("modcache")));
+    assert!(fs::read_to_string(repo.path().join("go.sum")).unwrap().contains("example.invalid/color v0.2.0 h1:"));
+    repo.adopt("[app]\ndir = \".\"\nname = \"tool\"\n\n[[binaries]]\nmain = \"./cmd/tool\"\n\n[targets]\nlist = [\"linux/amd64\"]\n\n[sbom]\n");
+    repo.commit_all("module mode");
+
+    let mut dist = repo.xtask(&["dist", "--engine", "host"]);
+    dist.env("PATH", path_with_pinned_go()).env("GOPROXY", &goproxy).env("GOSUMDB", "off");
+    run_ok(dist.env("GOMODCACHE", work.path().join("modcache-dist")));
+    let out = repo.out();
+    let modules = go_modules(&out.join("linux/amd64/tool"));
+    let sums: Vec<&(String, String, String)> = modules.iter().filter(|m| m.2.starts_with("h1:")).collect();
+    assert_eq!(sums.len(), 2, "greet and color's replacement have sums: {modules:?}");
+    let spdx = json(&out.join("tool_0.0.0-dev_linux_amd64.tar.gz.spdx.json"));
+    let cdx = json(&out.join("tool_0.0.0-dev_linux_amd64.tar.gz.cdx.json"));
+    let from_spdx: BTreeSet<(String, String, String)> = spdx["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| {
+            p["externalRefs"].to_string().contains("pkg:golang/") || p["name"].as_str().unwrap().starts_with("example.")
+        })
+        .map(|p| {
+            let sum = p["comment"].as_str().unwrap_or_default().lines().find_map(|l| l.strip_prefix("golang:sum="));
+            (
+                p["name"].as_str().unwrap().to_owned(),
+                p["versionInfo"].as_str().unwrap_or_default().to_owned(),
+                sum.unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(from_spdx, modules, "SPDX");
+    let from_cdx: BTreeSet<(String, String, String)> = cdx["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["type"] == "library")
+        .map(|c| {
+            let props = c["properties"].as_array().cloned().unwrap_or_default();
+            let sum =
+                props.iter().find(|p| p["name"] == "golang:sum").and_then(|p| p["value"].as_str()).unwrap_or_default();
+            (
+                c["name"].as_str().unwrap().to_owned(),
+                c["version"].as_str().unwrap_or_default().to_owned(),
+                sum.to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(from_cdx, modules, "CycloneDX");
+    // The SHA-256 each sum encodes, as syft writes it, in both.
+    for (path, _, sum) in sums {
+        use base64::Engine;
+        let hex: String = base64::engine::general_purpose::STANDARD
+            .decode(sum.trim_start_matches("h1:"))
+            .unwrap()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert!(spdx.to_string().contains(&hex) && cdx.to_string().contains(&hex), "{path}: {hex}");
+    }
+    run_ok(Command::new(pyspdxtools()).arg("--infile").arg(out.join("tool_0.0.0-dev_linux_amd64.tar.gz.spdx.json")));
+    run_ok(
+        Command::new(python())
+            .args(["-c", VALIDATE_PY, "cdx"])
+            .arg(out.join("tool_0.0.0-dev_linux_amd64.tar.gz.cdx.json")),
+    );
 }

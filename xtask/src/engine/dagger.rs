@@ -325,7 +325,17 @@ pub async fn toolchain(client: &Query, image: &str) -> eyre::Result<Toolchain> {
     let go_env = step(&go, vec!["go", "env", "-json"], &format!("`go env -json` in {image}")).await?;
     let fingerprint = format!("{image_ref}\n{}", crate::plan::go_env_fingerprint(&go_env).map_err(|e| eyre!("{e:#}"))?);
     let go_version = go_version.trim().to_owned();
-    Ok(Toolchain { label: format!("{go_version} in {image}"), go_version, dist_list, fingerprint, why_other: None })
+    let content = image_ref
+        .split_once("@sha256:")
+        .map(|(name, hex)| crate::plan::ResolvedDep { uri: format!("oci://{name}"), sha256: hex.to_owned() });
+    Ok(Toolchain {
+        label: format!("{go_version} in {image}"),
+        go_version,
+        dist_list,
+        fingerprint,
+        why_other: None,
+        content,
+    })
 }
 
 /// Runs one command; a failure names the step and keeps its stderr.

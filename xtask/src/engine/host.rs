@@ -146,7 +146,11 @@ impl Session {
         );
         let label =
             if self.from_path { format!("the host's {go_version}") } else { format!("the fetched {go_version}") };
-        Ok(Toolchain { label, go_version, dist_list, fingerprint, why_other: self.why_other.clone() })
+        // The fetched Go is the pinned module zip, checked against its hash before it was unpacked.
+        let content = (!self.from_path)
+            .then(|| go_version.strip_prefix("go").and_then(crate::toolchain::pinned_module))
+            .flatten();
+        Ok(Toolchain { label, go_version, dist_list, fingerprint, why_other: self.why_other.clone(), content })
     }
 
     pub fn build(&mut self, plan: &Plan, out: &Path, done: &(dyn Fn(usize) + Sync)) -> anyhow::Result<Built> {

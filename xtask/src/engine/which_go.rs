@@ -92,6 +92,7 @@ mod tests {
             dist_list: "linux/amd64\n".into(),
             label: label.into(),
             fingerprint: String::new(),
+            content: None,
             why_other: why_other.map(str::to_owned),
         }
     }

@@ -209,6 +209,7 @@ mod tests {
             builds: vec![],
             supply: Default::default(),
             signatures: vec![],
+            toolchain: None,
         };
         m.write_with_checksums(out).unwrap();
         for p in artifacts {

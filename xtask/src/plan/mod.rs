@@ -67,6 +67,16 @@ pub struct Toolchain {
     pub fingerprint: String,
     /// Why the engine has this Go and not the pinned one, where it knows (the host: why the fetch failed).
     pub why_other: Option<String>,
+    /// What the Go came as, by content, for the provenance: the build image by digest (Dagger), or the
+    /// pinned module zip of the fetched Go (host); `None` for a Go found on PATH (not hashed).
+    pub content: Option<ResolvedDep>,
+}
+
+/// A dependency of the build by URI and SHA-256 (an SLSA resource descriptor).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ResolvedDep {
+    pub uri: String,
+    pub sha256: String,
 }
 
 /// `go env -json` without what never changes a build's bytes and would only

@@ -20,6 +20,7 @@ fn toolchain() -> Toolchain {
         dist_list: DIST_LIST.into(),
         label: "go1.26.8".into(),
         fingerprint: "go1.26.8 as installed".into(),
+        content: None,
         why_other: None,
     }
 }

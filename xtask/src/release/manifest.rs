@@ -76,6 +76,9 @@ pub struct Manifest {
     /// The minisign signatures this release has (of the checksum file and the provenance).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signatures: Vec<String>,
+    /// The Go that built, by content: the build image's digest, or the fetched Go's module zip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toolchain: Option<crate::plan::ResolvedDep>,
 }
 
 /// How one target's binaries were built.

@@ -50,6 +50,8 @@ pub struct Release<'a> {
     pub signer: Option<&'a supply::Signer>,
     /// The release this one replaces, whose signatures of unchanged files serve again.
     pub previous: Option<&'a Path>,
+    /// The Go that built, by content (`Toolchain::content`), for the provenance.
+    pub toolchain: Option<crate::plan::ResolvedDep>,
 }
 
 /// The files shipped beside the binaries, read once.
@@ -354,6 +356,7 @@ pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
         builds: plan.builds.iter().map(|b| build_record(plan, b)).collect(),
         supply: plan.supply.clone(),
         signatures: vec![],
+        toolchain: release.toolchain.clone(),
     };
     let sboms = supply::sboms(dir, &manifest, &plan.holdings(), &manifest.artifacts)?;
     manifest.artifacts.extend(sboms);
@@ -490,6 +493,7 @@ mod tests {
             dist_list: "linux/amd64\nlinux/arm\nlinux/arm64\nwindows/amd64\n".into(),
             label: "go1.26.8".into(),
             fingerprint: String::new(),
+            content: None,
             why_other: None,
         };
         Plan::new(&s, &[], stamp, source, &toolchain, &BTreeMap::new()).unwrap()

@@ -159,14 +159,14 @@ pub fn provenance(m: &Manifest, sums: &[(String, String)]) -> String {
         source["name"] = json!("source");
     }
     dependencies.push(source);
-    dependencies.push(json!({ "name": "go", "uri": format!("https://go.dev/dl/#{}", m.go_version), "annotations": { "version": m.go_version } }));
-    if let Some(image) = &m.image {
-        let mut d = json!({ "uri": format!("docker://{image}") });
-        if let Some((_, digest)) = image.split_once("@sha256:") {
-            d["digest"] = json!({ "sha256": digest });
-        }
-        dependencies.push(d);
-    }
+    // The Go that built: the build image by digest (Dagger), the fetched Go's module zip by its
+    // pinned hash (host); a Go found on PATH is named by version only.
+    let go = json!({ "go": m.go_version });
+    dependencies.push(match (&m.toolchain, &m.image) {
+        (Some(t), _) => json!({ "uri": t.uri, "digest": { "sha256": t.sha256 }, "annotations": go }),
+        (None, Some(image)) => json!({ "uri": format!("oci://{image}"), "annotations": go }),
+        (None, None) => json!({ "name": "go", "annotations": go }),
+    });
     let mut builder_version = BTreeMap::new();
     builder_version.insert("cargo-xtask-dist", super::XTASK_BUILD.to_owned());
     if m.engine.split('+').any(|e| e == "dagger") {

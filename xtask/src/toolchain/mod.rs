@@ -190,6 +190,16 @@ impl Release {
     }
 }
 
+/// This machine's module zip of Go `version` by its pinned hash, as the provenance names it.
+pub fn pinned_module(version: &str) -> Option<crate::plan::ResolvedDep> {
+    let release = Release::this_machine(version).ok()?;
+    let sha256 = pins::pinned_hash(&release).ok()?;
+    Some(crate::plan::ResolvedDep {
+        uri: format!("pkg:golang/golang.org/toolchain@{}", release.module_version()),
+        sha256,
+    })
+}
+
 /// Whether this machine's zip of Go `version` has a pinned hash (so [`ensure`] may fetch it).
 pub fn pinned_here(version: &str) -> bool {
     Release::this_machine(version).is_ok_and(|r| pins::pinned_hash(&r).is_ok())

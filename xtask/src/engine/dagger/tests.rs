@@ -241,6 +241,7 @@ fn job(targets: &[&str]) -> Job {
         dist_list: DIST_LIST.into(),
         label: "go1.26.8".into(),
         fingerprint: String::new(),
+        content: None,
         why_other: None,
     };
     // The caller's proxy reaches the plan's download settings, and from there the download alone.
