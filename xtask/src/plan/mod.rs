@@ -137,6 +137,10 @@ pub struct Plan {
     /// Every target's binary names in the whole plan, as a digest (see `Manifest::names`).
     #[serde(skip)]
     pub names_digest: String,
+    /// The caller's variables the settings read through `.Env.NAME`, with their values: what the
+    /// published record of each build (manifest.json, the provenance) shows as `{{ .Env.NAME }}`.
+    #[serde(skip)]
+    pub env_values: Vec<(String, String)>,
     /// What the builds read besides the upload: part of the carry-over key.
     pub reads: Reads,
     /// Every `-X` variable, checked to exist before a release is written.
@@ -361,6 +365,7 @@ impl Plan {
             checksum_file,
             shard: None,
             names_digest,
+            env_values: supply::env_values(&serde_json::to_string(&settings.raw)?, caller_env),
             reads,
             linker_vars,
             images,

@@ -200,9 +200,23 @@ impl Manifest {
         artifact.or_else(|| self.supply_files().find(|p| !top(p)))
     }
 
-    /// The files written after the checksum file: the provenance and the signatures.
+    /// The files written after the checksum file: the provenance and the signatures (a shard has neither).
     pub fn supply_files(&self) -> impl Iterator<Item = &str> {
-        self.supply.provenance.iter().chain(&self.signatures).map(String::as_str)
+        let provenance = self.supply.provenance.iter().filter(|_| self.shard.is_none());
+        provenance.chain(&self.signatures).map(String::as_str)
+    }
+
+    /// What a release's signatures sign: the checksum file and the provenance.
+    pub fn signed_files(&self) -> Vec<String> {
+        std::iter::once(self.checksums.clone()).chain(self.supply.provenance.clone()).collect()
+    }
+
+    /// The trusted comment of a signature of `file` in this release: what it signs, of which release.
+    pub fn trusted_comment(&self, file: &str) -> String {
+        format!(
+            "timestamp:{}	file:{file}	release:{} {}	commit:{}",
+            self.source_date_epoch, self.name, self.version, self.commit
+        )
     }
 
     /// The manifest of `dir`, if it holds one of ours.

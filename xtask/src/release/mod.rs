@@ -372,10 +372,17 @@ pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
 
 /// How the plan had `build`'s binaries built.
 pub fn build_record(plan: &Plan, build: &TargetBuild) -> manifest::BuildRecord {
+    // A value the settings took from the caller's environment (a token in a proxy URL) is not published.
+    let redact = |s: &String| crate::plan::supply::redact(s, &plan.env_values);
     manifest::BuildRecord {
         target: build.target.to_string(),
-        argv: build.outputs.iter().enumerate().map(|(i, o)| plan.go_build_argv(build, i, o)).collect(),
-        env: plan.env_for(build).into_iter().collect(),
+        argv: build
+            .outputs
+            .iter()
+            .enumerate()
+            .map(|(i, o)| plan.go_build_argv(build, i, o).iter().map(redact).collect())
+            .collect(),
+        env: plan.env_for(build).into_iter().map(|(k, v)| (k, redact(&v))).collect(),
     }
 }
 

@@ -33,6 +33,7 @@ pub fn sboms(
         return Ok(vec![]);
     }
     let mut infos: BTreeMap<&str, buildinfo::BuildInfo> = BTreeMap::new();
+    let created = crate::stamp::rfc3339(manifest.source_date_epoch);
     let mut out = Vec::new();
     for (file, binaries) in holdings {
         let Some(subject) = artifacts.iter().find(|a| &a.path == file && a.kind.published()) else { continue };
@@ -66,7 +67,7 @@ pub fn sboms(
             subject_sha256: &subject.sha256,
             project: &manifest.name,
             version: &manifest.version,
-            created: &manifest.date,
+            created: &created,
             source: &manifest.source,
             binaries,
         };
@@ -102,8 +103,7 @@ pub fn complete(
     signer: Option<&Signer>,
     previous: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let mut signed = vec![manifest.checksums.clone()];
-    signed.extend(manifest.supply.provenance.clone());
+    let signed = manifest.signed_files();
     manifest.signatures = match signer {
         Some(_) => signed.iter().map(|f| signature_name(f)).collect(),
         None => vec![],
@@ -117,7 +117,7 @@ pub fn complete(
     if let Some(signer) = signer {
         for file in &signed {
             let bytes = fs::read(dir.join(file)).with_context(|| format!("cannot read {file}"))?;
-            let comment = format!("timestamp:{}\tfile:{file}\thashed", manifest.source_date_epoch);
+            let comment = manifest.trusted_comment(file);
             let sig_name = signature_name(file);
             let before = previous
                 .and_then(|p| Some((fs::read(p.join(file)).ok()?, fs::read_to_string(p.join(&sig_name)).ok()?)));
@@ -152,13 +152,16 @@ pub fn provenance(m: &Manifest, sums: &[(String, String)]) -> String {
     let subject: Vec<Value> =
         sums.iter().map(|(name, hex)| json!({ "name": name, "digest": { "sha256": hex } })).collect();
     let mut dependencies = vec![];
-    let mut source = json!({ "digest": { "gitCommit": m.commit } });
-    if !m.source.is_empty() {
-        source["uri"] = json!(format!("git+{}@{}", m.source, m.commit));
-    } else {
-        source["name"] = json!("source");
+    // The source, when the release was built from a commit (not from a tree without git).
+    if matches!(m.commit.len(), 40 | 64) && m.commit.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let mut source = json!({ "digest": { "gitCommit": m.commit } });
+        if m.source.is_empty() {
+            source["name"] = json!("source");
+        } else {
+            source["uri"] = json!(format!("git+{}@{}", m.source, m.commit));
+        }
+        dependencies.push(source);
     }
-    dependencies.push(source);
     // The Go that built: the build image by digest (Dagger), the fetched Go's module zip by its
     // pinned hash (host); a Go found on PATH is named by version only.
     let go = json!({ "go": m.go_version });
@@ -197,7 +200,7 @@ pub fn provenance(m: &Manifest, sums: &[(String, String)]) -> String {
             },
             "runDetails": {
                 "builder": { "id": format!("urn:cargo-xtask-dist:builder:{}", m.engine), "version": builder_version },
-                "metadata": { "finishedOn": m.date },
+                "metadata": { "finishedOn": crate::stamp::rfc3339(m.source_date_epoch) },
             },
         },
     });
@@ -210,6 +213,9 @@ pub fn provenance(m: &Manifest, sums: &[(String, String)]) -> String {
 pub fn signer(required: bool) -> anyhow::Result<Option<Signer>> {
     // `verify --rebuild` compares everything but the signatures: its build signs nothing.
     if std::env::var_os(UNSIGNED_ENV).is_some_and(|v| v == "1") {
+        if required {
+            crate::ui::warn(format!("{UNSIGNED_ENV}=1: not signing, although `sign.required` is set"));
+        }
         return Ok(None);
     }
     let signer = Signer::from_env()?;

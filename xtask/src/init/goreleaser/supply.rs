@@ -87,7 +87,9 @@ pub(super) fn convert_signs(out: &mut Draft, value: &Yaml) -> anyhow::Result<()>
             match k.as_str() {
                 "artifacts" => artifacts = scalar(v).unwrap_or(artifacts),
                 "cmd" => cmd = scalar(v).unwrap_or(cmd),
-                _ => {}
+                // How gpg or cosign is called, and what it writes: minisign needs none of it.
+                "id" | "ids" | "args" | "signature" | "stdin" | "stdin_file" | "env" | "certificate" | "output" => {}
+                _ => super::note_if_set(out, Section::Supply, v, format!("{at}.{k}"), "no dist.toml equivalent"),
             }
         }
         if artifacts == "none" {
@@ -110,7 +112,8 @@ pub(super) fn convert_signs(out: &mut Draft, value: &Yaml) -> anyhow::Result<()>
                 ),
             );
         }
-        out.settings.sign = Some(SignSettings { required: false });
+        // GoReleaser fails a release it cannot sign: so does dist with `required`.
+        out.settings.sign = Some(SignSettings { required: true });
     }
     Ok(())
 }
@@ -156,7 +159,7 @@ mod tests {
         let (imported, s) = import(
             "signs:\n  - artifacts: checksum\n    args: [\"--batch\", \"-u\", \"{{ .Env.GPG_FINGERPRINT }}\"]\n",
         );
-        assert_eq!(s.sign, Some(SignSettings { required: false }), "{}", imported.toml);
+        assert_eq!(s.sign, Some(SignSettings { required: true }), "{}", imported.toml);
         assert_eq!(imported.unmapped, strs(&["signs[0].cmd"]));
         assert!(imported.toml.contains("dist signs with minisign, not gpg: give the secret key in XTASK_MINISIGN_KEY"));
         // Only the default `artifacts: none`: nothing is signed, nothing to say.
