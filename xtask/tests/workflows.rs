@@ -523,6 +523,10 @@ fn release_publishes(with_registry: bool) {
     repo.commit_all("template");
     repo.git(&["tag", "v1.0.0"]);
     let work = tempfile::tempdir().unwrap();
+    let mut keygen = Command::new("minisign");
+    run_ok(keygen.args(["-G", "-W", "-p", "minisign.pub", "-s", "minisign.key"]).current_dir(work.path()));
+    // The repository variable MINISIGN_PUBLIC_KEY: minisign.pub's key line.
+    let public_key = fs::read_to_string(work.path().join("minisign.pub")).unwrap().lines().nth(1).unwrap().to_owned();
     let gh_log = work.path().join("gh.log");
     let bin = work.path().join("bin");
     fs::create_dir(&bin).unwrap();
@@ -544,6 +548,7 @@ fn release_publishes(with_registry: bool) {
             .env("PATH", &path)
             .env("TAG", tag)
             .env("GITHUB_OUTPUT", work.path().join("github-output"))
+            .env("MINISIGN_PUBLIC_KEY", &public_key)
             .env("XTASK_REGISTRY", &host)
             .env("XTASK_REGISTRY_USERNAME", "ci")
             .env("XTASK_REGISTRY_PASSWORD", "s3cret-pass")
@@ -564,7 +569,9 @@ fn release_publishes(with_registry: bool) {
                 shard.to_str().unwrap(),
             ]));
         }
+        // Signed as the merge step signs with the MINISIGN_KEY secret.
         let mut merge = repo.xtask(&["dist", "merge", "--out", dir.join("dist").to_str().unwrap()]);
+        merge.env("XTASK_MINISIGN_KEY", work.path().join("minisign.key"));
         run_ok(merge.arg(dir.join("shard-1")).arg(dir.join("shard-2")));
     };
     let at = |dir: &Path, sub: &Option<String>| sub.as_ref().map_or(dir.to_path_buf(), |s| dir.join(s));
@@ -575,6 +582,11 @@ fn release_publishes(with_registry: bool) {
     // The job's own check of the merged release, then what it collects.
     let out = bash(&verify, &clean, "v1.0.0");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tool 1.0.0 (commit "), "the release it verified");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("signed by the key given"),
+        "the variable's key checked the signatures"
+    );
     let out = bash(&collect, &at(&clean, &collect_dir), "v1.0.0");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let outputs = fs::read_to_string(work.path().join("github-output")).unwrap();
@@ -591,8 +603,10 @@ fn release_publishes(with_registry: bool) {
         published,
         [
             "checksums.txt",
+            "checksums.txt.minisig",
             "manifest.json",
             "tool_1.0.0.intoto.json",
+            "tool_1.0.0.intoto.json.minisig",
             "tool_1.0.0_Linux_x86_64.tar.gz",
             "tool_1.0.0_Linux_x86_64.tar.gz.spdx.json",
             "tool_1.0.0_Windows_arm64.exe",
