@@ -138,6 +138,22 @@ fn shards_merge_into_the_same_release_and_bad_sets_are_refused() {
     );
     assert_published_release_verifies(&merged);
     assert!(manifest(&merged).get("shard").is_none());
+    // The merge job's checkout is elsewhere than the shards' (another runner, another path): the
+    // image's file is found in it, and the release is the same.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let checkout = elsewhere.path().join("checkout");
+    copy_dir(repo.path(), &checkout);
+    let moved = elsewhere.path().join("merged");
+    let mut merge = Command::new(checkout.join("target/debug/xtask"));
+    merge.args(["dist", "merge", "--out", moved.to_str().unwrap()]).args(&dirs);
+    // (The shards' checkout now holds another file there: only the merge's own is read.)
+    let license = fs::read_to_string(repo.path().join("LICENSE")).unwrap();
+    repo.write("LICENSE", "not the license the shards read\n");
+    run_ok(merge.current_dir(&checkout).env("CARGO_MANIFEST_DIR", checkout.join("xtask")));
+    repo.write("LICENSE", &license);
+    let recorded = manifest(&dirs[0])["images"][0]["files"][0][0].clone();
+    assert_eq!(recorded, "LICENSE", "a shard records the image's files relative to the project");
+    assert!(snapshot(&moved) == got, "the merge in another checkout made another release");
 
     let refused = |dirs: &[&std::path::Path]| {
         let mut cmd = repo.xtask(&["dist", "merge", "--out", repo.path().join("refused").to_str().unwrap()]);

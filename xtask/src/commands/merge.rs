@@ -149,11 +149,14 @@ impl Merge {
                 _ => unreachable!("opened as Dagger above"),
             }
         };
+        // Their files are read in this checkout (the shards may have had theirs elsewhere).
+        let root = project::root();
         let images = first
             .images
             .iter()
             .map(|image| {
-                release::make_image(output.staging(), image, first.source_date_epoch, &merged, None, &mut dockerfile)
+                let image = image.rooted_at(&root)?;
+                release::make_image(output.staging(), &image, first.source_date_epoch, &merged, None, &mut dockerfile)
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         artifacts.extend(images);

@@ -3,7 +3,7 @@
 //! config value filled from the settings and the stamp.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
@@ -331,6 +331,42 @@ impl ImagePlan {
             bail!("{}: the plan's platforms, paths and files do not agree", self.key);
         }
         Ok(())
+    }
+
+    /// The plan with its files named relative to `root` (the project): what a shard's manifest records,
+    /// so that `dist merge` finds them in its own checkout, wherever that is.
+    pub fn relative_to(&self, root: &Path) -> ImagePlan {
+        let mut plan = self.clone();
+        let srcs = plan
+            .files
+            .iter_mut()
+            .map(|f| &mut f.0)
+            .chain(plan.dockerfile.iter_mut().flat_map(|d| d.context.iter_mut().map(|c| &mut c.0)));
+        for src in srcs {
+            if let Ok(rel) = src.strip_prefix(root) {
+                *src = rel.to_path_buf();
+            }
+        }
+        plan
+    }
+
+    /// A recorded plan's files found under `root` (this checkout); a relative path must stay inside it.
+    pub fn rooted_at(&self, root: &Path) -> anyhow::Result<ImagePlan> {
+        let mut plan = self.clone();
+        let srcs = plan
+            .files
+            .iter_mut()
+            .map(|f| &mut f.0)
+            .chain(plan.dockerfile.iter_mut().flat_map(|d| d.context.iter_mut().map(|c| &mut c.0)));
+        for src in srcs {
+            if src.is_relative() {
+                if !src.components().all(|c| matches!(c, std::path::Component::Normal(_))) {
+                    bail!("{}: the file {} is not inside the project", self.key, src.display());
+                }
+                *src = root.join(&*src);
+            }
+        }
+        Ok(plan)
     }
 
     /// The plan without where its files are on this machine: equal for every shard of one build.

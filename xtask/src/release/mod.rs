@@ -350,8 +350,11 @@ pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
         published: vec![],
         partial: release.partial,
         held: release.held.clone(),
-        // A shard's images, for `dist merge` to make.
-        images: if plan.shard.is_some() { plan.images.clone() } else { vec![] },
+        // A shard's images, for `dist merge` to make (in its own checkout: files relative to the project).
+        images: match plan.shard {
+            Some(_) => plan.images.iter().map(|i| i.relative_to(&crate::project::root())).collect(),
+            None => vec![],
+        },
         source: plan.stamp.remote.clone(),
         builds: plan.builds.iter().map(|b| build_record(plan, b)).collect(),
         supply: plan.supply.clone(),
