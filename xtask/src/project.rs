@@ -30,6 +30,19 @@ pub fn on_path(program: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// A new directory `<temp>/<prefix>-<pid>-<nanos>` only this user can read; `create_dir` fails on one
+/// that exists, so what the caller later removes is never someone else's.
+pub fn new_temp_dir(prefix: &str) -> anyhow::Result<PathBuf> {
+    use anyhow::Context;
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let path = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    Ok(path)
+}
+
 /// `$XDG_CACHE_HOME/<name>`, else `~/.cache/<name>`; `%LOCALAPPDATA%\<name>` on Windows.
 pub fn cache_dir(name: &str) -> anyhow::Result<PathBuf> {
     let var =

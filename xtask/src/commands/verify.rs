@@ -11,7 +11,7 @@ use xshell::{cmd, Shell};
 
 use crate::flags::{EngineChoice, Verify};
 use crate::project;
-use crate::release::manifest::{Kind, Manifest, FILE_NAME};
+use crate::release::manifest::{self, Kind, Manifest, FILE_NAME};
 use crate::release::supply;
 use crate::ui;
 
@@ -63,17 +63,10 @@ pub struct Report {
     pub manifest: Option<Manifest>,
 }
 
-/// A plain file name or path inside the release (no `..`, no root, no backslash).
-fn inside(name: &str) -> bool {
-    !name.is_empty()
-        && !name.contains('\\')
-        && Path::new(name).components().all(|c| matches!(c, std::path::Component::Normal(_)))
-}
-
 /// The bytes of `dir/name` when it is a regular file inside the release (never a link, a device or a
 /// pipe: a forged release must not make `verify` read elsewhere or wait forever).
 fn read_inside(dir: &Path, name: &str) -> Result<Vec<u8>, String> {
-    if !inside(name) {
+    if !manifest::inside(name) {
         return Err("not a file name inside the release".into());
     }
     let path = dir.join(name);
@@ -99,7 +92,7 @@ pub fn check(dir: &Path, key: Option<&minisign::PublicKey>) -> anyhow::Result<Re
         bail!("{FILE_NAME} names {stray:?}, which is not a file inside a release: this is no release of ours");
     }
     let checksums = unverified.as_ref().map_or("SHA256SUMS".to_owned(), |m| m.checksums.clone());
-    if !inside(&checksums) || checksums.contains('/') {
+    if !manifest::inside(&checksums) || checksums.contains('/') {
         bail!("{FILE_NAME} names the checksum file {checksums:?}, which is not a file name");
     }
 
@@ -134,7 +127,7 @@ pub fn check(dir: &Path, key: Option<&minisign::PublicKey>) -> anyhow::Result<Re
 
     let sums_text = read_inside(dir, &checksums)
         .map_err(|e| anyhow::format_err!("{}: the checksum file {checksums}: {e}", dir.display()))?;
-    let sums = supply::parse_sums(&String::from_utf8_lossy(&sums_text))
+    let sums = crate::release::checksums::parse(&String::from_utf8_lossy(&sums_text))
         .with_context(|| format!("{checksums} is not a checksum file (`<sha256>  <name>` lines)"))?;
     let mut digests = BTreeMap::new();
     for (name, want) in &sums {
@@ -309,7 +302,7 @@ fn rebuild(sh: &Shell, dir: &Path, manifest: &Manifest, engine: EngineChoice) ->
         .with_context(|| format!("the rebuild of {commit} failed (its output is above)"))?;
     let sums_text = fs::read_to_string(dir.join(&manifest.checksums))
         .with_context(|| format!("cannot read {}", manifest.checksums))?;
-    let sums = supply::parse_sums(&sums_text)?;
+    let sums = crate::release::checksums::parse(&sums_text)?;
     let differ: Vec<&str> = sums
         .iter()
         .map(|(name, _)| name.as_str())
@@ -335,19 +328,12 @@ fn rebuild(sh: &Shell, dir: &Path, manifest: &Manifest, engine: EngineChoice) ->
     Ok(())
 }
 
-/// A directory only this user can read, made by this run under the system's temp directory, removed
-/// when dropped unless kept (`create_dir` fails on one that exists, so it is never someone else's).
+/// A directory this run made ([`project::new_temp_dir`]), removed when dropped unless kept.
 struct Scratch(PathBuf, std::cell::Cell<bool>);
 
 impl Scratch {
     fn new() -> anyhow::Result<Scratch> {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-        let path = std::env::temp_dir().join(format!("xtask-verify-{}-{nanos}", std::process::id()));
-        let mut builder = fs::DirBuilder::new();
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        Ok(Scratch(path, std::cell::Cell::new(false)))
+        Ok(Scratch(project::new_temp_dir("xtask-verify")?, std::cell::Cell::new(false)))
     }
 
     fn keep(&self) -> &Path {

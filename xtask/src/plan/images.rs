@@ -333,16 +333,17 @@ impl ImagePlan {
         Ok(())
     }
 
+    /// Where each of its files (and a Dockerfile's context) is on the host.
+    fn sources_mut(&mut self) -> impl Iterator<Item = &mut PathBuf> {
+        let context = self.dockerfile.iter_mut().flat_map(|d| d.context.iter_mut().map(|c| &mut c.0));
+        self.files.iter_mut().map(|f| &mut f.0).chain(context)
+    }
+
     /// The plan with its files named relative to `root` (the project): what a shard's manifest records,
     /// so that `dist merge` finds them in its own checkout, wherever that is.
     pub fn relative_to(&self, root: &Path) -> ImagePlan {
         let mut plan = self.clone();
-        let srcs = plan
-            .files
-            .iter_mut()
-            .map(|f| &mut f.0)
-            .chain(plan.dockerfile.iter_mut().flat_map(|d| d.context.iter_mut().map(|c| &mut c.0)));
-        for src in srcs {
+        for src in plan.sources_mut() {
             if let Ok(rel) = src.strip_prefix(root) {
                 *src = rel.to_path_buf();
             }
@@ -353,12 +354,7 @@ impl ImagePlan {
     /// A recorded plan's files found under `root` (this checkout); a relative path must stay inside it.
     pub fn rooted_at(&self, root: &Path) -> anyhow::Result<ImagePlan> {
         let mut plan = self.clone();
-        let srcs = plan
-            .files
-            .iter_mut()
-            .map(|f| &mut f.0)
-            .chain(plan.dockerfile.iter_mut().flat_map(|d| d.context.iter_mut().map(|c| &mut c.0)));
-        for src in srcs {
+        for src in plan.sources_mut() {
             if src.is_relative() {
                 if !src.components().all(|c| matches!(c, std::path::Component::Normal(_))) {
                     bail!("{}: the file {} is not inside the project", self.key, src.display());
@@ -372,10 +368,7 @@ impl ImagePlan {
     /// The plan without where its files are on this machine: equal for every shard of one build.
     pub fn portable(&self) -> ImagePlan {
         let mut plan = self.clone();
-        for (src, _, _) in &mut plan.files {
-            *src = PathBuf::new();
-        }
-        for (src, _, _) in plan.dockerfile.iter_mut().flat_map(|d| &mut d.context) {
+        for src in plan.sources_mut() {
             *src = PathBuf::new();
         }
         plan

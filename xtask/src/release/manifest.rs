@@ -153,6 +153,13 @@ impl Kind {
     }
 }
 
+/// A plain file name or path inside a release: not empty, no root, no `..`, no backslash.
+pub fn inside(path: &str) -> bool {
+    !path.is_empty()
+        && !path.contains('\\')
+        && Path::new(path).components().all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
 fn default_checksums() -> String {
     super::checksums::FILE_NAME.to_owned()
 }
@@ -188,13 +195,7 @@ impl Manifest {
     /// file itself): a manifest from elsewhere must not lead a run out of its
     /// output directory.
     pub fn stray_path(&self) -> Option<&str> {
-        let inside = |path: &str| {
-            !path.is_empty()
-                && !path.contains('\\')
-                && Path::new(path).components().all(|c| matches!(c, std::path::Component::Normal(_)))
-                && path != FILE_NAME
-                && path != self.checksums
-        };
+        let inside = |path: &str| inside(path) && path != FILE_NAME && path != self.checksums;
         let top = |path: &&str| inside(path) && !path.contains('/');
         let artifact = self.artifacts.iter().chain(&self.held).map(|a| a.path.as_str()).find(|p| !inside(p));
         artifact.or_else(|| self.supply_files().find(|p| !top(p)))

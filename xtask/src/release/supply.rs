@@ -111,7 +111,7 @@ pub fn complete(
     manifest.write_with_checksums(dir)?;
     if let Some(name) = &manifest.supply.provenance {
         let sums = fs::read_to_string(dir.join(&manifest.checksums))?;
-        let statement = provenance(manifest, &parse_sums(&sums)?);
+        let statement = provenance(manifest, &super::checksums::parse(&sums)?);
         fs::write(dir.join(name), statement).with_context(|| format!("cannot write {name}"))?;
     }
     if let Some(signer) = signer {
@@ -129,20 +129,6 @@ pub fn complete(
         }
     }
     Ok(())
-}
-
-/// A checksum file's `(path, sha256)` entries.
-pub fn parse_sums(text: &str) -> anyhow::Result<Vec<(String, String)>> {
-    text.lines()
-        .filter(|l| !l.is_empty())
-        .map(|line| {
-            let (hex, path) = line.split_once("  ").with_context(|| format!("not a sha256sum line: {line:?}"))?;
-            if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                bail!("not a SHA-256 in the checksum line {line:?}");
-            }
-            Ok((path.to_owned(), hex.to_ascii_lowercase()))
-        })
-        .collect()
 }
 
 /// The in-toto statement (v1) with an SLSA provenance (v1) predicate: every entry of the checksum

@@ -375,10 +375,7 @@ struct TempTree(PathBuf);
 
 impl TempTree {
     fn new() -> anyhow::Result<TempTree> {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-        let dir = std::env::temp_dir().join(format!("cargo-xtask-go-set-{}-{nanos}", std::process::id()));
-        fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        Ok(TempTree(dir))
+        Ok(TempTree(crate::project::new_temp_dir("cargo-xtask-go-set")?))
     }
 }
 
