@@ -5,6 +5,7 @@
 //! installation, the stamp (dirty, commit, tag) — sends the target back to
 //! `go build` when it changes, and everything else (mtimes, new untracked
 //! files, ignored output, CI scripts and Cargo files on an already dirty tree,
+//! source files another system's build reads by their name (`x_windows.go`),
 //! package names, the files and fields of Linux packages, which are made again)
 //! carries it over; a template in the flags counts by what it gives. After every step the release equals a
 //! fresh build from scratch, byte for byte: a reuse that would differ fails.
@@ -227,6 +228,15 @@ fn every_input_class_rebuilds_and_nothing_else_does() {
         "package main\n\nvar version = \"dev\"\n\nfunc main() { println(\"toolctl 2\", version) }\n",
     );
     s.expect("source", false);
+    // A file Go's file-name rule keeps out of this target's build (linux/amd64): carried over.
+    repo.write("cmd/tool/console_windows.go", "package main\n\nconst console = \"windows\"\n");
+    s.expect("a new file only windows builds read", true);
+    repo.write("cmd/tool/console_windows.go", "package main\n\nconst console = \"windows, edited\"\n");
+    s.expect("an edit of a file only windows builds read", true);
+    repo.write("cmd/tool/asm_arm64.s", "// only arm64 builds assemble this\n");
+    s.expect("a file only arm64 builds read", true);
+    repo.write("cmd/tool/console_linux_amd64.go", "package main\n\nconst console = \"linux\"\n");
+    s.expect("a file this target reads by its name", false);
     repo.write("cmd/tool/banner.txt", "banner-two\n");
     s.expect("an embedded file", false);
     assert_eq!(s.says(&[]), "banner-two\nlib-one linked-one\n");

@@ -103,7 +103,7 @@ impl Dist {
         }
 
         // A source edited during the build: its binaries are kept but not keyed, so the next run rebuilds them.
-        if !to_build.is_empty() && plan.source_digest()? != source_digest {
+        if !to_build.is_empty() && plan.source_digest()?.whole() != source_digest {
             ui::warn("the source changed while building: the next run rebuilds every target built now");
             for &i in &to_build {
                 for a in packed.get_mut(&i).into_iter().flatten() {
@@ -366,7 +366,7 @@ fn carry_over(plan: &Plan, toolchain: &Toolchain, engine: Engine, output: &Outpu
             plan.builds.iter().zip(&reused).filter(|(_, r)| r.is_some()).map(|(b, _)| b.target.to_string()).collect();
         ui::say(format!("up to date, reused from {}: {}", output.path().display(), names.join(" ")));
     }
-    Ok(CarryOver { keys, previous, reused, to_build, source_digest: inputs.source_digest })
+    Ok(CarryOver { keys, previous, reused, to_build, source_digest: inputs.source_digest.whole() })
 }
 
 /// One line per target: its binaries' size, its (first) archive, a digest prefix and the build time.

@@ -402,7 +402,7 @@ impl Plan {
     }
 
     /// The digest of what the builds read (see [`Source::digest`]).
-    pub fn source_digest(&self) -> anyhow::Result<String> {
+    pub fn source_digest(&self) -> anyhow::Result<crate::source::SourceDigest> {
         self.source.digest(&self.reads.named, self.reads.everything)
     }
 
@@ -434,9 +434,24 @@ impl Plan {
     pub fn target_key(&self, build: &TargetBuild, inputs: &Inputs) -> String {
         let argv: Vec<Vec<String>> =
             build.outputs.iter().enumerate().map(|(i, output)| self.go_build_argv(build, i, output)).collect();
+        // Build tags can bring in a file another system's name would keep out (`-tags=linux`).
+        let mut tags: Vec<String> = build
+            .flags
+            .iter()
+            .flatten()
+            .filter_map(|f| f.strip_prefix("-tags="))
+            .flat_map(|t| t.split([',', ' ']).map(str::to_owned))
+            .collect();
+        // (The settings refuse tags in GOFLAGS.) Tags in a form not read here: nothing is left out.
+        let source = if build.flags.iter().flatten().any(|f| f == "-tags" || f == "--tags") {
+            inputs.source_digest.whole()
+        } else {
+            tags.sort();
+            inputs.source_digest.for_target(&build.target.os, &build.target.arch, &tags)
+        };
         let key = serde_json::json!({
             "keys": KEY_FORMAT,
-            "source": inputs.source_digest,
+            "source": source,
             "engine": inputs.engine,
             "toolchain": inputs.toolchain,
             "image": (inputs.engine == Engine::Dagger).then_some(&self.image),
@@ -535,12 +550,12 @@ fn archive_plan(
 }
 
 /// The format of the keys themselves: a change to what they cover starts over.
-pub const KEY_FORMAT: &str = "cargo-xtask-dist keys 3";
+pub const KEY_FORMAT: &str = "cargo-xtask-dist keys 4";
 
 /// What a target key is made of besides the plan.
 #[derive(Debug, Clone)]
 pub struct Inputs {
-    pub source_digest: String,
+    pub source_digest: crate::source::SourceDigest,
     /// [`Toolchain::fingerprint`].
     pub toolchain: String,
     pub engine: Engine,

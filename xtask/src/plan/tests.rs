@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::settings::Settings;
-use crate::source::Outputs;
+use crate::source::{Outputs, SourceDigest};
 
 fn settings(text: &str) -> Resolved {
     toml::from_str::<Settings>(text).unwrap().resolve(&crate::project::root().join("dist.toml")).unwrap()
@@ -300,7 +300,7 @@ fn shards_cover_every_target_exactly_once() {
 #[test]
 fn the_target_key_covers_every_input_and_nothing_else() {
     let base = "[app]\nmain = \"./cmd/hello\"\n";
-    let inputs = Inputs { source_digest: "src".into(), toolchain: "go1.26.8 here".into(), engine: Engine::Host };
+    let inputs = Inputs { source_digest: SourceDigest::of_files(&[("main.go", "src")]), toolchain: "go1.26.8 here".into(), engine: Engine::Host };
     let key_of = |text: &str, stamp: Stamp, inputs: &Inputs| {
         let s = settings(text);
         let source = Source::find(&s.app_dir, &[], "", &Outputs { out: "/nowhere/dist".into(), ours: vec![] }).unwrap();
@@ -311,7 +311,7 @@ fn the_target_key_covers_every_input_and_nothing_else() {
     let k0 = key_of(base, stamp(), &inputs);
     assert_eq!(key_of(base, stamp(), &inputs), k0, "deterministic");
     let mut changed: Vec<(&str, String)> = vec![
-        ("source", key_of(base, stamp(), &Inputs { source_digest: "src2".into(), ..inputs.clone() })),
+        ("source", key_of(base, stamp(), &Inputs { source_digest: SourceDigest::of_files(&[("main.go", "src2")]), ..inputs.clone() })),
         ("toolchain", key_of(base, stamp(), &Inputs { toolchain: "go1.26.8 patched".into(), ..inputs.clone() })),
         ("engine", key_of(base, stamp(), &Inputs { engine: Engine::Dagger, ..inputs.clone() })),
         ("ldflags", key_of(&format!("{base}[build]\nldflags = [\"-s\"]\n"), stamp(), &inputs)),
@@ -333,6 +333,25 @@ fn the_target_key_covers_every_input_and_nothing_else() {
     for (what, key) in &changed {
         assert_ne!(*key, k0, "a change of {what} must change the key");
     }
+    // A file only another system's build reads (by its name) changes that system's keys only,
+    // unless a build tag names this system's neighbour in.
+    let key_for = |text: &str, target: &str, files: &[(&str, &str)]| {
+        let s = settings(text);
+        let source = Source::find(&s.app_dir, &[], "", &Outputs { out: "/nowhere/dist".into(), ours: vec![] }).unwrap();
+        let p = Plan::new(&s, &[], stamp(), source, &toolchain(), &BTreeMap::new()).unwrap();
+        let build = p.builds.iter().find(|b| b.target.to_string() == target).unwrap();
+        p.target_key(build, &Inputs { source_digest: SourceDigest::of_files(files), ..inputs.clone() })
+    };
+    let one = [("main.go", "src"), ("x_windows.go", "one"), ("y_arm64.s", "one")];
+    let two = [("main.go", "src"), ("x_windows.go", "two"), ("y_arm64.s", "one")];
+    let arm = [("main.go", "src"), ("x_windows.go", "one"), ("y_arm64.s", "two")];
+    assert_eq!(key_for(base, "linux/amd64", &one), key_for(base, "linux/amd64", &two), "x_windows.go on linux");
+    assert_ne!(key_for(base, "windows/amd64", &one), key_for(base, "windows/amd64", &two), "x_windows.go on windows");
+    assert_eq!(key_for(base, "windows/amd64", &one), key_for(base, "windows/amd64", &arm), "y_arm64.s on amd64");
+    assert_ne!(key_for(base, "linux/arm64", &one), key_for(base, "linux/arm64", &arm), "y_arm64.s on arm64");
+    let tagged = format!("{base}[build]\ntags = [\"windows\"]\n");
+    assert_ne!(key_for(&tagged, "linux/amd64", &one), key_for(&tagged, "linux/amd64", &two), "-tags=windows on linux");
+
     // Vendored modules (no download) against downloaded ones.
     let s = settings(base);
     let source = Source::find(&s.app_dir, &[], "", &Outputs { out: "/nowhere/dist".into(), ours: vec![] }).unwrap();

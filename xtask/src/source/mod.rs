@@ -141,7 +141,11 @@ impl Source {
     /// could read through and that leaves the upload is an error: the Dagger
     /// engine cannot see its target, and no digest of the upload would notice
     /// its target change.
-    pub fn digest(&self, named: &[PathBuf], everything: bool) -> anyhow::Result<String> {
+    ///
+    /// Each file is hashed once; [`SourceDigest::for_target`] leaves out the source files Go's
+    /// file-name rule keeps out of that target's build (`x_windows.go` for linux), so that an
+    /// edit of one system's file rebuilds that system's targets only.
+    pub fn digest(&self, named: &[PathBuf], everything: bool) -> anyhow::Result<SourceDigest> {
         use sha2::{Digest, Sha256};
         let expand = |rels: Vec<String>| -> anyhow::Result<Vec<String>> {
             let mut out = Vec::new();
@@ -194,24 +198,37 @@ impl Source {
                 read.insert(rel.clone(), (*ignored, content));
             }
         }
-        let mut hash = Sha256::new();
-        let mut part = |bytes: &[u8]| {
-            hash.update((bytes.len() as u64).to_le_bytes());
-            hash.update(bytes);
+        let hashed = |parts: &[&[u8]]| -> [u8; 32] {
+            let mut hash = Sha256::new();
+            for bytes in parts {
+                hash.update((bytes.len() as u64).to_le_bytes());
+                hash.update(bytes);
+            }
+            hash.finalize().into()
         };
-        for (rel, (ignored, (link, content))) in &read {
-            part(rel.as_bytes());
-            part(if *ignored { b"ignored" } else { b"uploaded" });
-            part(link.as_deref().unwrap_or_default().as_bytes());
-            part(content);
-        }
-        part(b"named by flags");
+        let files = read
+            .iter()
+            .map(|(rel, (ignored, (link, content)))| {
+                let name = rel.rsplit('/').next().unwrap_or(rel);
+                // An embedded file is read whatever its name says.
+                let by_name = has_source_extension(name) && !embedded(rel, &embeds);
+                let hash = hashed(&[
+                    rel.as_bytes(),
+                    if *ignored { b"ignored" } else { b"uploaded" },
+                    link.as_deref().unwrap_or_default().as_bytes(),
+                    content,
+                ]);
+                (by_name.then(|| name.to_owned()), hash)
+            })
+            .collect();
+        let mut parts: Vec<Vec<u8>> = vec![b"named by flags".to_vec()];
         for path in named {
-            part(path.to_string_lossy().as_bytes());
+            parts.push(path.to_string_lossy().as_bytes().to_vec());
             // A missing file fails the build itself; its absence is part of the key.
-            part(&std::fs::read(path).unwrap_or_default());
+            parts.push(std::fs::read(path).unwrap_or_default());
         }
-        Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+        let named = hashed(&parts.iter().map(Vec::as_slice).collect::<Vec<_>>());
+        Ok(SourceDigest { files, named })
     }
 
     /// Whether a file (among `files`) lies outside every module of the build:
@@ -383,6 +400,94 @@ const GO_SOURCE_EXTENSIONS: [&str; 21] = [
     "go", "s", "S", "sx", "c", "h", "cc", "cpp", "cxx", "hh", "hpp", "hxx", "m", "f", "F", "for", "f90", "swig",
     "swigcxx", "syso", "pgo",
 ];
+
+/// What [`Source::digest`] read: a hash per file (with its name when it is a source file that
+/// Go's file-name rule may leave out of a build), and one of the files flags name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceDigest {
+    files: Vec<(Option<String>, [u8; 32])>,
+    named: [u8; 32],
+}
+
+impl SourceDigest {
+    /// Of everything read, for every target.
+    pub fn whole(&self) -> String {
+        self.combine(|_| true)
+    }
+
+    /// Of what a build for `os`/`arch` with build tags `tags` can read: without the source
+    /// files its name keeps out of that build.
+    pub fn for_target(&self, os: &str, arch: &str, tags: &[String]) -> String {
+        self.combine(|name| !name.is_some_and(|n| left_out_by_name(n, os, arch, tags)))
+    }
+
+    /// A digest of files `(path, content)`, for tests of the keys.
+    #[cfg(test)]
+    pub fn of_files(files: &[(&str, &str)]) -> SourceDigest {
+        use sha2::{Digest, Sha256};
+        let files = files
+            .iter()
+            .map(|(rel, text)| {
+                let name = rel.rsplit('/').next().unwrap_or(rel);
+                let hash = Sha256::digest(format!("{rel}\0{text}")).into();
+                (has_source_extension(name).then(|| name.to_owned()), hash)
+            })
+            .collect();
+        SourceDigest { files, named: [0; 32] }
+    }
+
+    fn combine(&self, keep: impl Fn(Option<&str>) -> bool) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        // Each file's hash covers its path: what is kept is named by it.
+        for (_, file) in self.files.iter().filter(|(name, _)| keep(name.as_deref())) {
+            hash.update(file);
+        }
+        hash.update(self.named);
+        hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Whether Go's file-name rule keeps a source file out of a build for `os`/`arch` (go/build's
+/// `goodOSArchFile`, which the go command's loader shares): before the first dot, after the
+/// first `_`, a last element (less a trailing `_test`) that is a known GOOS or GOARCH, or a known
+/// GOOS then GOARCH, must match the target — android also matches `linux`, illumos `solaris`, ios
+/// `darwin` — or a build tag.
+fn left_out_by_name(file: &str, os: &str, arch: &str, tags: &[String]) -> bool {
+    const KNOWN_OS: [&str; 18] = [
+        "aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "nacl", "netbsd",
+        "openbsd", "plan9", "solaris", "wasip1", "windows", "zos",
+    ];
+    const KNOWN_ARCH: [&str; 24] = [
+        "386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "loong64", "mips", "mipsle", "mips64",
+        "mips64le", "mips64p32", "mips64p32le", "ppc", "ppc64", "ppc64le", "riscv", "riscv64", "s390", "s390x",
+        "sparc", "sparc64", "wasm",
+    ];
+    let matches = |name: &str| {
+        name == os
+            || name == arch
+            || (os == "android" && name == "linux")
+            || (os == "illumos" && name == "solaris")
+            || (os == "ios" && name == "darwin")
+            || tags.iter().any(|t| t == name)
+    };
+    let stem = file.split('.').next().unwrap_or(file);
+    let Some(at) = stem.find('_') else { return false };
+    let mut parts: Vec<&str> = stem[at..].split('_').collect();
+    if parts.last() == Some(&"test") {
+        parts.pop();
+    }
+    match parts.as_slice() {
+        [.., o, a] if KNOWN_OS.contains(o) && KNOWN_ARCH.contains(a) => !(matches(o) && matches(a)),
+        [.., last] if KNOWN_OS.contains(last) || KNOWN_ARCH.contains(last) => !matches(last),
+        _ => false,
+    }
+}
+
+/// A file Go's package loader lists by its extension (and so subjects to the file-name rule).
+fn has_source_extension(name: &str) -> bool {
+    name.rsplit_once('.').is_some_and(|(_, ext)| ext != "pgo" && GO_SOURCE_EXTENSIONS.contains(&ext))
+}
 
 /// Whether Go may read `rel` whatever the source says: module files, `vendor/`
 /// trees, and source files (in any directory: `./...` skips directories that

@@ -316,3 +316,73 @@ fn nested_modules_ignored_files_negated_classes_and_ignored_links() {
     write(root, "tools/gen.go", "package main // changed again\n");
     assert_ne!(s.digest(&[], false).unwrap(), digest, "a replace target is read");
 }
+
+/// Go's file-name rule (go/build `goodOSArchFile`), case by case.
+#[test]
+fn source_files_a_targets_name_rule_leaves_out() {
+    let none: &[String] = &[];
+    let out = |file: &str, os: &str, arch: &str| left_out_by_name(file, os, arch, none);
+    for (file, os, arch) in [
+        ("x_windows.go", "linux", "amd64"),
+        ("x_windows_test.go", "linux", "amd64"),
+        ("x_windows.pb.go", "linux", "amd64"),
+        ("x_arm64.s", "linux", "amd64"),
+        ("x_linux_arm64.go", "linux", "amd64"),
+        ("x_linux_arm64.go", "darwin", "arm64"),
+        ("x_linux.go", "freebsd", "amd64"),
+        ("a_b_wasm.go", "linux", "amd64"),
+    ] {
+        assert!(out(file, os, arch), "{file} is left out of {os}/{arch}");
+    }
+    for (file, os, arch) in [
+        ("x_windows.go", "windows", "arm64"),
+        ("x_linux.go", "android", "arm64"),
+        ("x_solaris.go", "illumos", "amd64"),
+        ("x_darwin.go", "ios", "arm64"),
+        ("gen_darwin.c", "ios", "amd64"),
+        ("x_linux_arm64.go", "linux", "arm64"),
+        ("x_arm64_test.go", "darwin", "arm64"),
+        ("windows.go", "linux", "amd64"),
+        ("linux_windows_x.go", "linux", "amd64"),
+        ("x_unix.go", "windows", "amd64"),
+        ("x_windows_extra.go", "linux", "amd64"),
+        ("main.go", "linux", "amd64"),
+    ] {
+        assert!(!out(file, os, arch), "{file} is read by {os}/{arch}");
+    }
+    assert!(!left_out_by_name("x_windows.go", "linux", "amd64", &["windows".to_owned()]), "-tags=windows");
+}
+
+/// An edit of one system's file changes that system's digest only; an embedded file counts for
+/// every target whatever its name.
+#[test]
+fn a_digest_per_target_leaves_out_other_systems_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "go.mod", "module m\ngo 1.22\n");
+    write(root, "main.go", "package main\n\nimport _ \"embed\"\n\n//go:embed notes_windows.go\nvar notes string\n");
+    write(root, "notes_windows.go", "package main\n");
+    write(root, "x_windows.go", "package main\n");
+    write(root, "y_linux_arm64.s", "\n");
+    git(root, &["init", "-q"]);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-qm", "m"]);
+    let s = source_of(root);
+    let keys = |s: &Source| {
+        let d = s.digest(&[], false).unwrap();
+        let none: &[String] = &[];
+        [("linux", "amd64"), ("linux", "arm64"), ("windows", "amd64")]
+            .map(|(os, arch)| d.for_target(os, arch, none))
+            .to_vec()
+    };
+    let k0 = keys(&s);
+    write(root, "x_windows.go", "package main // edited\n");
+    let k1 = keys(&s);
+    assert_eq!((k1[0] == k0[0], k1[1] == k0[1], k1[2] == k0[2]), (true, true, false), "x_windows.go");
+    write(root, "y_linux_arm64.s", "// edited\n");
+    let k2 = keys(&s);
+    assert_eq!((k2[0] == k1[0], k2[1] == k1[1], k2[2] == k1[2]), (true, false, true), "y_linux_arm64.s");
+    write(root, "notes_windows.go", "package main // embedded, edited\n");
+    let k3 = keys(&s);
+    assert!(k3.iter().zip(&k2).all(|(a, b)| a != b), "an embedded file counts for every target");
+}
