@@ -14,7 +14,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
@@ -23,13 +23,18 @@ use common::*;
 const ENGINE_ENV: [&str; 4] =
     ["_EXPERIMENTAL_DAGGER_CLI_BIN", "_EXPERIMENTAL_DAGGER_RUNNER_HOST", "DO_NOT_TRACK", "DAGGER_NO_UPDATE_CHECK"];
 
-fn engine_env() {
+/// The tests here take turns: one prunes the engine, one restarts it with another policy.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn engine_env() -> std::sync::MutexGuard<'static, ()> {
+    let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for var in ["_EXPERIMENTAL_DAGGER_CLI_BIN", "_EXPERIMENTAL_DAGGER_RUNNER_HOST", "DAGGER_ENGINE_LOG"] {
         assert!(
             std::env::var_os(var).is_some(),
             "{var} is not set: provision an engine with `eval \"$(.ci/dagger-engine up)\"`"
         );
     }
+    guard
 }
 
 /// What the engine's garbage collector does when the disk is short: every releasable result goes,
@@ -117,7 +122,7 @@ fn gib(text: &str, before: &str) -> f64 {
 #[test]
 #[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
 fn a_pruned_go_cache_is_said_and_a_restored_go_cache_dir_builds_warm() {
-    engine_env();
+    let _turn = engine_env();
     let repo = repo();
     let go_cache = tempfile::tempdir().unwrap();
     let cache_dir = go_cache.path().join("go");
@@ -184,6 +189,104 @@ fn a_pruned_go_cache_is_said_and_a_restored_go_cache_dir_builds_warm() {
         std::fs::read(repo.out().join(binary)).unwrap() == std::fs::read(host_out.join(binary)).unwrap(),
         "the seeded Dagger build and the host build differ"
     );
+}
+
+/// `.ci/dagger-engine up` with these gc settings (none: its defaults); a change of them
+/// restarts the engine on the same socket and cache. Its export lines must not change.
+fn engine_up(gc: &[(&str, &str)]) {
+    let script = workspace().join(".ci/dagger-engine");
+    let mut cmd = Command::new(&script);
+    cmd.arg("up");
+    for var in ["DAGGER_ENGINE_GC_MIN_FREE", "DAGGER_ENGINE_GC_MAX_USED", "DAGGER_ENGINE_GC_RESERVED"] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(gc.iter().copied());
+    let lines = String::from_utf8(run_ok(&mut cmd).stdout).unwrap();
+    let env = String::from_utf8(run_ok(Command::new(&script).arg("env")).stdout).unwrap();
+    assert_eq!(lines, env, "`up` with gc settings {gc:?} printed other export lines than `env`");
+}
+
+/// Puts the engine back on `.ci/dagger-engine`'s own policy, also when the test fails.
+struct DefaultPolicyAfter;
+
+impl Drop for DefaultPolicyAfter {
+    fn drop(&mut self) {
+        engine_up(&[]);
+    }
+}
+
+/// How many times the engine's log says it pruned the Go build cache volume.
+fn go_cache_prunes(log: &Path) -> usize {
+    let text = String::from_utf8_lossy(&std::fs::read(log).unwrap()).into_owned();
+    // time=… msg="dagql pruned result" … call=Query.cacheVolume … args="[key=\"go-build-1.26.8\" …
+    text.lines()
+        .filter(|l| l.contains("dagql pruned result") && l.contains("call=Query.cacheVolume") && l.contains("go-build-"))
+        .count()
+}
+
+#[test]
+#[ignore = "needs a Dagger engine: eval \"$(.ci/dagger-engine up)\", then run with --ignored"]
+fn an_engine_that_prunes_the_go_cache_is_said_before_it_does_and_after() {
+    let _turn = engine_env();
+    let log = PathBuf::from(std::env::var_os("DAGGER_ENGINE_LOG").unwrap());
+    let repo = repo();
+    // A release built on the engine's usual policy: the next runs replace it.
+    edit_and_build(&repo, 1, &[]);
+
+    // A collector that allows 1 MB of caches and reserves nothing prunes all it can: a minute after a
+    // session ends, and a second after the engine starts (Dagger v0.21.8, engine/server/gc.go,
+    // server.go), when what it counts may not include the volumes yet (it counted 16 KB here).
+    // So the first run finds the Go cache warm or pruned: each run must say which, and when it
+    // said "will prune", the engine must do it before the next run.
+    let _restore = DefaultPolicyAfter;
+    engine_up(&[("DAGGER_ENGINE_GC_MIN_FREE", "0"), ("DAGGER_ENGINE_GC_MAX_USED", "1MB"), ("DAGGER_ENGINE_GC_RESERVED", "0")]);
+    let (mut said_will, mut said_did) = (false, false);
+    for edit in 2..=4 {
+        let prunes = go_cache_prunes(&log); // the engine's log starts anew with each start
+        let (stderr, _) = edit_and_build(&repo, edit, &[]);
+        let look = line(&stderr, "Dagger engine: ");
+        assert!(look.contains("its garbage collector keeps 0 B free and 1.0 MiB used at most (reserved 0 B)"), "{look}");
+        if look.starts_with("Dagger engine: Go build cache warm") {
+            let warning = line(&stderr, "warning: the Dagger engine's caches hold ");
+            assert!(
+                warning.contains(
+                    "more than the 1.0 MiB its garbage collector allows: after this run it prunes its caches, \
+                     the Go build cache with them, and the next build is cold"
+                ) && warning.contains("--go-cache DIR"),
+                "{warning}"
+            );
+            said_will = true;
+            // And the engine does as said.
+            wait_for_prune(&log, prunes, "after the run that said it would");
+        } else {
+            let warning = line(&stderr, "warning: the Go build cache on the Dagger engine is empty");
+            assert!(
+                warning.contains("although the release being replaced was built there: the Dagger engine's caches hold ")
+                    && warning.contains(
+                        "more than the 1.0 MiB its garbage collector allows, so it pruned the cache; this build is cold"
+                    ),
+                "{warning}"
+            );
+            said_did = true;
+        }
+        if said_will && said_did {
+            return;
+        }
+    }
+    panic!("three runs under a collector that prunes all: said it will prune {said_will}, said it pruned {said_did}");
+}
+
+/// Waits (at most 90 s) until the engine's log has more Go build cache prunes than `seen`.
+fn wait_for_prune(log: &Path, seen: usize, when: &str) -> usize {
+    let deadline = Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let now = go_cache_prunes(log);
+        if now > seen {
+            return now;
+        }
+        assert!(Instant::now() < deadline, "the engine did not prune the Go build cache within 90 s {when}");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
 }
 
 fn walkdir(dir: &Path) -> usize {
