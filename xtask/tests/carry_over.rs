@@ -6,7 +6,8 @@
 //! `go build` when it changes, and everything else (mtimes, new untracked
 //! files, ignored output, CI scripts and Cargo files on an already dirty tree,
 //! source files another system's build reads by their name (`x_windows.go`),
-//! package names, the files and fields of Linux packages, which are made again)
+//! package names, the files and fields of Linux packages, which are made again;
+//! SBOMs are carried over with their files)
 //! carries it over; a template in the flags counts by what it gives. After every step the release equals a
 //! fresh build from scratch, byte for byte: a reuse that would differ fails.
 //! (Engine and image are covered by `plan::tests` and `tests/dagger_engine.rs`.)
@@ -34,6 +35,9 @@ list = ["linux/amd64"]
 
 [checksum]
 name = "checksums.txt"
+
+[sbom]
+formats = ["spdx", "cyclonedx"]
 
 [[packages]]
 formats = ["deb", "apk"]
@@ -228,13 +232,17 @@ fn every_input_class_rebuilds_and_nothing_else_does() {
         "package main\n\nvar version = \"dev\"\n\nfunc main() { println(\"toolctl 2\", version) }\n",
     );
     s.expect("source", false);
-    // A file Go's file-name rule keeps out of this target's build (linux/amd64): carried over.
+    // A Go file Go's file-name rule keeps out of this target's build (linux/amd64): its header (package
+    // clause, imports) counts for every target, since some go commands parse it whatever the name; an
+    // edit below it is carried over.
     repo.write("cmd/tool/console_windows.go", "package main\n\nconst console = \"windows\"\n");
-    s.expect("a new file only windows builds read", true);
+    s.expect("a new Go file only windows builds read (a new header)", false);
     repo.write("cmd/tool/console_windows.go", "package main\n\nconst console = \"windows, edited\"\n");
     s.expect("an edit of a file only windows builds read", true);
-    repo.write("cmd/tool/asm_arm64.s", "// only arm64 builds assemble this\n");
-    s.expect("a file only arm64 builds read", true);
+    repo.write("cmd/tool/console_windows.go", "package main\n\nimport _ \"os\"\n\nconst console = \"windows, edited\"\n");
+    s.expect("the imports of a file only windows builds read", false);
+    repo.write("cmd/tool/zz_arm64.syso", "\x00only arm64 links this");
+    s.expect("an object only arm64 builds link", true);
     repo.write("cmd/tool/console_linux_amd64.go", "package main\n\nconst console = \"linux\"\n");
     s.expect("a file this target reads by its name", false);
     repo.write("cmd/tool/banner.txt", "banner-two\n");

@@ -311,9 +311,15 @@ fn a_release_says_what_it_holds_how_it_was_built_and_who_signed_it() {
         "{err}"
     );
 
-    // A second run: the same bytes, signatures included.
+    // A second run: the same bytes, signatures included; the SBOMs carried over (the same files).
+    let inode = |name: &String| std::os::unix::fs::MetadataExt::ino(&fs::metadata(out.join(name)).unwrap());
+    let sbom_files: Vec<String> =
+        first.keys().filter(|n| n.ends_with(".spdx.json") || n.ends_with(".cdx.json")).cloned().collect();
+    assert_eq!(sbom_files.len(), 8, "{sbom_files:?}");
+    let inodes: Vec<u64> = sbom_files.iter().map(inode).collect();
     run_ok(&mut dist(&repo, &out, &keys, &path_with_pinned_go()));
     assert!(snapshot(&out) == first, "a second run changed the release");
+    assert_eq!(sbom_files.iter().map(inode).collect::<Vec<_>>(), inodes, "the SBOMs were written again");
 
     // A toolchain that slips something into the linux/amd64 builds: the release it makes is consistent
     // and signed, and only rebuilding shows it is not what the commit builds.

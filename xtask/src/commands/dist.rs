@@ -150,6 +150,7 @@ impl Dist {
             held,
             signer: signer.as_ref(),
             previous: Some(output.path()),
+            carried: previous.as_ref(),
             toolchain: toolchain.content.clone(),
         };
         let manifest = release::finish(output.staging(), &release)

@@ -175,7 +175,7 @@ impl Merge {
         };
         // The shards wrote their files' SBOMs; the images are made here.
         let holdings: Vec<_> = first.images.iter().map(crate::plan::supply::image_holding).collect();
-        let sboms = release::supply::sboms(output.staging(), &manifest, &holdings, &manifest.artifacts)?;
+        let sboms = release::supply::sboms(output.staging(), &manifest, &holdings, &manifest.artifacts, None)?;
         manifest.artifacts.extend(sboms);
         release::supply::complete(output.staging(), &mut manifest, signer.as_ref(), Some(output.path()))?;
         release::seal(output.staging(), &manifest)?;

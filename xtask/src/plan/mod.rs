@@ -434,20 +434,9 @@ impl Plan {
     pub fn target_key(&self, build: &TargetBuild, inputs: &Inputs) -> String {
         let argv: Vec<Vec<String>> =
             build.outputs.iter().enumerate().map(|(i, output)| self.go_build_argv(build, i, output)).collect();
-        // Build tags can bring in a file another system's name would keep out (`-tags=linux`).
-        let mut tags: Vec<String> = build
-            .flags
-            .iter()
-            .flatten()
-            .filter_map(|f| f.strip_prefix("-tags="))
-            .flat_map(|t| t.split([',', ' ']).map(str::to_owned))
-            .collect();
-        // (The settings refuse tags in GOFLAGS.) Tags in a form not read here: nothing is left out.
-        let source = if build.flags.iter().flatten().any(|f| f == "-tags" || f == "--tags") {
-            inputs.source_digest.whole()
-        } else {
-            tags.sort();
-            inputs.source_digest.for_target(&build.target.os, &build.target.arch, &tags)
+        let source = match build_tags(build, &self.env_for(build)) {
+            Some(tags) => inputs.source_digest.for_target(&build.target.os, &build.target.arch, &tags),
+            None => inputs.source_digest.whole(),
         };
         let key = serde_json::json!({
             "keys": KEY_FORMAT,
@@ -547,6 +536,27 @@ fn archive_plan(
         }
     };
     Ok(ArchivePlan { id: set.id.clone(), binaries: set.binaries.clone(), package })
+}
+
+/// The build tags of a target's builds, which can bring in a file another system's name would
+/// keep out (`-tags=linux`); `None` when they are given in a form not read here (a separate
+/// argument, quotes or spaces, which Go splits its own way; GOFLAGS): then nothing is left out.
+fn build_tags(build: &TargetBuild, env: &[(String, String)]) -> Option<Vec<String>> {
+    if env.iter().any(|(k, v)| k == "GOFLAGS" && v.contains("tags")) {
+        return None;
+    }
+    let mut tags = Vec::new();
+    for flag in build.flags.iter().flatten() {
+        let name = flag.trim_start_matches('-');
+        if name == "tags" || (name.starts_with("tags=") && flag.contains([' ', '\'', '"'])) {
+            return None;
+        }
+        if let Some(value) = name.strip_prefix("tags=") {
+            tags.extend(value.split(',').filter(|t| !t.is_empty()).map(str::to_owned));
+        }
+    }
+    tags.sort();
+    Some(tags)
 }
 
 /// The format of the keys themselves: a change to what they cover starts over.

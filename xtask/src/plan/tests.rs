@@ -342,15 +342,25 @@ fn the_target_key_covers_every_input_and_nothing_else() {
         let build = p.builds.iter().find(|b| b.target.to_string() == target).unwrap();
         p.target_key(build, &Inputs { source_digest: SourceDigest::of_files(files), ..inputs.clone() })
     };
-    let one = [("main.go", "src"), ("x_windows.go", "one"), ("y_arm64.s", "one")];
-    let two = [("main.go", "src"), ("x_windows.go", "two"), ("y_arm64.s", "one")];
-    let arm = [("main.go", "src"), ("x_windows.go", "one"), ("y_arm64.s", "two")];
+    let one = [("main.go", "src"), ("x_windows.go", "one"), ("y_arm64.go", "one")];
+    let two = [("main.go", "src"), ("x_windows.go", "two"), ("y_arm64.go", "one")];
+    let arm = [("main.go", "src"), ("x_windows.go", "one"), ("y_arm64.go", "two")];
     assert_eq!(key_for(base, "linux/amd64", &one), key_for(base, "linux/amd64", &two), "x_windows.go on linux");
     assert_ne!(key_for(base, "windows/amd64", &one), key_for(base, "windows/amd64", &two), "x_windows.go on windows");
-    assert_eq!(key_for(base, "windows/amd64", &one), key_for(base, "windows/amd64", &arm), "y_arm64.s on amd64");
-    assert_ne!(key_for(base, "linux/arm64", &one), key_for(base, "linux/arm64", &arm), "y_arm64.s on arm64");
-    let tagged = format!("{base}[build]\ntags = [\"windows\"]\n");
-    assert_ne!(key_for(&tagged, "linux/amd64", &one), key_for(&tagged, "linux/amd64", &two), "-tags=windows on linux");
+    assert_eq!(key_for(base, "windows/amd64", &one), key_for(base, "windows/amd64", &arm), "y_arm64.go on amd64");
+    assert_ne!(key_for(base, "linux/arm64", &one), key_for(base, "linux/arm64", &arm), "y_arm64.go on arm64");
+    // Tags, in every form Go reads them, can name the file in.
+    for tagged in [
+        format!("{base}[build]\ntags = [\"windows\"]\n"),
+        format!("{base}[build]\ntags = [\"netgo\", \"windows\"]\n"),
+        "[app]\n\n[[binaries]]\nmain = \"./cmd/hello\"\nflags = [\"--tags=windows\"]\n".to_owned(),
+        "[app]\n\n[[binaries]]\nmain = \"./cmd/hello\"\nflags = [\"-tags='windows'\"]\n".to_owned(),
+        "[app]\n\n[[binaries]]\nmain = \"./cmd/hello\"\nflags = [\"-tags=netgo windows\"]\n".to_owned(),
+    ] {
+        assert_ne!(key_for(&tagged, "linux/amd64", &one), key_for(&tagged, "linux/amd64", &two), "{tagged}");
+    }
+    let netgo = format!("{base}[build]\ntags = [\"netgo\"]\n");
+    assert_eq!(key_for(&netgo, "linux/amd64", &one), key_for(&netgo, "linux/amd64", &two), "-tags=netgo");
 
     // Vendored modules (no download) against downloaded ones.
     let s = settings(base);

@@ -50,6 +50,8 @@ pub struct Release<'a> {
     pub signer: Option<&'a supply::Signer>,
     /// The release this one replaces, whose signatures of unchanged files serve again.
     pub previous: Option<&'a Path>,
+    /// The same release read for carry-over: its SBOMs of unchanged files serve again.
+    pub carried: Option<&'a reuse::Previous>,
     /// The Go that built, by content (`Toolchain::content`), for the provenance.
     pub toolchain: Option<crate::plan::ResolvedDep>,
 }
@@ -361,7 +363,7 @@ pub fn finish(dir: &Path, release: &Release) -> anyhow::Result<Manifest> {
         signatures: vec![],
         toolchain: release.toolchain.clone(),
     };
-    let sboms = supply::sboms(dir, &manifest, &plan.holdings(), &manifest.artifacts)?;
+    let sboms = supply::sboms(dir, &manifest, &plan.holdings(), &manifest.artifacts, release.carried)?;
     manifest.artifacts.extend(sboms);
     if plan.shard.is_some() {
         // A shard is not a release: `dist merge` writes the provenance and signs.

@@ -21,12 +21,15 @@ pub const UNSIGNED_ENV: &str = "XTASK_UNSIGNED";
 pub const BUILD_TYPE: &str = "urn:cargo-xtask-dist:build-type:v1";
 
 /// Writes the SBOMs of the files in `holdings` that `artifacts` has, in each of the manifest's
-/// formats, from their binaries' Go build info; returns their artifacts.
+/// formats, from their binaries' Go build info; returns their artifacts. An SBOM whose inputs (its
+/// format, the file and its SHA-256, its binaries', the project, version, source and date, this
+/// xtask) are those of `previous`'s is linked from it, not written again.
 pub fn sboms(
     dir: &Path,
     manifest: &Manifest,
     holdings: &[Holding],
     artifacts: &[Artifact],
+    previous: Option<&super::reuse::Previous>,
 ) -> anyhow::Result<Vec<Artifact>> {
     let formats = &manifest.supply.sbom;
     if formats.is_empty() {
@@ -37,46 +40,60 @@ pub fn sboms(
     let mut out = Vec::new();
     for (file, binaries) in holdings {
         let Some(subject) = artifacts.iter().find(|a| &a.path == file && a.kind.published()) else { continue };
-        let mut held = Vec::new();
-        for (target, name) in binaries {
-            let binary = artifacts
-                .iter()
-                .find(|a| a.kind == Kind::Binary && &a.target == target && a.binary.as_ref() == Some(name))
-                .with_context(|| {
-                    format!("cannot write the SBOM of {file}: the release lacks its {target} binary {name}")
-                })?;
-            if !infos.contains_key(binary.path.as_str()) {
-                let bytes = fs::read(dir.join(&binary.path)).with_context(|| format!("cannot read {}", binary.path))?;
-                let info =
-                    buildinfo::read_build_info(&bytes).with_context(|| format!("cannot write the SBOM of {file}"))?;
-                infos.insert(&binary.path, info);
-            }
-            held.push(binary);
-        }
-        let binaries = held
+        let held = binaries
             .iter()
-            .map(|b| sbom::Contained {
-                name: b.path.rsplit('/').next().unwrap_or(&b.path),
-                target: &b.target,
-                sha256: &b.sha256,
-                info: &infos[b.path.as_str()],
+            .map(|(target, name)| {
+                artifacts
+                    .iter()
+                    .find(|a| a.kind == Kind::Binary && &a.target == target && a.binary.as_ref() == Some(name))
+                    .with_context(|| {
+                        format!("cannot write the SBOM of {file}: the release lacks its {target} binary {name}")
+                    })
             })
-            .collect();
-        let doc = sbom::Document {
-            subject: file,
-            subject_sha256: &subject.sha256,
-            project: &manifest.name,
-            version: &manifest.version,
-            created: &created,
-            source: &manifest.source,
-            binaries,
-        };
+            .collect::<anyhow::Result<Vec<&Artifact>>>()?;
+        let shas: Vec<(&str, &str)> = held.iter().map(|b| (b.path.as_str(), b.sha256.as_str())).collect();
         for format in formats {
+            let path = format!("{file}{}", format.suffix());
+            let recipe = json!({
+                "sbom": format.suffix(),
+                "of": [file, &subject.sha256],
+                "project": [&manifest.name, &manifest.version, &manifest.source],
+            });
+            let key = super::package_key(&recipe, manifest.source_date_epoch, &shas, &[]);
+            if let Some(mut linked) = previous.and_then(|p| p.take_package(std::slice::from_ref(&path), &key, dir)) {
+                out.append(&mut linked);
+                continue;
+            }
+            for binary in &held {
+                if !infos.contains_key(binary.path.as_str()) {
+                    let bytes =
+                        fs::read(dir.join(&binary.path)).with_context(|| format!("cannot read {}", binary.path))?;
+                    let info = buildinfo::read_build_info(&bytes)
+                        .with_context(|| format!("cannot write the SBOM of {file}"))?;
+                    infos.insert(&binary.path, info);
+                }
+            }
+            let doc = sbom::Document {
+                subject: file,
+                subject_sha256: &subject.sha256,
+                project: &manifest.name,
+                version: &manifest.version,
+                created: &created,
+                source: &manifest.source,
+                binaries: held
+                    .iter()
+                    .map(|b| sbom::Contained {
+                        name: b.path.rsplit('/').next().unwrap_or(&b.path),
+                        target: &b.target,
+                        sha256: &b.sha256,
+                        info: &infos[b.path.as_str()],
+                    })
+                    .collect(),
+            };
             let text = match format {
                 crate::settings::SbomFormat::Spdx => sbom::spdx_json(&doc),
                 crate::settings::SbomFormat::Cyclonedx => sbom::cyclonedx_json(&doc),
             };
-            let path = format!("{file}{}", format.suffix());
             fs::write(dir.join(&path), &text).with_context(|| format!("cannot write {path}"))?;
             out.push(Artifact {
                 target: subject.target.clone(),
@@ -86,7 +103,7 @@ pub fn sboms(
                 size: text.len() as u64,
                 sha256: crate::digest::sha256_hex(text.as_bytes()),
                 path,
-                inputs: None,
+                inputs: Some(key),
                 image: None,
                 describes: Some(file.clone()),
             });

@@ -210,15 +210,22 @@ impl Source {
             .iter()
             .map(|(rel, (ignored, (link, content)))| {
                 let name = rel.rsplit('/').next().unwrap_or(rel);
+                let of = |bytes: &[u8]| {
+                    let kind: &[u8] = if *ignored { b"ignored" } else { b"uploaded" };
+                    hashed(&[rel.as_bytes(), kind, link.as_deref().unwrap_or_default().as_bytes(), bytes])
+                };
+                let whole = of(content);
                 // An embedded file is read whatever its name says.
-                let by_name = has_source_extension(name) && !embedded(rel, &embeds);
-                let hash = hashed(&[
-                    rel.as_bytes(),
-                    if *ignored { b"ignored" } else { b"uploaded" },
-                    link.as_deref().unwrap_or_default().as_bytes(),
-                    content,
-                ]);
-                (by_name.then(|| name.to_owned()), hash)
+                let left_out = match name.rsplit_once('.').map(|(_, ext)| ext) {
+                    _ if embedded(rel, &embeds) => None,
+                    // The go command parses every Go file's header whatever its name, and a broken one
+                    // fails the package: the header counts. An ignored file counts by size and mtime.
+                    Some("go") if *ignored => Some(Some(whole)),
+                    Some("go") => Some(Some(of(go_header(content)))),
+                    Some("syso") => Some(None),
+                    _ => None,
+                };
+                FileHash { name: left_out.map(|_| name.to_owned()), whole, left_out: left_out.flatten() }
             })
             .collect();
         let mut parts: Vec<Vec<u8>> = vec![b"named by flags".to_vec()];
@@ -227,8 +234,10 @@ impl Source {
             // A missing file fails the build itself; its absence is part of the key.
             parts.push(std::fs::read(path).unwrap_or_default());
         }
-        let named = hashed(&parts.iter().map(Vec::as_slice).collect::<Vec<_>>());
-        Ok(SourceDigest { files, named })
+        let named_hash = hashed(&parts.iter().map(Vec::as_slice).collect::<Vec<_>>());
+        // With cgo (C files include what they like) or files named by flags (an -overlay may add Go
+        // files, with //go:embed lines of their own), no file is left out by its name.
+        Ok(SourceDigest { files, named: named_hash, by_name: !everything && named.is_empty() })
     }
 
     /// Whether a file (among `files`) lies outside every module of the build:
@@ -401,12 +410,22 @@ const GO_SOURCE_EXTENSIONS: [&str; 21] = [
     "swigcxx", "syso", "pgo",
 ];
 
-/// What [`Source::digest`] read: a hash per file (with its name when it is a source file that
-/// Go's file-name rule may leave out of a build), and one of the files flags name.
+/// What [`Source::digest`] read: a hash per file, and one of the files flags name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceDigest {
-    files: Vec<(Option<String>, [u8; 32])>,
+    files: Vec<FileHash>,
     named: [u8; 32],
+    /// Whether files may be left out by their name at all.
+    by_name: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct FileHash {
+    /// The file's name, when Go's file-name rule may leave it out of a build (a `.go` or `.syso` file).
+    name: Option<String>,
+    whole: [u8; 32],
+    /// What still counts when it is left out: a Go file's header.
+    left_out: Option<[u8; 32]>,
 }
 
 impl SourceDigest {
@@ -418,7 +437,7 @@ impl SourceDigest {
     /// Of what a build for `os`/`arch` with build tags `tags` can read: without the source
     /// files its name keeps out of that build.
     pub fn for_target(&self, os: &str, arch: &str, tags: &[String]) -> String {
-        self.combine(|name| !name.is_some_and(|n| left_out_by_name(n, os, arch, tags)))
+        self.combine(|name| !(self.by_name && name.is_some_and(|n| left_out_by_name(n, os, arch, tags))))
     }
 
     /// A digest of files `(path, content)`, for tests of the keys.
@@ -429,19 +448,23 @@ impl SourceDigest {
             .iter()
             .map(|(rel, text)| {
                 let name = rel.rsplit('/').next().unwrap_or(rel);
-                let hash = Sha256::digest(format!("{rel}\0{text}")).into();
-                (has_source_extension(name).then(|| name.to_owned()), hash)
+                let whole = Sha256::digest(format!("{rel}\0{text}")).into();
+                FileHash { name: name.ends_with(".go").then(|| name.to_owned()), whole, left_out: None }
             })
             .collect();
-        SourceDigest { files, named: [0; 32] }
+        SourceDigest { files, named: [0; 32], by_name: true }
     }
 
     fn combine(&self, keep: impl Fn(Option<&str>) -> bool) -> String {
         use sha2::{Digest, Sha256};
         let mut hash = Sha256::new();
-        // Each file's hash covers its path: what is kept is named by it.
-        for (_, file) in self.files.iter().filter(|(name, _)| keep(name.as_deref())) {
-            hash.update(file);
+        // Each file's hash covers its path.
+        for file in &self.files {
+            match (keep(file.name.as_deref()), &file.left_out) {
+                (true, _) => hash.update(file.whole),
+                (false, Some(header)) => hash.update(header),
+                (false, None) => {}
+            }
         }
         hash.update(self.named);
         hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
@@ -484,9 +507,27 @@ fn left_out_by_name(file: &str, os: &str, arch: &str, tags: &[String]) -> bool {
     }
 }
 
-/// A file Go's package loader lists by its extension (and so subjects to the file-name rule).
-fn has_source_extension(name: &str) -> bool {
-    name.rsplit_once('.').is_some_and(|(_, ext)| ext != "pgo" && GO_SOURCE_EXTENSIONS.contains(&ext))
+/// The part of a Go file the go command parses whatever the file's name (cmd/go's module index
+/// reads every Go file's header and fails the package on an error there): everything before its
+/// first top-level declaration — build constraints, package clause, imports. All of it when it
+/// imports "embed" (its `//go:embed` lines are read too), when a block comment starts before
+/// that point (a `func` line inside it would end the header early), or when it declares nothing.
+fn go_header(text: &[u8]) -> &[u8] {
+    if text.windows(7).any(|w| w == b"\"embed\"") {
+        return text;
+    }
+    let mut at = 0;
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let declares = [&b"func"[..], b"type", b"var", b"const"].iter().any(|k| {
+            line.starts_with(k) && line.get(k.len()).is_some_and(|c| matches!(c, b' ' | b'\t' | b'(' | b'\r' | b'\n'))
+        });
+        if declares {
+            let header = &text[..at];
+            return if header.windows(2).any(|w| w == b"/*") { text } else { header };
+        }
+        at += line.len();
+    }
+    text
 }
 
 /// Whether Go may read `rel` whatever the source says: module files, `vendor/`

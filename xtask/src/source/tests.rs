@@ -353,8 +353,9 @@ fn source_files_a_targets_name_rule_leaves_out() {
     assert!(!left_out_by_name("x_windows.go", "linux", "amd64", &["windows".to_owned()]), "-tags=windows");
 }
 
-/// An edit of one system's file changes that system's digest only; an embedded file counts for
-/// every target whatever its name.
+/// An edit of one system's file changes that system's digest only — but for a Go file's header,
+/// which the go command parses for every target; an embedded file, an assembly file (another may
+/// `#include` it) and everything with cgo count for every target whatever their names.
 #[test]
 fn a_digest_per_target_leaves_out_other_systems_files() {
     let dir = tempfile::tempdir().unwrap();
@@ -362,27 +363,51 @@ fn a_digest_per_target_leaves_out_other_systems_files() {
     write(root, "go.mod", "module m\ngo 1.22\n");
     write(root, "main.go", "package main\n\nimport _ \"embed\"\n\n//go:embed notes_windows.go\nvar notes string\n");
     write(root, "notes_windows.go", "package main\n");
-    write(root, "x_windows.go", "package main\n");
-    write(root, "y_linux_arm64.s", "\n");
+    write(root, "x_windows.go", "package main\n\nimport \"os\"\n\nfunc x() { os.Exit(1) }\n");
+    write(root, "y_linux_arm64.go", "package main\n\nconst y = 1\n");
+    write(root, "z_arm64.s", "\n");
+    write(root, "w_windows.syso", "\x00");
     git(root, &["init", "-q"]);
     git(root, &["add", "."]);
     git(root, &["commit", "-qm", "m"]);
     let s = source_of(root);
-    let keys = |s: &Source| {
-        let d = s.digest(&[], false).unwrap();
+    let keys = |everything: bool| {
+        let d = s.digest(&[], everything).unwrap();
         let none: &[String] = &[];
-        [("linux", "amd64"), ("linux", "arm64"), ("windows", "amd64")]
-            .map(|(os, arch)| d.for_target(os, arch, none))
-            .to_vec()
+        [("linux", "amd64"), ("linux", "arm64"), ("windows", "amd64")].map(|(os, arch)| d.for_target(os, arch, none))
     };
-    let k0 = keys(&s);
-    write(root, "x_windows.go", "package main // edited\n");
-    let k1 = keys(&s);
-    assert_eq!((k1[0] == k0[0], k1[1] == k0[1], k1[2] == k0[2]), (true, true, false), "x_windows.go");
-    write(root, "y_linux_arm64.s", "// edited\n");
-    let k2 = keys(&s);
-    assert_eq!((k2[0] == k1[0], k2[1] == k1[1], k2[2] == k1[2]), (true, false, true), "y_linux_arm64.s");
-    write(root, "notes_windows.go", "package main // embedded, edited\n");
-    let k3 = keys(&s);
-    assert!(k3.iter().zip(&k2).all(|(a, b)| a != b), "an embedded file counts for every target");
+    let mut before = keys(false);
+    let mut changed = |file: &str, text: &str| {
+        write(root, file, text);
+        let after = keys(false);
+        let which = [0, 1, 2].map(|i| after[i] != before[i]);
+        before = after;
+        which
+    };
+    assert_eq!(changed("x_windows.go", "package main\n\nimport \"os\"\n\nfunc x() { os.Exit(2) }\n"), [false, false, true]);
+    assert_eq!(changed("x_windows.go", "package main\n\nimport \"fmt\"\n\nfunc x() { fmt.Println() }\n"), [true, true, true]);
+    assert_eq!(changed("x_windows.go", "package main\n\nimport (\n\n"), [true, true, true], "a broken header");
+    assert_eq!(changed("y_linux_arm64.go", "package main\n\nconst y = 2\n"), [false, true, false]);
+    assert_eq!(changed("w_windows.syso", "\x01"), [false, false, true]);
+    assert_eq!(changed("z_arm64.s", "// edited\n"), [true, true, true], "assembly may be #included");
+    assert_eq!(changed("notes_windows.go", "package main // embedded\n"), [true, true, true], "embedded");
+    // With cgo nothing is left out.
+    let cgo = keys(true);
+    write(root, "y_linux_arm64.go", "package main\n\nconst y = 3\n");
+    assert!(keys(true).iter().zip(&cgo).all(|(a, b)| a != b), "with cgo every target reads every file");
+}
+
+#[test]
+fn a_go_files_header_is_what_comes_before_its_first_declaration() {
+    let text = b"//go:build windows\n\npackage p\n\nimport (\n\t\"os\"\n)\n\nfunc f() {}\n";
+    assert_eq!(go_header(text), &text[..text.len() - "func f() {}\n".len()]);
+    let typed = b"package p\n\ntype T int\nfunc f() {}\n";
+    assert_eq!(go_header(typed), b"package p\n\n");
+    let embeds = b"package p\n\nimport _ \"embed\"\n\n//go:embed x\nvar s string\n";
+    assert_eq!(go_header(embeds), embeds, "with embed, the //go:embed lines count");
+    let commented = b"package p\n\n/*\nfunc old() {}\n*/\nimport \"os\"\n\nfunc f() { os.Exit(0) }\n";
+    assert_eq!(go_header(commented), commented, "a block comment before the end");
+    let nothing = b"package p\n";
+    assert_eq!(go_header(nothing), nothing);
+    assert_eq!(go_header(b"package p\nfunctional := 1\nconst(\nA = 1\n)\n"), b"package p\nfunctional := 1\n");
 }
