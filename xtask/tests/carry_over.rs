@@ -239,7 +239,10 @@ fn every_input_class_rebuilds_and_nothing_else_does() {
     s.expect("a new Go file only windows builds read (a new header)", false);
     repo.write("cmd/tool/console_windows.go", "package main\n\nconst console = \"windows, edited\"\n");
     s.expect("an edit of a file only windows builds read", true);
-    repo.write("cmd/tool/console_windows.go", "package main\n\nimport _ \"os\"\n\nconst console = \"windows, edited\"\n");
+    repo.write(
+        "cmd/tool/console_windows.go",
+        "package main\n\nimport _ \"os\"\n\nconst console = \"windows, edited\"\n",
+    );
     s.expect("the imports of a file only windows builds read", false);
     repo.write("cmd/tool/zz_arm64.syso", "\x00only arm64 links this");
     s.expect("an object only arm64 builds link", true);

@@ -220,7 +220,9 @@ fn go_cache_prunes(log: &Path) -> usize {
     let text = String::from_utf8_lossy(&std::fs::read(log).unwrap()).into_owned();
     // time=… msg="dagql pruned result" … call=Query.cacheVolume … args="[key=\"go-build-1.26.8\" …
     text.lines()
-        .filter(|l| l.contains("dagql pruned result") && l.contains("call=Query.cacheVolume") && l.contains("go-build-"))
+        .filter(|l| {
+            l.contains("dagql pruned result") && l.contains("call=Query.cacheVolume") && l.contains("go-build-")
+        })
         .count()
 }
 
@@ -239,13 +241,20 @@ fn an_engine_that_prunes_the_go_cache_is_said_before_it_does_and_after() {
     // So the first run finds the Go cache warm or pruned: each run must say which, and when it
     // said "will prune", the engine must do it before the next run.
     let _restore = DefaultPolicyAfter;
-    engine_up(&[("DAGGER_ENGINE_GC_MIN_FREE", "0"), ("DAGGER_ENGINE_GC_MAX_USED", "1MB"), ("DAGGER_ENGINE_GC_RESERVED", "0")]);
+    engine_up(&[
+        ("DAGGER_ENGINE_GC_MIN_FREE", "0"),
+        ("DAGGER_ENGINE_GC_MAX_USED", "1MB"),
+        ("DAGGER_ENGINE_GC_RESERVED", "0"),
+    ]);
     let (mut said_will, mut said_did) = (false, false);
     for edit in 2..=4 {
         let prunes = go_cache_prunes(&log); // the engine's log starts anew with each start
         let (stderr, _) = edit_and_build(&repo, edit, &[]);
         let look = line(&stderr, "Dagger engine: ");
-        assert!(look.contains("its garbage collector keeps 0 B free and 1.0 MiB used at most (reserved 0 B)"), "{look}");
+        assert!(
+            look.contains("its garbage collector keeps 0 B free and 1.0 MiB used at most (reserved 0 B)"),
+            "{look}"
+        );
         if look.starts_with("Dagger engine: Go build cache warm") {
             let warning = line(&stderr, "warning: the Dagger engine's caches hold ");
             assert!(

@@ -300,7 +300,11 @@ fn shards_cover_every_target_exactly_once() {
 #[test]
 fn the_target_key_covers_every_input_and_nothing_else() {
     let base = "[app]\nmain = \"./cmd/hello\"\n";
-    let inputs = Inputs { source_digest: SourceDigest::of_files(&[("main.go", "src")]), toolchain: "go1.26.8 here".into(), engine: Engine::Host };
+    let inputs = Inputs {
+        source_digest: SourceDigest::of_files(&[("main.go", "src")]),
+        toolchain: "go1.26.8 here".into(),
+        engine: Engine::Host,
+    };
     let key_of = |text: &str, stamp: Stamp, inputs: &Inputs| {
         let s = settings(text);
         let source = Source::find(&s.app_dir, &[], "", &Outputs { out: "/nowhere/dist".into(), ours: vec![] }).unwrap();
@@ -311,7 +315,14 @@ fn the_target_key_covers_every_input_and_nothing_else() {
     let k0 = key_of(base, stamp(), &inputs);
     assert_eq!(key_of(base, stamp(), &inputs), k0, "deterministic");
     let mut changed: Vec<(&str, String)> = vec![
-        ("source", key_of(base, stamp(), &Inputs { source_digest: SourceDigest::of_files(&[("main.go", "src2")]), ..inputs.clone() })),
+        (
+            "source",
+            key_of(
+                base,
+                stamp(),
+                &Inputs { source_digest: SourceDigest::of_files(&[("main.go", "src2")]), ..inputs.clone() },
+            ),
+        ),
         ("toolchain", key_of(base, stamp(), &Inputs { toolchain: "go1.26.8 patched".into(), ..inputs.clone() })),
         ("engine", key_of(base, stamp(), &Inputs { engine: Engine::Dagger, ..inputs.clone() })),
         ("ldflags", key_of(&format!("{base}[build]\nldflags = [\"-s\"]\n"), stamp(), &inputs)),

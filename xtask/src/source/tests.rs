@@ -384,8 +384,14 @@ fn a_digest_per_target_leaves_out_other_systems_files() {
         before = after;
         which
     };
-    assert_eq!(changed("x_windows.go", "package main\n\nimport \"os\"\n\nfunc x() { os.Exit(2) }\n"), [false, false, true]);
-    assert_eq!(changed("x_windows.go", "package main\n\nimport \"fmt\"\n\nfunc x() { fmt.Println() }\n"), [true, true, true]);
+    assert_eq!(
+        changed("x_windows.go", "package main\n\nimport \"os\"\n\nfunc x() { os.Exit(2) }\n"),
+        [false, false, true]
+    );
+    assert_eq!(
+        changed("x_windows.go", "package main\n\nimport \"fmt\"\n\nfunc x() { fmt.Println() }\n"),
+        [true, true, true]
+    );
     assert_eq!(changed("x_windows.go", "package main\n\nimport (\n\n"), [true, true, true], "a broken header");
     assert_eq!(changed("y_linux_arm64.go", "package main\n\nconst y = 2\n"), [false, true, false]);
     assert_eq!(changed("w_windows.syso", "\x01"), [false, false, true]);
