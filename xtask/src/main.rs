@@ -13,6 +13,7 @@ mod init;
 mod interrupt;
 mod linker_vars;
 mod output;
+mod parallel;
 mod plan;
 mod project;
 mod registry;

@@ -353,14 +353,11 @@ fn carry_over(plan: &Plan, toolchain: &Toolchain, engine: Engine, output: &Outpu
     let keys: Vec<Option<String>> =
         plan.builds.iter().map(|b| plan.reads.opaque.is_none().then(|| plan.target_key(b, &inputs))).collect();
     let previous = Previous::read(output.path());
-    let reused: Vec<Option<Vec<Artifact>>> = plan
-        .builds
-        .iter()
-        .zip(&keys)
-        .map(|(b, key)| {
-            previous.as_ref()?.take_binaries(&b.target.to_string(), key.as_deref()?, &b.outputs, output.staging())
-        })
-        .collect();
+    // Proving the previous binaries intact reads them all (hundreds of MB on a dozen targets): on every processor.
+    let builds: Vec<(&plan::TargetBuild, &Option<String>)> = plan.builds.iter().zip(&keys).collect();
+    let reused: Vec<Option<Vec<Artifact>>> = crate::parallel::map(&builds, |(b, key)| {
+        previous.as_ref()?.take_binaries(&b.target.to_string(), key.as_deref()?, &b.outputs, output.staging())
+    });
     let to_build: Vec<usize> = (0..plan.builds.len()).filter(|&i| reused[i].is_none()).collect();
     if to_build.len() < plan.builds.len() {
         let names: Vec<String> =

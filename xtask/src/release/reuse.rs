@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::manifest::{Artifact, Kind, Manifest};
-use crate::digest::sha256_hex;
+use crate::digest::sha256_file;
 
 /// Where a partial run (`--target`, `--host`) keeps the previous release's
 /// other targets, inside the output directory: not part of the release, not
@@ -134,7 +134,10 @@ impl Previous {
     }
 
     fn intact(&self, a: &Artifact, at: &str) -> bool {
-        fs::read(self.dir.join(at)).is_ok_and(|bytes| bytes.len() as u64 == a.size && sha256_hex(&bytes) == a.sha256)
+        let path = self.dir.join(at);
+        // The size first: a file of another size is not read.
+        fs::metadata(&path).is_ok_and(|m| m.len() == a.size)
+            && sha256_file(&path).is_ok_and(|(size, sha)| size == a.size && sha == a.sha256)
     }
 }
 

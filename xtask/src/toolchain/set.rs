@@ -301,7 +301,8 @@ fn download(go: &Path, version: &str) -> anyhow::Result<Verified> {
             }
             (Some(error), _) => failed.push(format!("{platform}: {error}")),
             (None, Some(zip)) => {
-                let hash = sha256_file(&zip)?;
+                let (_, hash) =
+                    crate::digest::sha256_file(&zip).with_context(|| format!("cannot read {}", zip.display()))?;
                 ui::say(format!("  {platform:<14} sha256 {hash}"));
                 hashes.push((release, hash));
             }
@@ -359,14 +360,6 @@ fn not_served(error: &str) -> bool {
 /// `403 Forbidden` rather than go's whole message with the URL.
 fn short_reason(error: &str) -> &str {
     NOT_SERVED.iter().find(|s| error.contains(*s)).copied().unwrap_or(error)
-}
-
-fn sha256_file(path: &Path) -> anyhow::Result<String> {
-    use sha2::Digest;
-    let mut file = fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut hasher = sha2::Sha256::new();
-    std::io::copy(&mut file, &mut hasher).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// A temporary directory, removed with everything in it when dropped (the
