@@ -167,6 +167,16 @@ fn a_pruned_go_cache_is_said_and_a_restored_go_cache_dir_builds_warm() {
     );
 
     // Pruned again (a fresh CI engine is the same), but DIR restored: the build starts from it.
+    // DIR as a CI cache step restores it three days later, with an entry no build uses.
+    assert!(cache_dir.join(".xtask-go-cache").is_file(), "the xtask made DIR: marked as its own");
+    let three_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 24 * 3600);
+    let unused = cache_dir.join("build/ff").join(format!("{}-a", "f".repeat(64)));
+    std::fs::create_dir_all(unused.parent().unwrap()).unwrap();
+    std::fs::write(&unused, "an entry no build asks for").unwrap();
+    let entries = go_cache_entries(&cache_dir.join("build"));
+    for entry in &entries {
+        std::fs::File::open(entry).unwrap().set_modified(three_days_ago).unwrap();
+    }
     prune_engine();
     let (seeded, seeded_s) = edit_and_build(&repo, 4, &["--go-cache", cache_arg]);
     assert!(line(&seeded, "Dagger engine: ").contains("(seeded from --go-cache)"), "{seeded}");
@@ -176,6 +186,36 @@ fn a_pruned_go_cache_is_said_and_a_restored_go_cache_dir_builds_warm() {
         seeded_files * 5 < cold_files,
         "an edit on the restored cache compiles little: {seeded_files} new cache files, {cold_files} when cold\n{seeded}"
     );
+    // What the build did not use is gone from DIR (the edits' old packages, the planted entry);
+    // what it used got the time of that use, for the next run.
+    let removed: usize = line(&seeded, "--go-cache: ")
+        .split("; ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count of removed entries: {seeded}"));
+    assert!(!unused.exists(), "an entry no build used for three days is still in DIR");
+    let kept = go_cache_entries(&cache_dir.join("build"));
+    // Each entry was kept or removed; the rest kept are new (among the files written).
+    assert!(kept.len() + removed >= entries.len(), "{} kept, {removed} removed of {}", kept.len(), entries.len());
+    assert!(kept.len() + removed <= entries.len() + seeded_files, "{seeded}");
+    assert!(
+        kept.len() * 2 > entries.len(),
+        "most of the cache is what an edit uses: {} of {}",
+        kept.len(),
+        entries.len()
+    );
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    assert!(
+        kept.iter().all(|e| std::fs::metadata(e).unwrap().modified().unwrap() > an_hour_ago),
+        "every entry kept was used by this run"
+    );
+
+    // The trimmed DIR is all the next fresh engine needs.
+    prune_engine();
+    let (again, _) = edit_and_build(&repo, 5, &["--go-cache", cache_arg]);
+    let again_files = exported(&again);
+    assert!(again_files * 5 < cold_files, "the trimmed cache still serves an edit: {again_files} new files\n{again}");
     eprintln!(
         "dagger --go-cache: cold {cold_s:.1} s ({cold_files} files), warm edit {warm_s:.1} s, pruned edit \
          {pruned_s:.1} s, pruned + restored edit {seeded_s:.1} s ({seeded_files} files)"
@@ -296,6 +336,24 @@ fn wait_for_prune(log: &Path, seen: usize, when: &str) -> usize {
         assert!(Instant::now() < deadline, "the engine did not prune the Go build cache within 90 s {when}");
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
+}
+
+/// Go's entry files in a build cache: `xx/<64 hex>-a` and `-d`.
+fn go_cache_entries(build: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for shard in std::fs::read_dir(build).unwrap() {
+        let shard = shard.unwrap();
+        if shard.file_name().len() != 2 || !shard.file_type().unwrap().is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(shard.path()).unwrap() {
+            let name = file.as_ref().unwrap().file_name().into_string().unwrap();
+            if name.len() == 66 && (name.ends_with("-a") || name.ends_with("-d")) {
+                out.push(file.unwrap().path());
+            }
+        }
+    }
+    out
 }
 
 fn walkdir(dir: &Path) -> usize {

@@ -29,7 +29,7 @@ use crate::interrupt;
 use crate::plan::{DownloadSettings, Plan, Toolchain};
 use crate::steps::StepResult;
 
-mod cache;
+pub mod cache;
 mod dockerfile;
 
 /// Where the upload is mounted in the container.
@@ -472,7 +472,15 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
     let built = build(client, job, &go, go_version, &probe).await;
     // Whatever the builds did, what they compiled goes to DIR (and the run's lists are dropped).
     match cache::export_new(&go, dir, &run).await {
-        Ok(added) => crate::ui::detail(format!("--go-cache: {added} new cache files written to {}", dir.display())),
+        Ok(done) => crate::ui::detail(format!(
+            "--go-cache: {} new cache files written to {}{}",
+            done.written,
+            dir.display(),
+            match done.removed {
+                Some(n) => format!("; {n} build-cache entries no build used for a day removed"),
+                None => format!(" (not made by the xtask: nothing removed from it; {} marks one)", cache::MARKER),
+            }
+        )),
         Err(e) => crate::ui::warn(format!("{e:#}; {} keeps what it held", dir.display())),
     }
     built

@@ -100,6 +100,9 @@ impl Session {
                 dir.display()
             );
         }
+        if let Some(dir) = go_cache.filter(|d| !d.exists()) {
+            dagger::cache::claim(dir)?;
+        }
         Ok(match engine {
             Engine::Dagger => Session::Dagger(dagger::Session::open(go_cache)?),
             Engine::Host => Session::Host(host::Session::open(sh, pinned, go_cache)?),

@@ -16,6 +16,16 @@ use eyre::eyre;
 
 use super::{any_exit, checked, GOCACHE, GOMODCACHE};
 
+/// In a `--go-cache` directory the xtask made: only there are unused build-cache entries removed.
+pub const MARKER: &str = ".xtask-go-cache";
+/// A build-cache entry in a `--go-cache` directory that no build used for this long is removed when
+/// a Dagger run writes the directory back: a CI cache step saves and restores it whole on every
+/// run, so what it holds beyond what builds use is paid for twice per run (Go's own trim waits
+/// five days, for a cache that moves nowhere).
+pub const UNUSED_FOR: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+/// The engine's build-cache files with their modification times (`stat -c '%Y %n'`), in the export.
+const MTIMES: &str = ".xtask-mtimes";
+
 /// Where a `--go-cache` directory is mounted to seed the cache volumes.
 const SEED: &str = "/xtask-go-cache";
 /// Where the entries a run added are gathered for export.
@@ -247,10 +257,10 @@ pub async fn seed(client: &Query, go: &Container, dir: &Path, probe: &Probe, non
 }
 
 /// Writes what this run added to the caches (the files not in [`seed`]'s lists) into `dir`, beside
-/// what is there, and drops the lists; returns how many files `dir` gained. Only new paths are
+/// what is there, drops the lists, and [`trim`]s `dir`'s build cache. Only new paths are
 /// written. Only tools both GNU coreutils and busybox have (`sort`, `uniq -u`, `xargs -0`,
 /// `cp -p --parents`): Debian's golang image has the one, Alpine's and the offline engine's the other.
-pub async fn export_new(go: &Container, dir: &Path, nonce: &str) -> eyre::Result<usize> {
+pub async fn export_new(go: &Container, dir: &Path, nonce: &str) -> eyre::Result<Exported> {
     let mut script = vec![format!("set -e; mkdir -p {EXPORT}/build {EXPORT}/mod")];
     for (sub, volume) in CACHES {
         let list = listing(nonce, sub);
@@ -262,6 +272,11 @@ pub async fn export_new(go: &Container, dir: &Path, nonce: &str) -> eyre::Result
              rm -f {list}"
         ));
     }
+    // When each build-cache entry was last used on the engine: Go sets an entry's mtime when it
+    // uses one older than an hour, and `cp -a` and the export keep mtimes.
+    script.push(format!(
+        "(cd {GOCACHE} && find . -type f ! -name '.xtask-run-*' -exec stat -c '%Y %n' {{}} +) > {EXPORT}/{MTIMES}"
+    ));
     // One file to export: Dagger's export of a directory of thousands of files stalled here
     // (7,177 cache entries: the CLI's receiving end waited for ten minutes).
     script.push(format!("tar -cf {EXPORT}.tar -C {EXPORT} ."));
@@ -277,25 +292,107 @@ pub async fn export_new(go: &Container, dir: &Path, nonce: &str) -> eyre::Result
     };
     // Ours (named by this run's nonce), whether or not it came whole.
     let _ = std::fs::remove_file(&tar);
-    unpacked.map_err(|e| eyre!("cannot write the Dagger engine's new Go cache files into {}: {e:#}", dir.display()))
+    let (written, mtimes) = unpacked
+        .map_err(|e| eyre!("cannot write the Dagger engine's new Go cache files into {}: {e:#}", dir.display()))?;
+    let removed = trim(dir, &mtimes, std::time::SystemTime::now())
+        .map_err(|e| eyre!("cannot trim the Go build cache in {}: {e:#}", dir.display()))?;
+    Ok(Exported { written, removed })
+}
+
+/// What [`export_new`] did to the `--go-cache` directory.
+pub struct Exported {
+    /// New cache files written.
+    pub written: usize,
+    /// Build-cache entries removed: unused for [`UNUSED_FOR`] (`None`: the directory is not the xtask's).
+    pub removed: Option<usize>,
+}
+
+/// Makes `dir` (which does not exist yet) for `--go-cache`, marked as the xtask's.
+pub fn claim(dir: &Path) -> anyhow::Result<()> {
+    use anyhow::Context;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {} (--go-cache)", dir.display()))?;
+    std::fs::write(
+        dir.join(MARKER),
+        "Go's build and module caches, kept by `cargo xtask` (--go-cache). This file marks the directory as\n\
+         the xtask's: a Dagger run removes the build-cache entries no build used for a day.\n",
+    )
+    .with_context(|| format!("cannot write {}", dir.join(MARKER).display()))
+}
+
+/// Gives each entry of `dir/build` the time the engine last used it (`mtimes`, when later than its
+/// own: the host engine's Go sets it in place), then removes the entries unused for [`UNUSED_FOR`]
+/// before `now`. Only in a directory [`claim`] made (its marker), only Go's entry files
+/// (`build/xx/<64 hex>-a` and `-d`). Returns how many went; `None` when `dir` is not the xtask's.
+fn trim(dir: &Path, mtimes: &str, now: std::time::SystemTime) -> anyhow::Result<Option<usize>> {
+    use std::time::{Duration, UNIX_EPOCH};
+    if !dir.join(MARKER).is_file() {
+        return Ok(None);
+    }
+    let engine: std::collections::HashMap<&str, u64> = mtimes
+        .lines()
+        .filter_map(|l| {
+            let (secs, path) = l.split_once(' ')?;
+            Some((path.strip_prefix("./").unwrap_or(path), secs.parse().ok()?))
+        })
+        .collect();
+    let hex = |s: &str| s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let entry = |name: &str| name.len() == 66 && hex(&name[..64]) && (name.ends_with("-a") || name.ends_with("-d"));
+    let build = dir.join("build");
+    let Ok(shards) = std::fs::read_dir(&build) else { return Ok(Some(0)) };
+    let mut removed = 0;
+    for shard in shards {
+        let shard = shard?;
+        let shard_name = shard.file_name().to_string_lossy().into_owned();
+        if shard_name.len() != 2 || !hex(&shard_name) || !shard.file_type()?.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(shard.path())? {
+            let file = file?;
+            let name = file.file_name().to_string_lossy().into_owned();
+            if !entry(&name) || !file.file_type()?.is_file() {
+                continue;
+            }
+            let mut used = file.metadata()?.modified()?;
+            if let Some(&secs) = engine.get(format!("{shard_name}/{name}").as_str()) {
+                let there = UNIX_EPOCH + Duration::from_secs(secs);
+                if there > used {
+                    std::fs::File::open(file.path())?.set_modified(there)?;
+                    used = there;
+                }
+            }
+            if now.duration_since(used).is_ok_and(|age| age > UNUSED_FOR) {
+                std::fs::remove_file(file.path())?;
+                removed += 1;
+            }
+        }
+    }
+    Ok(Some(removed))
 }
 
 /// Unpacks the files of `tar` that `dir` lacks, each written beside its place and renamed into it
-/// (a full disk or a kill leaves no half file under a cache name); returns how many. A path that
-/// is there already is left alone: the module cache's files and directories are read-only, and a
-/// second run exporting the same new entry wrote it first.
-fn unpack_new(tar: &Path, dir: &Path) -> anyhow::Result<usize> {
+/// (a full disk or a kill leaves no half file under a cache name); returns how many, and the
+/// engine's [`MTIMES`] list. A path that is there already is left alone: the module cache's files
+/// and directories are read-only, and a second run exporting the same new entry wrote it first.
+fn unpack_new(tar: &Path, dir: &Path) -> anyhow::Result<(usize, String)> {
     use anyhow::Context;
     let file = std::fs::File::open(tar).with_context(|| format!("cannot open {}", tar.display()))?;
     let mut archive = tar::Archive::new(file);
     archive.set_preserve_mtime(true);
-    let mut written = 0;
+    let (mut written, mut mtimes) = (0, String::new());
     for entry in archive.entries()? {
         let mut entry = entry?;
         if !entry.header().entry_type().is_file() {
             continue;
         }
         let rel = entry.path()?.into_owned();
+        if rel
+            .components()
+            .filter(|c| *c != std::path::Component::CurDir)
+            .eq([std::path::Component::Normal(MTIMES.as_ref())])
+        {
+            std::io::Read::read_to_string(&mut entry, &mut mtimes)?;
+            continue;
+        }
         // Only plain names below `dir` (`./build/ab/…`): nothing that climbs out or is absolute.
         if !rel.components().all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir)) {
             anyhow::bail!("the engine's cache archive names {}, outside {}", rel.display(), dir.display());
@@ -312,7 +409,7 @@ fn unpack_new(tar: &Path, dir: &Path) -> anyhow::Result<usize> {
             .with_context(|| format!("cannot rename {} to {}", part.display(), path.display()))?;
         written += 1;
     }
-    Ok(written)
+    Ok((written, mtimes))
 }
 
 #[cfg(test)]
@@ -408,8 +505,14 @@ mod tests {
             std::fs::write(&path, b.into_inner().unwrap()).unwrap();
             path
         };
-        let tar = tar_of(&[("./build/ab/old-d", "other"), ("./build/cd/new-a", "new"), ("./mod/cache/x", "m")]);
-        assert_eq!(unpack_new(&tar, &dir).unwrap(), 2);
+        let tar = tar_of(&[
+            ("./build/ab/old-d", "other"),
+            ("./build/cd/new-a", "new"),
+            ("./mod/cache/x", "m"),
+            ("./.xtask-mtimes", "1700000000 ./cd/new-a\n"),
+        ]);
+        assert_eq!(unpack_new(&tar, &dir).unwrap(), (2, "1700000000 ./cd/new-a\n".to_owned()));
+        assert!(!dir.join(MTIMES).exists(), "the engine's list is read, not written into DIR");
         assert_eq!(std::fs::read_to_string(dir.join("build/ab/old-d")).unwrap(), "kept");
         assert_eq!(std::fs::read_to_string(dir.join("build/cd/new-a")).unwrap(), "new");
         let mtime = std::fs::metadata(dir.join("build/cd/new-a")).unwrap().modified().unwrap();
@@ -433,6 +536,49 @@ mod tests {
         let err = unpack_new(&evil, &dir).unwrap_err().to_string();
         assert!(err.contains("outside"), "{err}");
         assert!(!tmp.path().join("escaped-f").exists());
+    }
+
+    #[test]
+    fn entries_no_build_used_for_a_day_are_removed_only_from_a_directory_the_xtask_made() {
+        use std::time::{Duration, UNIX_EPOCH};
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("go");
+        claim(&dir).unwrap();
+        let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let days_ago = |d: u64| now - Duration::from_secs(d * 24 * 3600);
+        let entry = |c: char, kind: char| format!("build/{c}{c}/{}-{kind}", c.to_string().repeat(64));
+        let write = |rel: &str, mtime: std::time::SystemTime| {
+            let path = dir.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, rel).unwrap();
+            std::fs::File::open(&path).unwrap().set_modified(mtime).unwrap();
+        };
+        let stale = entry('a', 'd'); // unused for three days, here and on the engine
+        let used_there = entry('b', 'a'); // three days old here, used on the engine an hour ago
+        let used_here = entry('c', 'd'); // used by the host engine's Go an hour ago
+        let not_go = ["build/README", "build/trim.txt", "build/aa/notes.txt", "mod/cache/download/x.zip"];
+        write(&stale, days_ago(3));
+        write(&used_there, days_ago(3));
+        write(&used_here, now - Duration::from_secs(3600));
+        for rel in not_go {
+            write(rel, days_ago(30));
+        }
+        let an_hour_ago = 1_800_000_000 - 3600;
+        let mtimes = format!("{an_hour_ago} ./{}\n{} ./{}\n", &used_there[6..], 1_800_000_000 - 4 * 86400, &stale[6..]);
+        assert_eq!(trim(&dir, &mtimes, now).unwrap(), Some(1));
+        assert!(!dir.join(&stale).exists(), "unused for three days: removed");
+        assert!(dir.join(&used_here).exists() && dir.join(&used_there).exists());
+        let mtime = std::fs::metadata(dir.join(&used_there)).unwrap().modified().unwrap();
+        assert_eq!(mtime, UNIX_EPOCH + Duration::from_secs(an_hour_ago), "the engine's use is kept for the next run");
+        for rel in not_go {
+            assert!(dir.join(rel).exists(), "{rel} is not a Go cache entry: left alone");
+        }
+
+        // A directory the xtask did not make (no marker): nothing is touched.
+        std::fs::remove_file(dir.join(MARKER)).unwrap();
+        write(&stale, days_ago(3));
+        assert_eq!(trim(&dir, "", now).unwrap(), None);
+        assert!(dir.join(&stale).exists());
     }
 
     #[test]
