@@ -216,6 +216,19 @@ fn a_pruned_go_cache_is_said_and_a_restored_go_cache_dir_builds_warm() {
     let (again, _) = edit_and_build(&repo, 5, &["--go-cache", cache_arg]);
     let again_files = exported(&again);
     assert!(again_files * 5 < cold_files, "the trimmed cache still serves an edit: {again_files} new files\n{again}");
+
+    // A new DIR beside a warm engine (or one that another run on this engine trimmed): it gets
+    // what the engine used, not only what this run compiled, and serves the next fresh engine.
+    let fresh_dir = go_cache.path().join("new");
+    let fresh_arg = fresh_dir.to_str().unwrap();
+    let (beside, _) = edit_and_build(&repo, 6, &["--go-cache", fresh_arg]);
+    assert!(line(&beside, "Dagger engine: ").starts_with("Dagger engine: Go build cache warm"), "{beside}");
+    let fetched = go_cache_entries(&fresh_dir.join("build")).len();
+    assert!(fetched * 2 > kept.len(), "{fetched} entries in a new DIR, {} used before\n{beside}", kept.len());
+    prune_engine();
+    let (from_new, _) = edit_and_build(&repo, 7, &["--go-cache", fresh_arg]);
+    let from_new_files = exported(&from_new);
+    assert!(from_new_files * 5 < cold_files, "the new DIR serves an edit: {from_new_files} new files\n{from_new}");
     eprintln!(
         "dagger --go-cache: cold {cold_s:.1} s ({cold_files} files), warm edit {warm_s:.1} s, pruned edit \
          {pruned_s:.1} s, pruned + restored edit {seeded_s:.1} s ({seeded_files} files)"

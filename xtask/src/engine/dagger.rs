@@ -436,9 +436,8 @@ async fn steps(client: &Query, job: &Steps, go_cache: Option<&Path>) -> eyre::Re
     }
     .await;
     if let Some(dir) = go_cache {
-        if let Err(e) = cache::export_new(&base, dir, &run).await {
-            crate::ui::warn(format!("{e:#}; {} keeps what it held", dir.display()));
-        }
+        let passed = outcome.is_ok() && results.len() == job.steps.len() && results.iter().all(|r| r.code == 0);
+        report_export(cache::export_new(&base, dir, &run, passed).await, dir);
     }
     outcome.map(|()| results)
 }
@@ -471,19 +470,25 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
     cache::seed(client, &go, dir, &probe, &run).await?;
     let built = build(client, job, &go, go_version, &probe).await;
     // Whatever the builds did, what they compiled goes to DIR (and the run's lists are dropped).
-    match cache::export_new(&go, dir, &run).await {
-        Ok(done) => crate::ui::detail(format!(
-            "--go-cache: {} new cache files written to {}{}",
-            done.written,
-            dir.display(),
-            match done.removed {
-                Some(n) => format!("; {n} build-cache entries no build used for a day removed"),
-                None => format!(" (not made by the xtask: nothing removed from it; {} marks one)", cache::MARKER),
+    report_export(cache::export_new(&go, dir, &run, built.is_ok()).await, dir);
+    built
+}
+
+/// One line for `--go-cache`'s write-back: a detail when it went as it should, else a warning.
+fn report_export(exported: eyre::Result<cache::Exported>, dir: &Path) {
+    match exported {
+        Ok(done) => {
+            let line =
+                format!("--go-cache: {} new cache files written to {}; {}", done.written, dir.display(), done.trimmed);
+            if let cache::Trimmed::Failed(_) = done.trimmed {
+                crate::ui::warn(line);
+            } else {
+                crate::ui::detail(line);
             }
-        )),
+        }
+        // Nothing was removed before the trim, which comes last.
         Err(e) => crate::ui::warn(format!("{e:#}; {} keeps what it held", dir.display())),
     }
-    built
 }
 
 /// Everything after the look at the caches: the download, every target's builds and the -X

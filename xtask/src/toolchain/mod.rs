@@ -248,18 +248,27 @@ mod tests {
 
     #[test]
     fn a_goroots_fingerprint_changes_with_any_file_deep_down() {
+        use std::time::{Duration, UNIX_EPOCH};
         let root = crate::project::new_temp_dir("xtask-goroot-test").unwrap();
-        for (rel, text) in [("VERSION", "go1.26.8"), ("src/os/file.go", "package os"), ("src/a/b/c.go", "package b")] {
+        let at = |secs: u64| UNIX_EPOCH + Duration::from_secs(secs);
+        // Explicit times: a file system's clock may not move between two writes.
+        let write = |rel: &str, text: &str, mtime| {
             fs::create_dir_all(root.join(rel).parent().unwrap()).unwrap();
             fs::write(root.join(rel), text).unwrap();
+            fs::File::options().write(true).open(root.join(rel)).unwrap().set_modified(mtime).unwrap();
+        };
+        for (rel, text) in [("VERSION", "go1.26.8"), ("src/os/file.go", "package os"), ("src/a/b/c.go", "package b")] {
+            write(rel, text, at(1_700_000_000));
         }
         let first = goroot_fingerprint(&root).unwrap();
         assert!(first.starts_with("3 files "), "{first}");
         assert_eq!(goroot_fingerprint(&root).unwrap(), first, "nothing changed");
-        fs::write(root.join("src/a/b/c.go"), "package c").unwrap();
-        let patched = goroot_fingerprint(&root).unwrap();
-        assert_ne!(patched, first, "a patched file three levels down");
-        fs::write(root.join("src/a/b/d.go"), "").unwrap();
+        write("src/a/b/c.go", "package c", at(1_700_000_001));
+        let touched = goroot_fingerprint(&root).unwrap();
+        assert_ne!(touched, first, "another mtime three levels down, same size");
+        write("src/a/b/c.go", "package cc", at(1_700_000_001));
+        assert_ne!(goroot_fingerprint(&root).unwrap(), touched, "another size, same mtime");
+        write("src/a/b/d.go", "", at(1_700_000_000));
         assert!(goroot_fingerprint(&root).unwrap().starts_with("4 files "), "a new file");
         fs::remove_dir_all(&root).unwrap();
     }

@@ -257,10 +257,14 @@ pub async fn seed(client: &Query, go: &Container, dir: &Path, probe: &Probe, non
 }
 
 /// Writes what this run added to the caches (the files not in [`seed`]'s lists) into `dir`, beside
-/// what is there, drops the lists, and [`trim`]s `dir`'s build cache. Only new paths are
-/// written. Only tools both GNU coreutils and busybox have (`sort`, `uniq -u`, `xargs -0`,
-/// `cp -p --parents`): Debian's golang image has the one, Alpine's and the offline engine's the other.
-pub async fn export_new(go: &Container, dir: &Path, nonce: &str) -> eyre::Result<Exported> {
+/// what is there, drops the lists, then writes the build-cache entries the engine used in the last
+/// day that `dir` lacks (another run on this engine may have trimmed them, or `dir` is new beside
+/// a warm engine), and after a build that `succeeded` [`trim`]s `dir`'s build cache (a failed one
+/// reached only part of it). Only new paths are written. Only tools both GNU coreutils and
+/// busybox have (`sort`, `uniq -u`, `xargs -0`, `cp -p --parents`, `stat -c`): Debian's golang
+/// image has the one, Alpine's and the offline engine's the other.
+pub async fn export_new(go: &Container, dir: &Path, nonce: &str, succeeded: bool) -> eyre::Result<Exported> {
+    let go = go.with_env_variable("XTASK_RUN", nonce);
     let mut script = vec![format!("set -e; mkdir -p {EXPORT}/build {EXPORT}/mod")];
     for (sub, volume) in CACHES {
         let list = listing(nonce, sub);
@@ -273,38 +277,128 @@ pub async fn export_new(go: &Container, dir: &Path, nonce: &str) -> eyre::Result
         ));
     }
     // When each build-cache entry was last used on the engine: Go sets an entry's mtime when it
-    // uses one older than an hour, and `cp -a` and the export keep mtimes.
+    // uses one older than an hour, and `cp -a` and the export keep mtimes. Only a whole list (an
+    // entry Go removed meanwhile fails `stat`): without one, nothing is trimmed.
     script.push(format!(
-        "(cd {GOCACHE} && find . -type f ! -name '.xtask-run-*' -exec stat -c '%Y %n' {{}} +) > {EXPORT}/{MTIMES}"
+        "if (cd {GOCACHE} && find . -type f ! -name '.xtask-run-*' -exec stat -c '%Y %n' {{}} +) > /tmp/{MTIMES}; \
+         then mv /tmp/{MTIMES} {EXPORT}/{MTIMES}; fi"
     ));
     // One file to export: Dagger's export of a directory of thousands of files stalled here
     // (7,177 cache entries: the CLI's receiving end waited for ten minutes).
     script.push(format!("tar -cf {EXPORT}.tar -C {EXPORT} ."));
-    let exec =
-        go.with_env_variable("XTASK_RUN", nonce).with_exec_opts(vec!["sh", "-c", &script.join("; ")], any_exit());
+    let exec = go.with_exec_opts(vec!["sh", "-c", &script.join("; ")], any_exit());
     checked(&exec, "gathering what this run added to the Dagger engine's Go caches").await?;
+    let (mut written, mtimes) = fetch(&exec, &format!("{EXPORT}.tar"), dir, nonce).await?;
+    let now = std::time::SystemTime::now();
+    let Some(mtimes) = mtimes else {
+        return Ok(Exported { written, trimmed: Trimmed::Skipped("the engine listed no times of use") });
+    };
+    let missing = used_but_missing(dir, &mtimes, now);
+    if !missing.is_empty() {
+        let exec = go.with_new_file("/tmp/xtask-missing", missing.join("\n") + "\n").with_exec_opts(
+            vec![
+                "sh",
+                "-c",
+                &format!(
+                    "set -e; mkdir -p {EXPORT}/build; cd {GOCACHE}; \
+                     tr '\\n' '\\0' < /tmp/xtask-missing | xargs -0 -r sh -c 'cp -p --parents \"$@\" \"$0\"' {EXPORT}/build \
+                     || true; tar -cf {EXPORT}.tar -C {EXPORT} ."
+                ),
+            ],
+            any_exit(),
+        );
+        checked(&exec, "gathering the cache entries the Dagger engine used that the --go-cache directory lacks")
+            .await?;
+        written += fetch(&exec, &format!("{EXPORT}.tar"), dir, nonce).await?.0;
+    }
+    if !succeeded {
+        return Ok(Exported { written, trimmed: Trimmed::Skipped("the build failed") });
+    }
+    let trimmed = match trim(dir, &mtimes, now) {
+        Ok(Some(n)) => Trimmed::Removed(n),
+        Ok(None) => Trimmed::NotOurs,
+        Err(e) => Trimmed::Failed(format!("{e:#}")),
+    };
+    Ok(Exported { written, trimmed })
+}
+
+/// Exports the tar at `path` from `exec` and unpacks what `dir` lacks ([`unpack_new`]).
+async fn fetch(exec: &Container, path: &str, dir: &Path, nonce: &str) -> eyre::Result<(usize, Option<String>)> {
     std::fs::create_dir_all(dir).map_err(|e| eyre!("cannot create {}: {e}", dir.display()))?;
     let tar = dir.join(format!(".xtask-go-cache-{nonce}.tar"));
-    let exported = exec.file(format!("{EXPORT}.tar")).export(tar.to_string_lossy()).await;
+    let exported = exec.file(path).export(tar.to_string_lossy()).await;
     let unpacked = match exported {
         Ok(_) => unpack_new(&tar, dir),
         Err(e) => Err(anyhow::anyhow!("exporting them from the engine: {e}")),
     };
     // Ours (named by this run's nonce), whether or not it came whole.
     let _ = std::fs::remove_file(&tar);
-    let (written, mtimes) = unpacked
-        .map_err(|e| eyre!("cannot write the Dagger engine's new Go cache files into {}: {e:#}", dir.display()))?;
-    let removed = trim(dir, &mtimes, std::time::SystemTime::now())
-        .map_err(|e| eyre!("cannot trim the Go build cache in {}: {e:#}", dir.display()))?;
-    Ok(Exported { written, removed })
+    unpacked.map_err(|e| eyre!("cannot write the Dagger engine's new Go cache files into {}: {e:#}", dir.display()))
 }
 
 /// What [`export_new`] did to the `--go-cache` directory.
 pub struct Exported {
-    /// New cache files written.
+    /// Cache files written.
     pub written: usize,
-    /// Build-cache entries removed: unused for [`UNUSED_FOR`] (`None`: the directory is not the xtask's).
-    pub removed: Option<usize>,
+    pub trimmed: Trimmed,
+}
+
+/// Whether [`trim`] removed entries unused for [`UNUSED_FOR`] from the `--go-cache` directory.
+pub enum Trimmed {
+    Removed(usize),
+    /// The directory is not the xtask's (no [`MARKER`]).
+    NotOurs,
+    /// Not tried, and why.
+    Skipped(&'static str),
+    Failed(String),
+}
+
+impl std::fmt::Display for Trimmed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Trimmed::Removed(n) => write!(f, "{n} build-cache entries no build used for a day removed"),
+            Trimmed::NotOurs => write!(f, "nothing removed: the xtask did not make this directory (no {MARKER})"),
+            Trimmed::Skipped(why) => write!(f, "nothing removed: {why}"),
+            Trimmed::Failed(e) => write!(f, "nothing more removed: {e}"),
+        }
+    }
+}
+
+/// The build-cache entries (`xx/<64 hex>-a|-d`) that `mtimes` says the engine used within
+/// [`UNUSED_FOR`] before `now` and that `dir/build` lacks.
+fn used_but_missing(dir: &Path, mtimes: &str, now: std::time::SystemTime) -> Vec<String> {
+    use std::time::{Duration, UNIX_EPOCH};
+    engine_times(mtimes)
+        .into_iter()
+        .filter(|(rel, secs)| {
+            let used = UNIX_EPOCH + Duration::from_secs(*secs);
+            now.duration_since(used).map_or(true, |age| age <= UNUSED_FOR)
+                && rel.split_once('/').is_some_and(|(shard, name)| go_entry(shard, name))
+                && !dir.join("build").join(rel).exists()
+        })
+        .map(|(rel, _)| rel.to_owned())
+        .collect()
+}
+
+/// `stat -c '%Y %n'` lines: each path (without `./`) with its mtime in seconds.
+fn engine_times(mtimes: &str) -> std::collections::HashMap<&str, u64> {
+    mtimes
+        .lines()
+        .filter_map(|l| {
+            let (secs, path) = l.split_once(' ')?;
+            Some((path.strip_prefix("./").unwrap_or(path), secs.parse().ok()?))
+        })
+        .collect()
+}
+
+/// Whether `shard/name` is one of Go's build-cache entry files: `xx/<64 hex>-a` or `-d`.
+fn go_entry(shard: &str, name: &str) -> bool {
+    let hex = |s: &str| s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    shard.len() == 2
+        && hex(shard)
+        && name.len() == 66
+        && hex(&name[..64])
+        && (name.ends_with("-a") || name.ends_with("-d"))
 }
 
 /// Makes `dir` (which does not exist yet) for `--go-cache`, marked as the xtask's.
@@ -328,35 +422,28 @@ fn trim(dir: &Path, mtimes: &str, now: std::time::SystemTime) -> anyhow::Result<
     if !dir.join(MARKER).is_file() {
         return Ok(None);
     }
-    let engine: std::collections::HashMap<&str, u64> = mtimes
-        .lines()
-        .filter_map(|l| {
-            let (secs, path) = l.split_once(' ')?;
-            Some((path.strip_prefix("./").unwrap_or(path), secs.parse().ok()?))
-        })
-        .collect();
-    let hex = |s: &str| s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    let entry = |name: &str| name.len() == 66 && hex(&name[..64]) && (name.ends_with("-a") || name.ends_with("-d"));
-    let build = dir.join("build");
-    let Ok(shards) = std::fs::read_dir(&build) else { return Ok(Some(0)) };
+    let engine = engine_times(mtimes);
+    let Ok(shards) = std::fs::read_dir(dir.join("build")) else { return Ok(Some(0)) };
     let mut removed = 0;
     for shard in shards {
         let shard = shard?;
         let shard_name = shard.file_name().to_string_lossy().into_owned();
-        if shard_name.len() != 2 || !hex(&shard_name) || !shard.file_type()?.is_dir() {
+        if !shard.file_type()?.is_dir() {
             continue;
         }
         for file in std::fs::read_dir(shard.path())? {
             let file = file?;
             let name = file.file_name().to_string_lossy().into_owned();
-            if !entry(&name) || !file.file_type()?.is_file() {
+            if !go_entry(&shard_name, &name) || !file.file_type()?.is_file() {
                 continue;
             }
             let mut used = file.metadata()?.modified()?;
             if let Some(&secs) = engine.get(format!("{shard_name}/{name}").as_str()) {
                 let there = UNIX_EPOCH + Duration::from_secs(secs);
                 if there > used {
-                    std::fs::File::open(file.path())?.set_modified(there)?;
+                    // For the next run; kept by this one whether or not the time can be written.
+                    let _ =
+                        std::fs::OpenOptions::new().write(true).open(file.path()).and_then(|f| f.set_modified(there));
                     used = there;
                 }
             }
@@ -373,12 +460,12 @@ fn trim(dir: &Path, mtimes: &str, now: std::time::SystemTime) -> anyhow::Result<
 /// (a full disk or a kill leaves no half file under a cache name); returns how many, and the
 /// engine's [`MTIMES`] list. A path that is there already is left alone: the module cache's files
 /// and directories are read-only, and a second run exporting the same new entry wrote it first.
-fn unpack_new(tar: &Path, dir: &Path) -> anyhow::Result<(usize, String)> {
+fn unpack_new(tar: &Path, dir: &Path) -> anyhow::Result<(usize, Option<String>)> {
     use anyhow::Context;
     let file = std::fs::File::open(tar).with_context(|| format!("cannot open {}", tar.display()))?;
     let mut archive = tar::Archive::new(file);
     archive.set_preserve_mtime(true);
-    let (mut written, mut mtimes) = (0, String::new());
+    let (mut written, mut mtimes) = (0, None);
     for entry in archive.entries()? {
         let mut entry = entry?;
         if !entry.header().entry_type().is_file() {
@@ -390,7 +477,9 @@ fn unpack_new(tar: &Path, dir: &Path) -> anyhow::Result<(usize, String)> {
             .filter(|c| *c != std::path::Component::CurDir)
             .eq([std::path::Component::Normal(MTIMES.as_ref())])
         {
-            std::io::Read::read_to_string(&mut entry, &mut mtimes)?;
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut entry, &mut text)?;
+            mtimes = Some(text);
             continue;
         }
         // Only plain names below `dir` (`./build/ab/…`): nothing that climbs out or is absolute.
@@ -511,7 +600,7 @@ mod tests {
             ("./mod/cache/x", "m"),
             ("./.xtask-mtimes", "1700000000 ./cd/new-a\n"),
         ]);
-        assert_eq!(unpack_new(&tar, &dir).unwrap(), (2, "1700000000 ./cd/new-a\n".to_owned()));
+        assert_eq!(unpack_new(&tar, &dir).unwrap(), (2, Some("1700000000 ./cd/new-a\n".to_owned())));
         assert!(!dir.join(MTIMES).exists(), "the engine's list is read, not written into DIR");
         assert_eq!(std::fs::read_to_string(dir.join("build/ab/old-d")).unwrap(), "kept");
         assert_eq!(std::fs::read_to_string(dir.join("build/cd/new-a")).unwrap(), "new");
@@ -573,6 +662,18 @@ mod tests {
         for rel in not_go {
             assert!(dir.join(rel).exists(), "{rel} is not a Go cache entry: left alone");
         }
+
+        // What the engine used in the last day and DIR lacks is fetched; an old or non-Go file is not.
+        let gone = entry('d', 'a');
+        let old = entry('e', 'a');
+        let mtimes = format!(
+            "{an_hour_ago} ./{}\n{an_hour_ago} ./{}\n{} ./{}\n{an_hour_ago} ./README\n",
+            &used_there[6..],
+            &gone[6..],
+            1_800_000_000 - 2 * 86400,
+            &old[6..]
+        );
+        assert_eq!(used_but_missing(&dir, &mtimes, now), [gone[6..].to_owned()]);
 
         // A directory the xtask did not make (no marker): nothing is touched.
         std::fs::remove_file(dir.join(MARKER)).unwrap();
