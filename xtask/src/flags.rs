@@ -154,8 +154,9 @@ pub struct Dist {
     ///
     /// The host engine uses them as its GOCACHE and GOMODCACHE. The Dagger engine fills its own
     /// cache volumes from them when they are empty (a fresh CI engine, or one whose garbage
-    /// collector pruned them) and writes what the run used back to DIR; after a build that
-    /// passed it removes the build-cache entries no build used for a day (only from a DIR it made).
+    /// collector pruned them) and writes back what the run added and the build-cache entries it
+    /// used that DIR lacks; after a build that passed it removes the build-cache entries no build
+    /// used for a day (only from a DIR it made).
     #[arg(long, value_name = "DIR")]
     pub go_cache: Option<PathBuf>,
 
@@ -250,8 +251,9 @@ pub struct Test {
     ///
     /// The host engine uses them as its GOCACHE and GOMODCACHE. The Dagger engine fills its own
     /// cache volumes from them when they are empty (a fresh CI engine, or one whose garbage
-    /// collector pruned them) and writes what the run used back to DIR; after a build that
-    /// passed it removes the build-cache entries no build used for a day (only from a DIR it made).
+    /// collector pruned them) and writes back what the run added and the build-cache entries it
+    /// used that DIR lacks; after a build that passed it removes the build-cache entries no build
+    /// used for a day (only from a DIR it made).
     #[arg(long, value_name = "DIR")]
     pub go_cache: Option<PathBuf>,
 }
@@ -280,8 +282,9 @@ pub struct Ci {
     ///
     /// The host engine uses them as its GOCACHE and GOMODCACHE. The Dagger engine fills its own
     /// cache volumes from them when they are empty (a fresh CI engine, or one whose garbage
-    /// collector pruned them) and writes what the run used back to DIR; after a build that
-    /// passed it removes the build-cache entries no build used for a day (only from a DIR it made).
+    /// collector pruned them) and writes back what the run added and the build-cache entries it
+    /// used that DIR lacks; after a build that passed it removes the build-cache entries no build
+    /// used for a day (only from a DIR it made).
     #[arg(long, value_name = "DIR")]
     pub go_cache: Option<PathBuf>,
 }

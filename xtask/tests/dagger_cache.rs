@@ -229,6 +229,23 @@ fn a_pruned_go_cache_is_said_and_a_restored_go_cache_dir_builds_warm() {
     let (from_new, _) = edit_and_build(&repo, 7, &["--go-cache", fresh_arg]);
     let from_new_files = exported(&from_new);
     assert!(from_new_files * 5 < cold_files, "the new DIR serves an edit: {from_new_files} new files\n{from_new}");
+
+    // A build that fails reached only part of the cache: nothing is removed from DIR.
+    std::fs::write(&unused, "an entry no build asks for").unwrap();
+    std::fs::File::open(&unused).unwrap().set_modified(three_days_ago).unwrap();
+    repo.write("cmd/tool/broken.go", "package main\n\nvar broken = undefinedName\n");
+    let mut cmd = repo.xtask(&["dist", "--engine", "dagger", "--verbose", "--go-cache", cache_arg]);
+    for var in ENGINE_ENV {
+        if let Some(v) = std::env::var_os(var) {
+            cmd.env(var, v);
+        }
+    }
+    let failed = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(!failed.status.success() && stderr.contains("undefinedName"), "{stderr}");
+    assert!(stderr.contains("nothing removed: the build failed"), "{stderr}");
+    assert!(unused.exists(), "a failed build removed an unused entry");
+    std::fs::remove_file(repo.path().join("cmd/tool/broken.go")).unwrap();
     eprintln!(
         "dagger --go-cache: cold {cold_s:.1} s ({cold_files} files), warm edit {warm_s:.1} s, pruned edit \
          {pruned_s:.1} s, pruned + restored edit {seeded_s:.1} s ({seeded_files} files)"

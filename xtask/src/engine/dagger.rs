@@ -404,6 +404,7 @@ fn with_download_settings(client: &Query, ctr: Container, download: &DownloadSet
 
 /// `cargo xtask test`'s commands, one after the other on the same container.
 async fn steps(client: &Query, job: &Steps, go_cache: Option<&Path>) -> eyre::Result<Vec<StepResult>> {
+    let started = std::time::Instant::now();
     let ctr = go_container(client, &job.source, &job.image, &job.go_version)?;
     let ctr = job.env.iter().fold(ctr, |c, (k, v)| c.with_env_variable(k, v));
     let run = cache::nonce();
@@ -437,13 +438,14 @@ async fn steps(client: &Query, job: &Steps, go_cache: Option<&Path>) -> eyre::Re
     .await;
     if let Some(dir) = go_cache {
         let passed = outcome.is_ok() && results.len() == job.steps.len() && results.iter().all(|r| r.code == 0);
-        report_export(cache::export_new(&base, dir, &run, passed).await, dir);
+        report_export(cache::export_new(&base, dir, &run, started.elapsed(), passed).await, dir);
     }
     outcome.map(|()| results)
 }
 
 /// The pipeline proper, on any client: a real session, or a test double.
 pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
+    let started = std::time::Instant::now();
     let plan = &job.plan;
     let go = go_container(client, &plan.source, &plan.image, &plan.go_version)?;
     let go = plan.env.iter().fold(go, |c, (k, v)| c.with_env_variable(k, v));
@@ -470,7 +472,7 @@ pub async fn run(client: &Query, job: &Job) -> eyre::Result<Built> {
     cache::seed(client, &go, dir, &probe, &run).await?;
     let built = build(client, job, &go, go_version, &probe).await;
     // Whatever the builds did, what they compiled goes to DIR (and the run's lists are dropped).
-    report_export(cache::export_new(&go, dir, &run, built.is_ok()).await, dir);
+    report_export(cache::export_new(&go, dir, &run, started.elapsed(), built.is_ok()).await, dir);
     built
 }
 

@@ -547,9 +547,10 @@ fn left_out_by_name(file: &str, os: &str, arch: &str, tags: &[String]) -> bool {
 /// The part of a Go file the go command parses whatever the file's name (cmd/go's module index
 /// reads every Go file's header and fails the package on an error there): everything before its
 /// first top-level declaration — build constraints, package clause, imports. All of it when it
-/// imports "embed" (its `//go:embed` lines are read too; an import is always in the header), when
-/// a block comment starts before that point (a `func` line inside it would end the header early),
-/// or when it declares nothing. Read for every Go file on every run: memchr, not byte windows.
+/// has a `//go:embed` line (those are read too, wherever they are; the import of "embed" they
+/// need may be spelled in any form), when a block comment starts before that point (a `func` line
+/// inside it would end the header early), or when it declares nothing. Read for every Go file on
+/// every run: memchr, not byte windows.
 fn go_header(text: &[u8]) -> &[u8] {
     use memchr::memmem::find;
     let declares = |line: &[u8]| {
@@ -561,9 +562,7 @@ fn go_header(text: &[u8]) -> &[u8] {
     while at < text.len() {
         if declares(&text[at..]) {
             let header = &text[..at];
-            let whole = find(header, b"/*").is_some()
-                || find(header, b"\"embed\"").is_some()
-                || find(header, b"`embed`").is_some();
+            let whole = find(header, b"/*").is_some() || find(text, b"//go:embed").is_some();
             return if whole { text } else { header };
         }
         at = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |n| at + n + 1);

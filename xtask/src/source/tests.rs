@@ -413,8 +413,10 @@ fn a_go_files_header_is_what_comes_before_its_first_declaration() {
     assert_eq!(go_header(embeds), embeds, "with embed, the //go:embed lines count");
     let raw = b"package p\n\nimport (\n\t_ `embed`\n)\n\n//go:embed x\nvar s string\n";
     assert_eq!(go_header(raw), raw, "an import path may be a raw string");
+    let escaped = b"package p\n\nimport _ \"\\x65mbed\"\n\n//go:embed x\nvar s string\n";
+    assert_eq!(go_header(escaped), escaped, "an import path may be escaped");
     let said = b"package p\n\nimport \"fmt\"\n\nfunc f() { fmt.Println(\"embed\") }\n";
-    assert_eq!(go_header(said), b"package p\n\nimport \"fmt\"\n\n", "\"embed\" in a body imports nothing");
+    assert_eq!(go_header(said), b"package p\n\nimport \"fmt\"\n\n", "\"embed\" in a body embeds nothing");
     let commented = b"package p\n\n/*\nfunc old() {}\n*/\nimport \"os\"\n\nfunc f() { os.Exit(0) }\n";
     assert_eq!(go_header(commented), commented, "a block comment before the end");
     let nothing = b"package p\n";

@@ -9,7 +9,9 @@
 //! 18 s), and an ephemeral CI engine starts with nothing. Both are said, with
 //! the fix, instead of being silently slow.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::time::SystemTime;
 
 use dagger_sdk::{Container, HostDirectoryOptsBuilder, Query};
 use eyre::eyre;
@@ -263,7 +265,13 @@ pub async fn seed(client: &Query, go: &Container, dir: &Path, probe: &Probe, non
 /// reached only part of it). Only new paths are written. Only tools both GNU coreutils and
 /// busybox have (`sort`, `uniq -u`, `xargs -0`, `cp -p --parents`, `stat -c`): Debian's golang
 /// image has the one, Alpine's and the offline engine's the other.
-pub async fn export_new(go: &Container, dir: &Path, nonce: &str, succeeded: bool) -> eyre::Result<Exported> {
+pub async fn export_new(
+    go: &Container,
+    dir: &Path,
+    nonce: &str,
+    run_for: std::time::Duration,
+    succeeded: bool,
+) -> eyre::Result<Exported> {
     let go = go.with_env_variable("XTASK_RUN", nonce);
     let mut script = vec![format!("set -e; mkdir -p {EXPORT}/build {EXPORT}/mod")];
     for (sub, volume) in CACHES {
@@ -277,11 +285,12 @@ pub async fn export_new(go: &Container, dir: &Path, nonce: &str, succeeded: bool
         ));
     }
     // When each build-cache entry was last used on the engine: Go sets an entry's mtime when it
-    // uses one older than an hour, and `cp -a` and the export keep mtimes. Only a whole list (an
-    // entry Go removed meanwhile fails `stat`): without one, nothing is trimmed.
+    // uses one older than an hour, and `cp -a` and the export keep mtimes. First the engine's
+    // own time (`<secs> .`): its clock, not the host's, dates those. Only a whole list (an entry
+    // Go removed meanwhile fails `stat`): without one, nothing is trimmed.
     script.push(format!(
-        "if (cd {GOCACHE} && find . -type f ! -name '.xtask-run-*' -exec stat -c '%Y %n' {{}} +) > /tmp/{MTIMES}; \
-         then mv /tmp/{MTIMES} {EXPORT}/{MTIMES}; fi"
+        "if (cd {GOCACHE} && echo \"$(date +%s) .\" && find . -type f ! -name '.xtask-run-*' -exec stat -c '%Y %n' {{}} +) \
+         > /tmp/{MTIMES}; then mv /tmp/{MTIMES} {EXPORT}/{MTIMES}; fi"
     ));
     // One file to export: Dagger's export of a directory of thousands of files stalled here
     // (7,177 cache entries: the CLI's receiving end waited for ten minutes).
@@ -289,11 +298,14 @@ pub async fn export_new(go: &Container, dir: &Path, nonce: &str, succeeded: bool
     let exec = go.with_exec_opts(vec!["sh", "-c", &script.join("; ")], any_exit());
     checked(&exec, "gathering what this run added to the Dagger engine's Go caches").await?;
     let (mut written, mtimes) = fetch(&exec, &format!("{EXPORT}.tar"), dir, nonce).await?;
-    let now = std::time::SystemTime::now();
     let Some(mtimes) = mtimes else {
         return Ok(Exported { written, trimmed: Trimmed::Skipped("the engine listed no times of use") });
     };
-    let missing = used_but_missing(dir, &mtimes, now);
+    let times = engine_times(&mtimes);
+    let now = times.get(".").map_or_else(std::time::SystemTime::now, |&secs| at(secs));
+    // What this run used: Go re-dates an entry it uses when it is over an hour old.
+    let since = now.checked_sub(run_for + std::time::Duration::from_secs(3600)).unwrap_or(std::time::UNIX_EPOCH);
+    let missing = used_but_missing(dir, &times, since);
     if !missing.is_empty() {
         let exec = go.with_new_file("/tmp/xtask-missing", missing.join("\n") + "\n").with_exec_opts(
             vec![
@@ -311,11 +323,10 @@ pub async fn export_new(go: &Container, dir: &Path, nonce: &str, succeeded: bool
             .await?;
         written += fetch(&exec, &format!("{EXPORT}.tar"), dir, nonce).await?.0;
     }
-    if !succeeded {
-        return Ok(Exported { written, trimmed: Trimmed::Skipped("the build failed") });
-    }
-    let trimmed = match trim(dir, &mtimes, now) {
-        Ok(Some(n)) => Trimmed::Removed(n),
+    // Uses are dated in DIR whatever the build did; entries are removed only after one that passed.
+    let trimmed = match trim(dir, &times, now, succeeded) {
+        Ok(Some(n)) if succeeded => Trimmed::Removed(n),
+        Ok(Some(_)) => Trimmed::Skipped("the build failed"),
         Ok(None) => Trimmed::NotOurs,
         Err(e) => Trimmed::Failed(format!("{e:#}")),
     };
@@ -364,24 +375,25 @@ impl std::fmt::Display for Trimmed {
     }
 }
 
-/// The build-cache entries (`xx/<64 hex>-a|-d`) that `mtimes` says the engine used within
-/// [`UNUSED_FOR`] before `now` and that `dir/build` lacks.
-fn used_but_missing(dir: &Path, mtimes: &str, now: std::time::SystemTime) -> Vec<String> {
-    use std::time::{Duration, UNIX_EPOCH};
-    engine_times(mtimes)
-        .into_iter()
+/// The build-cache entries (`xx/<64 hex>-a|-d`) that the engine's `times` say were used at or
+/// after `since` (this run) and that `dir/build` lacks.
+fn used_but_missing(dir: &Path, times: &HashMap<&str, u64>, since: SystemTime) -> Vec<String> {
+    let mut out: Vec<String> = times
+        .iter()
         .filter(|(rel, secs)| {
-            let used = UNIX_EPOCH + Duration::from_secs(*secs);
-            now.duration_since(used).map_or(true, |age| age <= UNUSED_FOR)
+            at(**secs) >= since
                 && rel.split_once('/').is_some_and(|(shard, name)| go_entry(shard, name))
                 && !dir.join("build").join(rel).exists()
         })
-        .map(|(rel, _)| rel.to_owned())
-        .collect()
+        .map(|(rel, _)| (*rel).to_owned())
+        .collect();
+    out.sort();
+    out
 }
 
-/// `stat -c '%Y %n'` lines: each path (without `./`) with its mtime in seconds.
-fn engine_times(mtimes: &str) -> std::collections::HashMap<&str, u64> {
+/// `stat -c '%Y %n'` lines: each path (without `./`; `.` is the engine's time now) with its
+/// mtime in seconds.
+fn engine_times(mtimes: &str) -> HashMap<&str, u64> {
     mtimes
         .lines()
         .filter_map(|l| {
@@ -391,10 +403,15 @@ fn engine_times(mtimes: &str) -> std::collections::HashMap<&str, u64> {
         .collect()
 }
 
+fn at(secs: u64) -> SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)
+}
+
 /// Whether `shard/name` is one of Go's build-cache entry files: `xx/<64 hex>-a` or `-d`.
 fn go_entry(shard: &str, name: &str) -> bool {
     let hex = |s: &str| s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     shard.len() == 2
+        && name.is_ascii()
         && hex(shard)
         && name.len() == 66
         && hex(&name[..64])
@@ -413,16 +430,14 @@ pub fn claim(dir: &Path) -> anyhow::Result<()> {
     .with_context(|| format!("cannot write {}", dir.join(MARKER).display()))
 }
 
-/// Gives each entry of `dir/build` the time the engine last used it (`mtimes`, when later than its
-/// own: the host engine's Go sets it in place), then removes the entries unused for [`UNUSED_FOR`]
-/// before `now`. Only in a directory [`claim`] made (its marker), only Go's entry files
-/// (`build/xx/<64 hex>-a` and `-d`). Returns how many went; `None` when `dir` is not the xtask's.
-fn trim(dir: &Path, mtimes: &str, now: std::time::SystemTime) -> anyhow::Result<Option<usize>> {
-    use std::time::{Duration, UNIX_EPOCH};
+/// Gives each entry of `dir/build` the time the engine last used it (`times`, when later than its
+/// own: the host engine's Go sets it in place), then, if `remove`, removes the entries unused for
+/// [`UNUSED_FOR`] before `now`. Only in a directory [`claim`] made (its marker), only Go's entry
+/// files (`build/xx/<64 hex>-a` and `-d`). Returns how many went; `None` when `dir` is not the xtask's.
+fn trim(dir: &Path, times: &HashMap<&str, u64>, now: SystemTime, remove: bool) -> anyhow::Result<Option<usize>> {
     if !dir.join(MARKER).is_file() {
         return Ok(None);
     }
-    let engine = engine_times(mtimes);
     let Ok(shards) = std::fs::read_dir(dir.join("build")) else { return Ok(Some(0)) };
     let mut removed = 0;
     for shard in shards {
@@ -438,8 +453,8 @@ fn trim(dir: &Path, mtimes: &str, now: std::time::SystemTime) -> anyhow::Result<
                 continue;
             }
             let mut used = file.metadata()?.modified()?;
-            if let Some(&secs) = engine.get(format!("{shard_name}/{name}").as_str()) {
-                let there = UNIX_EPOCH + Duration::from_secs(secs);
+            if let Some(&secs) = times.get(format!("{shard_name}/{name}").as_str()) {
+                let there = at(secs);
                 if there > used {
                     // For the next run; kept by this one whether or not the time can be written.
                     let _ =
@@ -447,7 +462,7 @@ fn trim(dir: &Path, mtimes: &str, now: std::time::SystemTime) -> anyhow::Result<
                     used = there;
                 }
             }
-            if now.duration_since(used).is_ok_and(|age| age > UNUSED_FOR) {
+            if remove && now.duration_since(used).is_ok_and(|age| age > UNUSED_FOR) {
                 std::fs::remove_file(file.path())?;
                 removed += 1;
             }
@@ -654,31 +669,40 @@ mod tests {
         }
         let an_hour_ago = 1_800_000_000 - 3600;
         let mtimes = format!("{an_hour_ago} ./{}\n{} ./{}\n", &used_there[6..], 1_800_000_000 - 4 * 86400, &stale[6..]);
-        assert_eq!(trim(&dir, &mtimes, now).unwrap(), Some(1));
+        // After a failed build: the engine's uses are dated in DIR, nothing is removed.
+        assert_eq!(trim(&dir, &engine_times(&mtimes), now, false).unwrap(), Some(0));
+        assert!(dir.join(&stale).exists(), "a failed build reached only part of the cache");
+        let mtime = std::fs::metadata(dir.join(&used_there)).unwrap().modified().unwrap();
+        assert_eq!(mtime, at(an_hour_ago), "the engine's use is dated in DIR, whatever the build did");
+        assert_eq!(trim(&dir, &engine_times(&mtimes), now, true).unwrap(), Some(1));
         assert!(!dir.join(&stale).exists(), "unused for three days: removed");
         assert!(dir.join(&used_here).exists() && dir.join(&used_there).exists());
         let mtime = std::fs::metadata(dir.join(&used_there)).unwrap().modified().unwrap();
-        assert_eq!(mtime, UNIX_EPOCH + Duration::from_secs(an_hour_ago), "the engine's use is kept for the next run");
+        assert_eq!(mtime, at(an_hour_ago), "the engine's use is kept for the next run");
         for rel in not_go {
             assert!(dir.join(rel).exists(), "{rel} is not a Go cache entry: left alone");
         }
 
-        // What the engine used in the last day and DIR lacks is fetched; an old or non-Go file is not.
+        // What the engine used since this run began and DIR lacks is fetched; what it used
+        // before (another project's, on a shared engine), a non-Go file or a non-ASCII name is not.
         let gone = entry('d', 'a');
-        let old = entry('e', 'a');
+        let before = entry('e', 'a');
+        let odd = format!("ff/{}é-a", "f".repeat(63));
         let mtimes = format!(
-            "{an_hour_ago} ./{}\n{an_hour_ago} ./{}\n{} ./{}\n{an_hour_ago} ./README\n",
+            "1800000000 .\n{an_hour_ago} ./{}\n{an_hour_ago} ./{}\n{} ./{}\n{an_hour_ago} ./README\n{an_hour_ago} ./{odd}\n",
             &used_there[6..],
             &gone[6..],
-            1_800_000_000 - 2 * 86400,
-            &old[6..]
+            an_hour_ago - 60,
+            &before[6..]
         );
-        assert_eq!(used_but_missing(&dir, &mtimes, now), [gone[6..].to_owned()]);
+        let times = engine_times(&mtimes);
+        assert_eq!(times.get("."), Some(&1_800_000_000), "the engine's own time");
+        assert_eq!(used_but_missing(&dir, &times, at(an_hour_ago)), [gone[6..].to_owned()]);
 
         // A directory the xtask did not make (no marker): nothing is touched.
         std::fs::remove_file(dir.join(MARKER)).unwrap();
         write(&stale, days_ago(3));
-        assert_eq!(trim(&dir, "", now).unwrap(), None);
+        assert_eq!(trim(&dir, &HashMap::new(), now, true).unwrap(), None);
         assert!(dir.join(&stale).exists());
     }
 
