@@ -8,22 +8,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// A file's size and SHA-256, read in pieces (a release's binaries are tens of MB each).
 pub fn sha256_file(path: &std::path::Path) -> std::io::Result<(u64, String)> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
+    let mut file = std::io::BufReader::with_capacity(256 * 1024, std::fs::File::open(path)?);
     let mut hash = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut size = 0u64;
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                hash.update(&buf[..n]);
-                size += n as u64;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
+    let size = std::io::copy(&mut file, &mut hash)?;
     Ok((size, hex(&hash.finalize())))
 }
 

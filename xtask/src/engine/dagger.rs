@@ -29,7 +29,7 @@ use crate::interrupt;
 use crate::plan::{DownloadSettings, Plan, Toolchain};
 use crate::steps::StepResult;
 
-pub mod cache;
+pub(super) mod cache;
 mod dockerfile;
 
 /// Where the upload is mounted in the container.

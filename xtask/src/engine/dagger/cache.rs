@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dagger_sdk::{Container, HostDirectoryOptsBuilder, Query};
 use eyre::eyre;
@@ -19,12 +19,12 @@ use eyre::eyre;
 use super::{any_exit, checked, GOCACHE, GOMODCACHE};
 
 /// In a `--go-cache` directory the xtask made: only there are unused build-cache entries removed.
-pub const MARKER: &str = ".xtask-go-cache";
+const MARKER: &str = ".xtask-go-cache";
 /// A build-cache entry in a `--go-cache` directory that no build used for this long is removed when
 /// a Dagger run writes the directory back: a CI cache step saves and restores it whole on every
 /// run, so what it holds beyond what builds use is paid for twice per run (Go's own trim waits
 /// five days, for a cache that moves nowhere).
-pub const UNUSED_FOR: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+const UNUSED_FOR: Duration = Duration::from_secs(24 * 3600);
 /// The engine's build-cache files with their modification times (`stat -c '%Y %n'`), in the export.
 const MTIMES: &str = ".xtask-mtimes";
 
@@ -259,17 +259,17 @@ pub async fn seed(client: &Query, go: &Container, dir: &Path, probe: &Probe, non
 }
 
 /// Writes what this run added to the caches (the files not in [`seed`]'s lists) into `dir`, beside
-/// what is there, drops the lists, then writes the build-cache entries the engine used in the last
-/// day that `dir` lacks (another run on this engine may have trimmed them, or `dir` is new beside
-/// a warm engine), and after a build that `succeeded` [`trim`]s `dir`'s build cache (a failed one
-/// reached only part of it). Only new paths are written. Only tools both GNU coreutils and
+/// what is there, drops the lists, then writes the build-cache entries this run (going for
+/// `run_for`) used that `dir` lacks (another run on this engine may have trimmed them, or `dir` is
+/// new beside a warm engine), and [`trim`]s `dir`'s build cache: removals only after a build that
+/// `succeeded` (a failed one reached only part of it). Only new paths are written. Only tools both GNU coreutils and
 /// busybox have (`sort`, `uniq -u`, `xargs -0`, `cp -p --parents`, `stat -c`): Debian's golang
 /// image has the one, Alpine's and the offline engine's the other.
 pub async fn export_new(
     go: &Container,
     dir: &Path,
     nonce: &str,
-    run_for: std::time::Duration,
+    run_for: Duration,
     succeeded: bool,
 ) -> eyre::Result<Exported> {
     let go = go.with_env_variable("XTASK_RUN", nonce);
@@ -279,9 +279,8 @@ pub async fn export_new(
         // In the list twice and now once, or only now: `uniq -u` keeps what is new.
         script.push(format!(
             "cd {volume}; find . -type f ! -name '.xtask-run-*' | sort | cat {list} {list} - | sort | uniq -u \
-             > /tmp/xtask-new-{sub}; \
-             tr '\\n' '\\0' < /tmp/xtask-new-{sub} | xargs -0 -r sh -c 'cp -p --parents \"$@\" \"$0\"' {EXPORT}/{sub}; \
-             rm -f {list}"
+             > /tmp/xtask-new-{sub}; {}; rm -f {list}",
+            copy_listed(&format!("/tmp/xtask-new-{sub}"), &format!("{EXPORT}/{sub}"))
         ));
     }
     // When each build-cache entry was last used on the engine: Go sets an entry's mtime when it
@@ -302,9 +301,9 @@ pub async fn export_new(
         return Ok(Exported { written, trimmed: Trimmed::Skipped("the engine listed no times of use") });
     };
     let times = engine_times(&mtimes);
-    let now = times.get(".").map_or_else(std::time::SystemTime::now, |&secs| at(secs));
+    let now = times.get(".").map_or_else(SystemTime::now, |&secs| at(secs));
     // What this run used: Go re-dates an entry it uses when it is over an hour old.
-    let since = now.checked_sub(run_for + std::time::Duration::from_secs(3600)).unwrap_or(std::time::UNIX_EPOCH);
+    let since = now.checked_sub(run_for + Duration::from_secs(3600)).unwrap_or(UNIX_EPOCH);
     let missing = used_but_missing(dir, &times, since);
     if !missing.is_empty() {
         let exec = go.with_new_file("/tmp/xtask-missing", missing.join("\n") + "\n").with_exec_opts(
@@ -312,9 +311,8 @@ pub async fn export_new(
                 "sh",
                 "-c",
                 &format!(
-                    "set -e; mkdir -p {EXPORT}/build; cd {GOCACHE}; \
-                     tr '\\n' '\\0' < /tmp/xtask-missing | xargs -0 -r sh -c 'cp -p --parents \"$@\" \"$0\"' {EXPORT}/build \
-                     || true; tar -cf {EXPORT}.tar -C {EXPORT} ."
+                    "set -e; mkdir -p {EXPORT}/build; cd {GOCACHE}; {} || true; tar -cf {EXPORT}.tar -C {EXPORT} .",
+                    copy_listed("/tmp/xtask-missing", &format!("{EXPORT}/build"))
                 ),
             ],
             any_exit(),
@@ -331,6 +329,12 @@ pub async fn export_new(
         Err(e) => Trimmed::Failed(format!("{e:#}")),
     };
     Ok(Exported { written, trimmed })
+}
+
+/// Shell: copies the files `list` names (one per line, relative to the current directory) into
+/// `dest`, keeping their paths and times.
+fn copy_listed(list: &str, dest: &str) -> String {
+    format!("tr '\\n' '\\0' < {list} | xargs -0 -r sh -c 'cp -p --parents \"$@\" \"$0\"' {dest}")
 }
 
 /// Exports the tar at `path` from `exec` and unpacks what `dir` lacks ([`unpack_new`]).
@@ -404,7 +408,7 @@ fn engine_times(mtimes: &str) -> HashMap<&str, u64> {
 }
 
 fn at(secs: u64) -> SystemTime {
-    std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)
+    UNIX_EPOCH + Duration::from_secs(secs)
 }
 
 /// Whether `shard/name` is one of Go's build-cache entry files: `xx/<64 hex>-a` or `-d`.
@@ -487,11 +491,7 @@ fn unpack_new(tar: &Path, dir: &Path) -> anyhow::Result<(usize, Option<String>)>
             continue;
         }
         let rel = entry.path()?.into_owned();
-        if rel
-            .components()
-            .filter(|c| *c != std::path::Component::CurDir)
-            .eq([std::path::Component::Normal(MTIMES.as_ref())])
-        {
+        if rel.strip_prefix(".").unwrap_or(&rel) == Path::new(MTIMES) {
             let mut text = String::new();
             std::io::Read::read_to_string(&mut entry, &mut text)?;
             mtimes = Some(text);
@@ -644,14 +644,13 @@ mod tests {
 
     #[test]
     fn entries_no_build_used_for_a_day_are_removed_only_from_a_directory_the_xtask_made() {
-        use std::time::{Duration, UNIX_EPOCH};
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("go");
         claim(&dir).unwrap();
         let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
         let days_ago = |d: u64| now - Duration::from_secs(d * 24 * 3600);
         let entry = |c: char, kind: char| format!("build/{c}{c}/{}-{kind}", c.to_string().repeat(64));
-        let write = |rel: &str, mtime: std::time::SystemTime| {
+        let write = |rel: &str, mtime: SystemTime| {
             let path = dir.join(rel);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, rel).unwrap();
