@@ -482,7 +482,7 @@ fn report_export(exported: eyre::Result<cache::Exported>, dir: &Path) {
         Ok(done) => {
             let line =
                 format!("--go-cache: {} new cache files written to {}; {}", done.written, dir.display(), done.trimmed);
-            if let cache::Trimmed::Failed(_) = done.trimmed {
+            if let cache::Trimmed::Failed(_) | cache::Trimmed::Unfetched(_) = done.trimmed {
                 crate::ui::warn(line);
             } else {
                 crate::ui::detail(line);

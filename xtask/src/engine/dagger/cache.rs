@@ -30,7 +30,7 @@ const MTIMES: &str = ".xtask-mtimes";
 
 /// Where a `--go-cache` directory is mounted to seed the cache volumes.
 const SEED: &str = "/xtask-go-cache";
-/// Where the entries a run added are gathered for export.
+/// Where the tar of the cache files a run exports is made (beside links to the volumes).
 const EXPORT: &str = "/xtask-go-cache-export";
 
 /// The caches as one uncached exec saw them before anything was built.
@@ -262,9 +262,9 @@ pub async fn seed(client: &Query, go: &Container, dir: &Path, probe: &Probe, non
 /// what is there, drops the lists, then writes the build-cache entries this run (going for
 /// `run_for`) used that `dir` lacks (another run on this engine may have trimmed them, or `dir` is
 /// new beside a warm engine), and [`trim`]s `dir`'s build cache: removals only after a build that
-/// `succeeded` (a failed one reached only part of it). Only new paths are written. Only tools both GNU coreutils and
-/// busybox have (`sort`, `uniq -u`, `xargs -0`, `cp -p --parents`, `stat -c`): Debian's golang
-/// image has the one, Alpine's and the offline engine's the other.
+/// `succeeded` (a failed one reached only part of it). Only new paths are written. Only tools both
+/// GNU coreutils and busybox have (`sort`, `uniq -u`, `sed`, `tr`, `stat -c`, `ln -s`, `xargs -0`, `tar -cf -`):
+/// Debian's golang image has the one, Alpine's and the offline engine's the other.
 pub async fn export_new(
     go: &Container,
     dir: &Path,
@@ -273,14 +273,13 @@ pub async fn export_new(
     succeeded: bool,
 ) -> eyre::Result<Exported> {
     let go = go.with_env_variable("XTASK_RUN", nonce);
-    let mut script = vec![format!("set -e; mkdir -p {EXPORT}/build {EXPORT}/mod")];
+    let mut script = vec![format!("set -e; {}; : > /tmp/xtask-new", export_links())];
     for (sub, volume) in CACHES {
         let list = listing(nonce, sub);
         // In the list twice and now once, or only now: `uniq -u` keeps what is new.
         script.push(format!(
             "cd {volume}; find . -type f ! -name '.xtask-run-*' | sort | cat {list} {list} - | sort | uniq -u \
-             > /tmp/xtask-new-{sub}; {}; rm -f {list}",
-            copy_listed(&format!("/tmp/xtask-new-{sub}"), &format!("{EXPORT}/{sub}"))
+             | sed 's|^\\./|{sub}/|' >> /tmp/xtask-new; rm -f {list}"
         ));
     }
     // When each build-cache entry was last used on the engine: Go sets an entry's mtime when it
@@ -289,11 +288,12 @@ pub async fn export_new(
     // Go removed meanwhile fails `stat`): without one, nothing is trimmed.
     script.push(format!(
         "if (cd {GOCACHE} && echo \"$(date +%s) .\" && find . -type f ! -name '.xtask-run-*' -exec stat -c '%Y %n' {{}} +) \
-         > /tmp/{MTIMES}; then mv /tmp/{MTIMES} {EXPORT}/{MTIMES}; fi"
+         > /tmp/{MTIMES}; then mv /tmp/{MTIMES} {EXPORT}/{MTIMES}; echo {MTIMES} >> /tmp/xtask-new; fi"
     ));
     // One file to export: Dagger's export of a directory of thousands of files stalled here
-    // (7,177 cache entries: the CLI's receiving end waited for ten minutes).
-    script.push(format!("tar -cf {EXPORT}.tar -C {EXPORT} ."));
+    // (7,177 cache entries: the CLI's receiving end waited for ten minutes). Read from the
+    // volumes through the links, not copied first: a cold run's export is gigabytes.
+    script.push(tar_listed("/tmp/xtask-new"));
     let exec = go.with_exec_opts(vec!["sh", "-c", &script.join("; ")], any_exit());
     checked(&exec, "gathering what this run added to the Dagger engine's Go caches").await?;
     let (mut written, mtimes) = fetch(&exec, &format!("{EXPORT}.tar"), dir, nonce).await?;
@@ -306,20 +306,15 @@ pub async fn export_new(
     let since = now.checked_sub(run_for + Duration::from_secs(3600)).unwrap_or(UNIX_EPOCH);
     let missing = used_but_missing(dir, &times, since);
     if !missing.is_empty() {
-        let exec = go.with_new_file("/tmp/xtask-missing", missing.join("\n") + "\n").with_exec_opts(
-            vec![
-                "sh",
-                "-c",
-                &format!(
-                    "set -e; mkdir -p {EXPORT}/build; cd {GOCACHE}; {} || true; tar -cf {EXPORT}.tar -C {EXPORT} .",
-                    copy_listed("/tmp/xtask-missing", &format!("{EXPORT}/build"))
-                ),
-            ],
-            any_exit(),
-        );
-        checked(&exec, "gathering the cache entries the Dagger engine used that the --go-cache directory lacks")
-            .await?;
-        written += fetch(&exec, &format!("{EXPORT}.tar"), dir, nonce).await?.0;
+        match fetch_missing(&go, dir, nonce, &missing).await {
+            Ok(n) => written += n,
+            // What the first export wrote stays, and DIR's entries are dated by this run's uses; with
+            // entries the run used still missing, nothing is removed.
+            Err(e) => {
+                let _ = trim(dir, &times, now, false);
+                return Ok(Exported { written, trimmed: Trimmed::Unfetched(format!("{e:#}")) });
+            }
+        }
     }
     // Uses are dated in DIR whatever the build did; entries are removed only after one that passed.
     let trimmed = match trim(dir, &times, now, succeeded) {
@@ -331,10 +326,34 @@ pub async fn export_new(
     Ok(Exported { written, trimmed })
 }
 
-/// Shell: copies the files `list` names (one per line, relative to the current directory) into
-/// `dest`, keeping their paths and times.
-fn copy_listed(list: &str, dest: &str) -> String {
-    format!("tr '\\n' '\\0' < {list} | xargs -0 -r sh -c 'cp -p --parents \"$@\" \"$0\"' {dest}")
+/// Writes the build-cache entries `missing` (`xx/<64 hex>-a|-d`) from the engine into `dir`; an
+/// entry Go removed since it was listed is left out, not an error.
+async fn fetch_missing(go: &Container, dir: &Path, nonce: &str, missing: &[String]) -> eyre::Result<usize> {
+    let script = format!(
+        "set -e; {}; cd {EXPORT}; while IFS= read -r f; do if [ -f \"build/$f\" ]; then echo \"build/$f\"; fi; \
+         done < /tmp/xtask-missing > /tmp/xtask-new; {}",
+        export_links(),
+        tar_listed("/tmp/xtask-new")
+    );
+    let exec = go
+        .with_new_file("/tmp/xtask-missing", missing.join("\n") + "\n")
+        .with_exec_opts(vec!["sh", "-c", &script], any_exit());
+    checked(&exec, "gathering the cache entries the Dagger engine used that the --go-cache directory lacks").await?;
+    Ok(fetch(&exec, &format!("{EXPORT}.tar"), dir, nonce).await?.0)
+}
+
+/// Shell: a tar at `EXPORT.tar` of the files `list` names (one per line, relative to `EXPORT`),
+/// keeping their times. Several archives one after the other when `xargs` splits the list
+/// (busybox's tar has no `-T`): [`unpack_new`] reads past each one's end.
+fn tar_listed(list: &str) -> String {
+    format!("cd {EXPORT} && tr '\\n' '\\0' < {list} | xargs -0 -r tar -cf - > {EXPORT}.tar")
+}
+
+/// Shell: `EXPORT/build` and `EXPORT/mod` as links to the cache volumes, so that a tar made in
+/// `EXPORT` names each file as `dir` keeps it (`build/ab/…`) without copying a byte first.
+fn export_links() -> String {
+    let links: Vec<String> = CACHES.iter().map(|(sub, volume)| format!("ln -s {volume} {EXPORT}/{sub}")).collect();
+    format!("mkdir -p {EXPORT}; {}", links.join("; "))
 }
 
 /// Exports the tar at `path` from `exec` and unpacks what `dir` lacks ([`unpack_new`]).
@@ -365,6 +384,8 @@ pub enum Trimmed {
     NotOurs,
     /// Not tried, and why.
     Skipped(&'static str),
+    /// Entries the run used could not be fetched into the directory (nothing removed).
+    Unfetched(String),
     Failed(String),
 }
 
@@ -374,6 +395,7 @@ impl std::fmt::Display for Trimmed {
             Trimmed::Removed(n) => write!(f, "{n} build-cache entries no build used for a day removed"),
             Trimmed::NotOurs => write!(f, "nothing removed: the xtask did not make this directory (no {MARKER})"),
             Trimmed::Skipped(why) => write!(f, "nothing removed: {why}"),
+            Trimmed::Unfetched(e) => write!(f, "nothing removed: {e}"),
             Trimmed::Failed(e) => write!(f, "nothing more removed: {e}"),
         }
     }
@@ -484,6 +506,8 @@ fn unpack_new(tar: &Path, dir: &Path) -> anyhow::Result<(usize, Option<String>)>
     let file = std::fs::File::open(tar).with_context(|| format!("cannot open {}", tar.display()))?;
     let mut archive = tar::Archive::new(file);
     archive.set_preserve_mtime(true);
+    // The engine writes one archive per `xargs` batch, one after the other.
+    archive.set_ignore_zeros(true);
     let (mut written, mut mtimes) = (0, None);
     for entry in archive.entries()? {
         let mut entry = entry?;
@@ -605,16 +629,13 @@ mod tests {
                 h.set_cksum();
                 b.append_data(&mut h, name, text.as_bytes()).unwrap();
             }
-            let path = tmp.path().join("x.tar");
-            std::fs::write(&path, b.into_inner().unwrap()).unwrap();
-            path
+            b.into_inner().unwrap()
         };
-        let tar = tar_of(&[
-            ("./build/ab/old-d", "other"),
-            ("./build/cd/new-a", "new"),
-            ("./mod/cache/x", "m"),
-            ("./.xtask-mtimes", "1700000000 ./cd/new-a\n"),
-        ]);
+        // As the engine writes it: the list's first `xargs` batch, then the next, one archive each.
+        let tar = tmp.path().join("x.tar");
+        let mut bytes = tar_of(&[(".xtask-mtimes", "1700000000 ./cd/new-a\n"), ("build/ab/old-d", "other")]);
+        bytes.extend(tar_of(&[("build/cd/new-a", "new"), ("mod/cache/x", "m")]));
+        std::fs::write(&tar, bytes).unwrap();
         assert_eq!(unpack_new(&tar, &dir).unwrap(), (2, Some("1700000000 ./cd/new-a\n".to_owned())));
         assert!(!dir.join(MTIMES).exists(), "the engine's list is read, not written into DIR");
         assert_eq!(std::fs::read_to_string(dir.join("build/ab/old-d")).unwrap(), "kept");
@@ -626,6 +647,9 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         assert_eq!(names, ["new-a"], "no part file left");
+        let empty = tmp.path().join("empty.tar");
+        std::fs::write(&empty, b"").unwrap();
+        assert_eq!(unpack_new(&empty, &dir).unwrap(), (0, None), "nothing new: `xargs -r` ran no tar");
         // A header naming a path above DIR is refused, and nothing is written there.
         let mut b = tar::Builder::new(Vec::new());
         let mut h = tar::Header::new_gnu();
