@@ -305,23 +305,21 @@ pub async fn export_new(
     // What this run used: Go re-dates an entry it uses when it is over an hour old.
     let since = now.checked_sub(run_for + Duration::from_secs(3600)).unwrap_or(UNIX_EPOCH);
     let missing = used_but_missing(dir, &times, since);
+    let mut unfetched = None;
     if !missing.is_empty() {
         match fetch_missing(&go, dir, nonce, &missing).await {
             Ok(n) => written += n,
-            // What the first export wrote stays, and DIR's entries are dated by this run's uses; with
-            // entries the run used still missing, nothing is removed.
-            Err(e) => {
-                let _ = trim(dir, &times, now, false);
-                return Ok(Exported { written, trimmed: Trimmed::Unfetched(format!("{e:#}")) });
-            }
+            Err(e) => unfetched = Some(format!("{e:#}")),
         }
     }
-    // Uses are dated in DIR whatever the build did; entries are removed only after one that passed.
-    let trimmed = match trim(dir, &times, now, succeeded) {
-        Ok(Some(n)) if succeeded => Trimmed::Removed(n),
-        Ok(Some(_)) => Trimmed::Skipped("the build failed"),
-        Ok(None) => Trimmed::NotOurs,
-        Err(e) => Trimmed::Failed(format!("{e:#}")),
+    // Uses are dated in DIR whatever the build did; entries are removed only after one that passed
+    // and with every entry it used in DIR.
+    let trimmed = match (trim(dir, &times, now, succeeded && unfetched.is_none()), unfetched) {
+        (_, Some(e)) => Trimmed::Unfetched(e),
+        (Ok(Some(n)), None) if succeeded => Trimmed::Removed(n),
+        (Ok(Some(_)), None) => Trimmed::Skipped("the build failed"),
+        (Ok(None), None) => Trimmed::NotOurs,
+        (Err(e), None) => Trimmed::Failed(format!("{e:#}")),
     };
     Ok(Exported { written, trimmed })
 }
