@@ -70,9 +70,22 @@ impl EngineLog {
         let offset = self.end();
         let out = run_ok(cmd);
         let started = self.started_since(offset);
-        let builds = started.iter().filter(|a| a.starts_with("/.init go build ")).count();
+        let builds = started.iter().map(|a| go_builds(a)).sum();
         let downloads = started.iter().filter(|a| a.starts_with("/.init go mod download")).count();
         (out, builds, downloads)
+    }
+}
+
+/// The `go build`s a container the engine started runs: one for an exec of its own (an image
+/// without `sh`), or each build of the script that runs them all in one exec (as the engine logs
+/// its argv: every word quoted).
+fn go_builds(args: &str) -> usize {
+    if args.starts_with("/.init go build ") {
+        1
+    } else if args.starts_with("/.init sh -c ") {
+        args.matches("'go' 'build'").count()
+    } else {
+        0
     }
 }
 
@@ -390,7 +403,7 @@ fn mid_build(log: &EngineLog) -> MidBuild {
     with_engine(&mut cmd, p.path());
     let child = cmd.stderr(std::process::Stdio::piped()).spawn().unwrap();
     let started = Instant::now();
-    while !log.started_since(offset).iter().any(|a| a.starts_with("/.init go build ")) {
+    while !log.started_since(offset).iter().any(|a| go_builds(a) > 0) {
         assert!(started.elapsed().as_secs() < 120, "no go build started");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }

@@ -4,10 +4,10 @@
 //! and targets; then the plan's upload is mounted with shared cache volumes
 //! for the module and build caches (looked at first, and round-tripped
 //! through `--go-cache`: [`cache`]), modules are downloaded once (unless
-//! vendored), and one branch per target runs `go build` for each binary, as
-//! many at a time as the engine has processors. Every binary is gathered into
-//! one directory, stamped with the commit time, and exported once. Async and
-//! the SDK stay inside this module.
+//! vendored), and one exec runs every binary's `go build`, as many at a time
+//! as the engine has processors ([`batch`]; one exec per binary in an image
+//! without `sh`). The binaries' directory is stamped with the commit time and
+//! exported once. Async and the SDK stay inside this module.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -29,6 +29,7 @@ use crate::interrupt;
 use crate::plan::{DownloadSettings, Plan, Toolchain};
 use crate::steps::StepResult;
 
+mod batch;
 pub(super) mod cache;
 mod dockerfile;
 
@@ -516,19 +517,6 @@ async fn build(
     // in the cache volume, and the download settings are in no build's
     // environment or cache key (a laptop and CI with other proxies share builds).
 
-    let mut branches: Vec<(String, String, Container)> = Vec::new();
-    for b in &plan.builds {
-        // What the target's templates made of `build.env` (most often nothing), then GOOS/GOARCH/GOARM.
-        let own = b.env.iter().filter(|(k, v)| plan.env.get(*k) != Some(v));
-        let ctr = own.fold(go.clone(), |c, (k, v)| c.with_env_variable(k, v));
-        let ctr = b.target.go_env().into_iter().fold(ctr, |c, (k, v)| c.with_env_variable(k, v));
-        for (index, output) in b.outputs.iter().enumerate() {
-            let argv = plan.go_build_argv(b, index, &format!("{OUT}/{output}"));
-            let exec = ctr.with_exec_opts(argv.iter().map(String::as_str).collect(), any_exit());
-            branches.push((b.target.to_string(), output.clone(), exec));
-        }
-    }
-
     // Whether every -X variable exists: after the download, in the first target's environment.
     let probes: Vec<(Vec<String>, Container)> = match plan.builds.first() {
         Some(first) => {
@@ -544,15 +532,101 @@ async fn build(
         None => vec![],
     };
 
-    // Asked together, so the engine runs the branches concurrently: as many builds at a time as
-    // the engine has processors, as the host engine does. Each `go build` compiles in parallel
-    // itself, and more at once only contend (measured on 2 cores: all 6 at once about 10% slower).
+    // As many builds at a time as the engine has processors, as the host engine does: each
+    // `go build` compiles in parallel itself, and more at once only contend (measured on 2 cores:
+    // all 6 at once about 10% slower). With a shell in the image, all in one exec ([`batch`]);
+    // without, one exec per binary.
     let jobs = probe.cpus.unwrap_or(usize::MAX).max(1);
-    let (codes, probe_codes) = futures::future::join(
-        futures::stream::iter(branches.iter().map(|(_, _, c)| c.exit_code())).buffered(jobs).collect::<Vec<_>>(),
+    let (built, probe_codes) = futures::future::join(
+        async {
+            if probe.shell {
+                in_one_exec(client, go, plan, jobs).await
+            } else {
+                exec_per_binary(client, go, plan, jobs).await
+            }
+        },
         futures::future::join_all(probes.iter().map(|(_, c)| c.exit_code())),
     )
     .await;
+    let gathered = built?;
+    let mut answers = Vec::new();
+    for ((argv, ctr), code) in probes.iter().zip(probe_codes) {
+        answers.push(StepResult {
+            argv: argv.clone(),
+            code: code? as i64,
+            stdout: ctr.stdout().await.unwrap_or_default(),
+            stderr: ctr.stderr().await.unwrap_or_default(),
+        });
+    }
+    gathered
+        .with_timestamps(plan.stamp.epoch as isize)
+        // No wipe: the staging directory is ours and may already hold targets carried over.
+        .export_opts(&job.export_to, DirectoryExportOptsBuilder::default().wipe(false).build()?)
+        .await?;
+    Ok(Built { go_version, seconds: Default::default(), probes: answers })
+}
+
+/// Every binary's build: its target, its output below [`OUT`], and what [`batch`] runs for it.
+fn builds(plan: &Plan) -> Vec<(String, String, batch::Item)> {
+    let mut builds = Vec::new();
+    for b in &plan.builds {
+        // What the target's templates made of `build.env` (most often nothing), then GOOS/GOARCH/GOARM.
+        let own = b.env.iter().filter(|(k, v)| plan.env.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone()));
+        let env: Vec<(String, String)> =
+            own.chain(b.target.go_env().into_iter().map(|(k, v)| (k.to_owned(), v))).collect();
+        for (index, output) in b.outputs.iter().enumerate() {
+            let argv = plan.go_build_argv(b, index, &format!("{OUT}/{output}"));
+            builds.push((b.target.to_string(), output.clone(), batch::Item { env: env.clone(), argv }));
+        }
+    }
+    builds
+}
+
+/// Every build in one exec, `jobs` at a time: [`OUT`] of that exec, or every failing build named
+/// with its stderr.
+async fn in_one_exec(client: &Query, go: &Container, plan: &Plan, jobs: usize) -> eyre::Result<dagger_sdk::Directory> {
+    let builds = builds(plan);
+    if builds.is_empty() {
+        return Ok(client.directory());
+    }
+    let items: Vec<batch::Item> = builds.iter().map(|(_, _, item)| item.clone()).collect();
+    let script = batch::script(&items, jobs);
+    let exec = go.with_exec_opts(vec!["sh", "-c", &script], any_exit());
+    let stdout = checked(&exec, "the builds on the Dagger engine").await?;
+    let outcomes = batch::outcomes(stdout.as_bytes(), items.len())
+        .map_err(|e| eyre!("cannot read what the builds on the Dagger engine reported ({e}):\n{stdout}"))?;
+    let failures: Vec<String> = builds
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, o)| o.code != 0)
+        .map(|((target, _, _), o)| {
+            format!("go build failed for {target} (exit {}):\n{}", o.code, from_here(&o.stderr, plan))
+        })
+        .collect();
+    if !failures.is_empty() {
+        return Err(eyre!("{}", failures.join("\n")));
+    }
+    Ok(exec.directory(OUT))
+}
+
+/// One exec per binary, `jobs` at a time, for an image without a shell: the binaries gathered
+/// into one directory, or every failing build named with its stderr.
+async fn exec_per_binary(
+    client: &Query,
+    go: &Container,
+    plan: &Plan,
+    jobs: usize,
+) -> eyre::Result<dagger_sdk::Directory> {
+    let branches: Vec<(String, String, Container)> = builds(plan)
+        .into_iter()
+        .map(|(target, output, item)| {
+            let ctr = item.env.iter().fold(go.clone(), |c, (k, v)| c.with_env_variable(k, v));
+            let exec = ctr.with_exec_opts(item.argv.iter().map(String::as_str).collect(), any_exit());
+            (target, output, exec)
+        })
+        .collect();
+    let codes: Vec<_> =
+        futures::stream::iter(branches.iter().map(|(_, _, c)| c.exit_code())).buffered(jobs).collect().await;
     let mut failures = Vec::new();
     for ((target, _, ctr), code) in branches.iter().zip(codes) {
         let code = code?;
@@ -564,25 +638,9 @@ async fn build(
     if !failures.is_empty() {
         return Err(eyre!("{}", failures.join("\n")));
     }
-    let mut answers = Vec::new();
-    for ((argv, ctr), code) in probes.iter().zip(probe_codes) {
-        answers.push(StepResult {
-            argv: argv.clone(),
-            code: code? as i64,
-            stdout: ctr.stdout().await.unwrap_or_default(),
-            stderr: ctr.stderr().await.unwrap_or_default(),
-        });
-    }
-
-    let gathered = branches
+    Ok(branches
         .iter()
-        .fold(client.directory(), |dir, (_, output, ctr)| dir.with_file(output, ctr.file(format!("{OUT}/{output}"))));
-    gathered
-        .with_timestamps(plan.stamp.epoch as isize)
-        // No wipe: the staging directory is ours and may already hold targets carried over.
-        .export_opts(&job.export_to, DirectoryExportOptsBuilder::default().wipe(false).build()?)
-        .await?;
-    Ok(Built { go_version, seconds: Default::default(), probes: answers })
+        .fold(client.directory(), |dir, (_, output, ctr)| dir.with_file(output, ctr.file(format!("{OUT}/{output}")))))
 }
 
 /// Go's stderr in the container, where it ran in `/src/<module>`: its file

@@ -44,6 +44,8 @@ pub struct Probe {
     pub disk: Option<(u64, u64)>,
     /// The processors a container on the engine may run on (`nproc`), when known.
     pub cpus: Option<usize>,
+    /// The look ran: the image has a POSIX `sh` (the builds run in one exec: [`super::batch`]).
+    pub shell: bool,
 }
 
 /// The engine's collector as `engine.localCache` reports it, and what its cache holds now.
@@ -63,7 +65,7 @@ const PROBE: &str = "if [ -f \"$GOCACHE/README\" ]; then echo build=warm; else e
 
 /// Reads the probe's output; what it cannot read stays unknown (never a guess).
 pub fn parse_probe(stdout: &str) -> Probe {
-    let mut probe = Probe::default();
+    let mut probe = Probe { shell: true, ..Probe::default() };
     for line in stdout.lines() {
         match line.split_once('=') {
             Some(("build", v)) => probe.build_warm = v == "warm",
@@ -546,10 +548,10 @@ mod tests {
     fn the_probe_reads_what_df_and_test_print() {
         let probe = parse_probe("build=warm\nmod=cold\ndisk=263174212 61240100\ncpus=2\n");
         let disk = Some((269_490_393_088, 62_709_862_400));
-        assert_eq!(probe, Probe { build_warm: true, mod_warm: false, disk, cpus: Some(2) });
+        assert_eq!(probe, Probe { build_warm: true, mod_warm: false, disk, cpus: Some(2), shell: true });
         assert_eq!(parse_probe("cpus=\n").cpus, None, "no nproc: as many builds at once as there are targets");
         // A shell that printed something else: unknown, not warm and not a disk of 0 bytes.
-        assert_eq!(parse_probe("df: /root/.cache/go-build: No such file\n"), Probe::default());
+        assert_eq!(parse_probe("df: /root/.cache/go-build: No such file\n"), Probe { shell: true, ..Probe::default() });
     }
 
     fn policy(min_free: u64, max_used: u64, used: u64) -> Policy {
@@ -558,7 +560,8 @@ mod tests {
 
     #[test]
     fn a_disk_below_the_collectors_free_space_is_said_before_it_prunes() {
-        let probe = Probe { build_warm: true, mod_warm: true, disk: Some((100 << 30, 17 << 30)), cpus: None };
+        let probe =
+            Probe { build_warm: true, mod_warm: true, disk: Some((100 << 30, 17 << 30)), cpus: None, shell: true };
         let a = advice(&probe, Some(&policy(20 << 30, 75 << 30, 4 << 30)), true, false);
         assert_eq!(a.warnings.len(), 1, "{a:?}");
         assert!(
@@ -586,7 +589,8 @@ mod tests {
 
     #[test]
     fn a_cache_emptied_since_the_last_dagger_build_is_said_with_why() {
-        let cold = Probe { build_warm: false, mod_warm: false, disk: Some((100 << 30, 17 << 30)), cpus: None };
+        let cold =
+            Probe { build_warm: false, mod_warm: false, disk: Some((100 << 30, 17 << 30)), cpus: None, shell: true };
         let a = advice(&cold, Some(&policy(20 << 30, 75 << 30, 1 << 30)), true, false);
         assert_eq!(a.warnings.len(), 1, "{a:?}");
         assert!(

@@ -62,7 +62,32 @@ struct FakeEngine {
     /// `go build`s waited on at this moment, and the most there ever were: a build takes 20 ms.
     building: std::sync::atomic::AtomicUsize,
     most_building: std::sync::atomic::AtomicUsize,
+    /// The image has no `sh`: the look at the caches fails, and each binary is an exec of its own.
+    no_shell: bool,
+    /// Where the script that runs every build in one exec really runs ([`FakeEngine::run_script`]).
+    scratch: std::sync::OnceLock<tempfile::TempDir>,
 }
+
+/// The `go` the one-exec script finds first on PATH when the fake runs it: writes to `$ROOT` +
+/// its `-o` path the environment a build depends on and its argv (NUL after each), counts the
+/// builds running beside it (20 ms each), and fails on `$FAIL_GOOS` with a compile error.
+const FAKE_GO: &str = r#"#!/bin/sh
+out=; prev=
+for a; do [ "$prev" = -o ] && out=$a; prev=$a; done
+touch "$ROOT/running/$$"
+ls "$ROOT/running" | wc -l >>"$ROOT/most"
+sleep 0.02
+rm "$ROOT/running/$$"
+if [ "$GOOS" = "$FAIL_GOOS" ]; then
+  printf '# example.com/hello\n./main.go:3:1: syntax error: non-declaration statement outside function body\n' >&2
+  exit 1
+fi
+mkdir -p "$(dirname "$ROOT$out")"
+for v in GOOS GOARCH GOARM CGO_ENABLED GOFLAGS GOWORK GOTOOLCHAIN GOMODCACHE GOCACHE GOPROXY GOPRIVATE; do
+  eval "[ -n \"\${$v+set}\" ] && printf '%s=%s\0' $v \"\$$v\""
+done >"$ROOT$out"
+printf '%s\0' go "$@" >>"$ROOT$out"
+"#;
 
 #[async_trait::async_trait]
 impl GraphQLClient for FakeEngine {
@@ -95,6 +120,7 @@ impl GraphQLClient for FakeEngine {
                     json!("{\"GOVERSION\": \"go1.26.8\", \"GOAMD64\": \"v1\", \"GOCACHE\": \"/root/.cache/go-build\"}")
                 }
                 // The look at the caches (engine/dagger/cache.rs): warm, on a roomy disk.
+                argv if argv.starts_with("sh -c d=$(mktemp -d)") => json!(self.run_script(&chain)),
                 argv if argv.starts_with("sh -c if [ -f \"$GOCACHE/README\" ]") => {
                     json!("build=warm\nmod=warm\ndisk=1000000000 800000000\ncpus=2\n")
                 }
@@ -108,9 +134,10 @@ impl GraphQLClient for FakeEngine {
                     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                     self.building.fetch_sub(1, SeqCst);
                 }
-                let fails =
-                    self.failing_goos.is_some_and(|os| env_of(&chain).get("GOOS").map(String::as_str) == Some(os))
-                        || self.failing_exec.is_some_and(|argv| exec_args(&chain).join(" ") == argv);
+                let inspect = exec_args(&chain).join(" ").starts_with("sh -c if [ -f");
+                let fails = (inspect && self.no_shell)
+                    || self.failing_goos.is_some_and(|os| env_of(&chain).get("GOOS").map(String::as_str) == Some(os))
+                    || self.failing_exec.is_some_and(|argv| exec_args(&chain).join(" ") == argv);
                 json!(if fails { 1 } else { 0 })
             }
             "stderr" if self.failing_exec.is_some() => {
@@ -137,6 +164,58 @@ impl GraphQLClient for FakeEngine {
 }
 
 impl FakeEngine {
+    /// Runs the one-exec script of `chain` with the host's `sh`, in the chain's environment and
+    /// [`FAKE_GO`] first on PATH, as the engine would in the container: its stdout.
+    fn run_script(&self, chain: &[Call]) -> String {
+        use std::os::unix::fs::PermissionsExt;
+        let root = self.scratch.get_or_init(|| tempfile::tempdir().unwrap()).path();
+        std::fs::create_dir_all(root.join("running")).unwrap();
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        std::fs::write(root.join("bin/go"), FAKE_GO).unwrap();
+        std::fs::set_permissions(root.join("bin/go"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let exec = chain.iter().rev().find(|c| c.field == "withExec").unwrap();
+        let argv: Vec<String> = serde_json::from_value(match &exec.args["args"] {
+            Arg::Value(v) => v.clone(),
+            other => panic!("exec args {other:?}"),
+        })
+        .unwrap();
+        let path = format!("{}:{}", root.join("bin").display(), std::env::var("PATH").unwrap());
+        let out = std::process::Command::new(&argv[0])
+            .args(&argv[1..])
+            .env_clear()
+            .envs(env_of(chain))
+            .env("PATH", path)
+            .env("ROOT", root)
+            .env("FAIL_GOOS", self.failing_goos.unwrap_or("none"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "the script failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// What [`FAKE_GO`] wrote to `path` (below `/out`): its environment and argv.
+    fn built(&self, path: &str) -> (BTreeMap<String, String>, Vec<String>) {
+        let root = self.scratch.get().expect("no script ran").path();
+        let written = std::fs::read_to_string(format!("{}{path}", root.display())).unwrap();
+        let (mut env, mut argv) = (BTreeMap::new(), Vec::new());
+        for word in written.split_terminator('\0') {
+            match word.split_once('=') {
+                Some((k, v)) if argv.is_empty() && k.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                    env.insert(k.to_owned(), v.to_owned());
+                }
+                _ => argv.push(word.to_owned()),
+            }
+        }
+        (env, argv)
+    }
+
+    /// The most builds the one-exec script ever ran at once.
+    fn most_at_once(&self) -> usize {
+        let root = self.scratch.get().expect("no script ran").path();
+        let counts = std::fs::read_to_string(root.join("most")).unwrap();
+        counts.lines().map(|l| l.trim().parse::<usize>().unwrap()).max().unwrap()
+    }
+
     fn client(self: &Arc<Self>) -> Query {
         Query { proc: None, selection: Selection::default(), graphql_client: self.clone() }
     }
@@ -258,91 +337,92 @@ fn run_fake(engine: FakeEngine, job: &Job) -> (eyre::Result<crate::engine::Built
     (outcome, engine.log())
 }
 
+/// The container every build runs in: the pinned image, the shared caches, the upload, the
+/// module's directory, the app's environment and no download setting.
+fn assert_build_container(ctr: &[Call]) {
+    let fields: Vec<&str> = ctr.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(&fields[..2], ["container", "from"]);
+    assert_eq!(ctr[1].str("address"), "golang:1.26.8");
+    let caches: Vec<(&str, &str, &Arg)> = ctr
+        .iter()
+        .filter(|c| c.field == "withMountedCache")
+        .map(|c| (c.str("path"), c.object("cache")[0].str("key"), &c.args["sharing"]))
+        .collect();
+    let shared = Arg::Enum("SHARED".into());
+    assert_eq!(caches, [(GOMODCACHE, "go-mod-1.26.8", &shared), (GOCACHE, "go-build-1.26.8", &shared)]);
+    let mount = ctr.iter().find(|c| c.field == "withMountedDirectory").unwrap();
+    assert_eq!(mount.str("path"), WORKDIR);
+    let host_dir = mount.object("source");
+    assert_eq!(host_dir[0].field, "host");
+    // The template's module is app/, alone: nothing of ours lies inside it.
+    assert_eq!(host_dir[1].str("path"), crate::project::root().join("app").to_str().unwrap());
+    assert_eq!(host_dir[1].args["exclude"], Arg::Value(json!([".git", "**/.git"])));
+    assert!(Path::new(host_dir[1].str("path")).join("go.mod").is_file());
+    assert_eq!(ctr.iter().find(|c| c.field == "withWorkdir").unwrap().str("path"), WORKDIR);
+    let env = env_of(ctr);
+    assert!(!env.contains_key("GOPROXY") && !env.contains_key("GOPRIVATE"), "no download setting in a build's chain");
+    assert!(ctr.iter().all(|c| !c.field.contains("Secret")), "no secret in a build's chain");
+}
+
+/// One `go build` as the fake engine's `go` recorded it: the environment it ran in and its argv.
+fn assert_go_build(env: &BTreeMap<String, String>, argv: &[String], build: &crate::plan::TargetBuild) {
+    let out = format!("{OUT}/{}", build.outputs[0]);
+    let expected = [
+        "go",
+        "build",
+        "-trimpath",
+        "-buildvcs=false",
+        "-ldflags=-s -w -X example.com/hello/internal/buildinfo.Version=2.0.1 -X example.com/hello/internal/buildinfo.Commit=c0ffee -X example.com/hello/internal/buildinfo.Date=2023-11-14T22:13:20Z",
+        "-o",
+        &out,
+        "./cmd/hello",
+    ];
+    assert_eq!(argv, expected);
+    assert_eq!(env["GOOS"], build.target.os);
+    assert_eq!(env["GOARCH"], build.target.arch);
+    assert_eq!(env["CGO_ENABLED"], "0");
+    assert_eq!(env["GOMODCACHE"], GOMODCACHE);
+    assert_eq!((env["GOFLAGS"].as_str(), env["GOWORK"].as_str(), env["GOTOOLCHAIN"].as_str()), ("", "off", "local"));
+    assert!(!env.contains_key("GOPROXY") && !env.contains_key("GOPRIVATE"), "the download settings reach no build");
+}
+
 #[test]
-fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
+fn pipeline_builds_every_target_in_one_exec_in_the_pinned_image_and_exports_once() {
     let job = job(&[]);
     let plan = &job.plan;
-    let (outcome, log) = run_fake(FakeEngine { dist_list: DIST_LIST.into(), ..Default::default() }, &job);
-    assert_eq!(outcome.unwrap().go_version, "go1.26.8");
+    let engine = Arc::new(FakeEngine { dist_list: DIST_LIST.into(), ..Default::default() });
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    assert_eq!(runtime.block_on(run(&engine.client(), &job)).unwrap().go_version, "go1.26.8");
+    let log = engine.log();
     assert!(log.iter().all(|q| q.iter().all(|c| c.field != "withoutEnvVariable" || c.str("name") == "GOPROXY")));
 
     let exports: Vec<&Vec<Call>> = log.iter().filter(|q| q.last().unwrap().field == "export").collect();
     assert_eq!(exports.len(), 1, "one export for all targets");
-    let export = exports[0];
-    let (last, rest) = export.split_last().unwrap();
+    let (last, rest) = exports[0].split_last().unwrap();
     assert_eq!(last.str("path"), "/tmp/x/.dist.staging-1");
     assert_eq!(last.args["wipe"], Arg::Value(json!(false)), "merges into our staging directory");
-    assert_eq!(rest[0].field, "directory", "gathered into one fresh directory");
-    assert_eq!(rest.last().unwrap().field, "withTimestamps");
-    assert_eq!(rest.last().unwrap().args["timestamp"], Arg::Value(json!(1_700_000_000)));
-
-    let files: Vec<&Call> = rest.iter().filter(|c| c.field == "withFile").collect();
-    assert_eq!(files.len(), plan.builds.len());
-    for (file, build) in files.iter().zip(&plan.builds) {
-        assert_eq!(file.str("path"), build.outputs[0]);
-        let source = file.object("source");
-        let (file_call, ctr) = source.split_last().unwrap();
-        assert_eq!(file_call.str("path"), format!("{OUT}/{}", build.outputs[0]));
-        let fields: Vec<&str> = ctr.iter().map(|c| c.field.as_str()).collect();
-        assert_eq!(&fields[..2], ["container", "from"]);
-        assert_eq!(ctr[1].str("address"), "golang:1.26.8");
-
-        let caches: Vec<(&str, &str, &Arg)> = ctr
-            .iter()
-            .filter(|c| c.field == "withMountedCache")
-            .map(|c| (c.str("path"), c.object("cache")[0].str("key"), &c.args["sharing"]))
-            .collect();
-        let shared = Arg::Enum("SHARED".into());
-        assert_eq!(caches, [(GOMODCACHE, "go-mod-1.26.8", &shared), (GOCACHE, "go-build-1.26.8", &shared)]);
-
-        let mount = ctr.iter().find(|c| c.field == "withMountedDirectory").unwrap();
-        assert_eq!(mount.str("path"), WORKDIR);
-        let host_dir = mount.object("source");
-        assert_eq!(host_dir[0].field, "host");
-        // The template's module is app/, alone: nothing of ours lies inside it.
-        assert_eq!(host_dir[1].str("path"), crate::project::root().join("app").to_str().unwrap());
-        assert_eq!(host_dir[1].args["exclude"], Arg::Value(json!([".git", "**/.git"])));
-        assert!(Path::new(host_dir[1].str("path")).join("go.mod").is_file());
-        assert_eq!(ctr.iter().find(|c| c.field == "withWorkdir").unwrap().str("path"), WORKDIR);
-
-        let execs: Vec<Value> = ctr
-            .iter()
-            .filter(|c| c.field == "withExec")
-            .map(|c| match &c.args["args"] {
-                Arg::Value(v) => v.clone(),
-                other => panic!("{other:?}"),
-            })
-            .collect();
-        let out = format!("{OUT}/{}", build.outputs[0]);
-        let go_build = json!([
-            "go",
-            "build",
-            "-trimpath",
-            "-buildvcs=false",
-            "-ldflags=-s -w -X example.com/hello/internal/buildinfo.Version=2.0.1 -X example.com/hello/internal/buildinfo.Commit=c0ffee -X example.com/hello/internal/buildinfo.Date=2023-11-14T22:13:20Z",
-            "-o",
-            out,
-            "./cmd/hello"
-        ]);
-        // The download ran first, on its own: it is not in the build's chain (nor its cache key).
-        assert_eq!(execs, [go_build]);
-
-        let env = env_of(ctr);
-        assert!(!env.contains_key("GOPROXY"), "the proxy setting does not reach the build");
-        assert_eq!(env["GOOS"], build.target.os);
-        assert_eq!(env["GOARCH"], build.target.arch);
-        assert_eq!(env["CGO_ENABLED"], "0");
-        assert_eq!(env["GOMODCACHE"], GOMODCACHE);
-        assert_eq!(
-            (env["GOFLAGS"].as_str(), env["GOWORK"].as_str(), env["GOTOOLCHAIN"].as_str()),
-            ("", "off", "local")
-        );
-        assert!(ctr.iter().all(|c| !c.field.contains("Secret")), "no download setting in a build's chain");
+    let (stamp, rest) = rest.split_last().unwrap();
+    assert_eq!((stamp.field.as_str(), &stamp.args["timestamp"]), ("withTimestamps", &Arg::Value(json!(1_700_000_000))));
+    // The directory the builds wrote, of the one exec that ran them all.
+    let (dir, ctr) = rest.split_last().unwrap();
+    assert_eq!((dir.field.as_str(), dir.str("path")), ("directory", OUT));
+    assert_build_container(ctr);
+    let execs: Vec<&Call> = ctr.iter().filter(|c| c.field == "withExec").collect();
+    assert_eq!(execs.len(), 1, "the download ran first, on its own: it is not in the builds' chain (nor their key)");
+    let Arg::Value(argv) = &execs[0].args["args"] else { panic!("{:?}", execs[0]) };
+    assert_eq!((argv[0].as_str(), argv[1].as_str()), (Some("sh"), Some("-c")));
+    assert!(!env_of(ctr).contains_key("GOOS"), "each target's own variables are the script's, per build");
+    // What each build ran, as the script (run by the fake engine with the host's sh) started it.
+    assert!(plan.builds.len() > 2);
+    for build in &plan.builds {
+        let (env, argv) = engine.built(&format!("{OUT}/{}", build.outputs[0]));
+        assert_go_build(&env, &argv, build);
     }
+
     // `go env` and the look at the caches, then the download (with the app's environment and the
-    // proxy as a secret), then every branch and the -X probes at once (concurrently), then the export.
+    // proxy as a secret), then the builds' exec and the -X probes at once (concurrently), then the export.
     let exits: Vec<&Vec<Call>> = log.iter().filter(|q| q.last().unwrap().field == "exitCode").collect();
-    assert_eq!(exits.len(), 3 + plan.builds.len() + plan.probes().len());
+    assert_eq!(exits.len(), 3 + 1 + plan.probes().len());
     // The look at the caches runs every time (a value of its own per run: never answered from the
     // engine's cache), on the cache volumes the builds mount.
     let look = exits.iter().find(|q| env_of(q).contains_key("XTASK_RUN")).expect("no look at the caches");
@@ -366,7 +446,7 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
             .unwrap()
             .join(" ")
         })
-        .filter(|argv| !argv.starts_with("go build "))
+        .filter(|argv| !argv.starts_with("sh -c "))
         .collect();
     assert_eq!(
         probed,
@@ -392,6 +472,41 @@ fn pipeline_builds_every_target_in_the_pinned_image_and_exports_once() {
     assert_eq!(log.last().unwrap().last().unwrap().field, "export");
 }
 
+/// An image without `sh`: each binary an exec of its own, in the same container with its target's
+/// variables, and every binary gathered into one fresh directory.
+#[test]
+fn without_a_shell_each_binary_is_an_exec_of_its_own() {
+    let job = job(&[]);
+    let plan = &job.plan;
+    let engine = Arc::new(FakeEngine { dist_list: DIST_LIST.into(), no_shell: true, ..Default::default() });
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(run(&engine.client(), &job)).unwrap();
+    let log = engine.log();
+    let export = log.iter().find(|q| q.last().unwrap().field == "export").unwrap();
+    let (_, rest) = export.split_last().unwrap();
+    assert_eq!(rest[0].field, "directory", "gathered into one fresh directory");
+    let files: Vec<&Call> = rest.iter().filter(|c| c.field == "withFile").collect();
+    assert_eq!(files.len(), plan.builds.len());
+    for (file, build) in files.iter().zip(&plan.builds) {
+        assert_eq!(file.str("path"), build.outputs[0]);
+        let (file_call, ctr) = file.object("source").split_last().unwrap();
+        assert_eq!(file_call.str("path"), format!("{OUT}/{}", build.outputs[0]));
+        assert_build_container(ctr);
+        let execs: Vec<Vec<String>> = ctr
+            .iter()
+            .filter(|c| c.field == "withExec")
+            .map(|c| match &c.args["args"] {
+                Arg::Value(v) => serde_json::from_value(v.clone()).unwrap(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(execs.len(), 1);
+        assert_go_build(&env_of(ctr), &execs[0], build);
+    }
+    // As many at once as there are targets (no `nproc` without a shell), each asked once.
+    assert_eq!(engine.most_building.load(std::sync::atomic::Ordering::SeqCst), plan.builds.len());
+}
+
 /// As many `go build`s at once as the engine has processors (`nproc` in the look at the caches:
 /// 2 here), not every target at once.
 #[test]
@@ -401,38 +516,40 @@ fn builds_run_as_many_at_a_time_as_the_engine_has_processors() {
     let engine = Arc::new(FakeEngine { dist_list: DIST_LIST.into(), ..Default::default() });
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(run(&engine.client(), &job)).unwrap();
-    assert_eq!(engine.most_building.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(engine.most_at_once(), 2);
 }
 
 #[test]
 fn arm_variants_set_goarm() {
     let job = job(&["linux/arm/v6"]);
-    let (outcome, log) = run_fake(FakeEngine { dist_list: DIST_LIST.into(), ..Default::default() }, &job);
-    outcome.unwrap();
-    let export = log.last().unwrap();
-    let file = export.iter().find(|c| c.field == "withFile").unwrap();
-    assert_eq!(file.str("path"), "linux/arm/v6/hello");
-    let env = env_of(file.object("source"));
+    let engine = Arc::new(FakeEngine { dist_list: DIST_LIST.into(), ..Default::default() });
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(run(&engine.client(), &job)).unwrap();
+    assert_eq!(job.plan.builds[0].outputs, ["linux/arm/v6/hello"]);
+    let (env, _) = engine.built(&format!("{OUT}/linux/arm/v6/hello"));
     assert_eq!((env["GOARCH"].as_str(), env["GOARM"].as_str()), ("arm", "6"));
 }
 
 #[test]
 fn compile_errors_name_each_failing_target_and_export_nothing() {
-    let job = job(&[]);
-    let engine = FakeEngine { dist_list: DIST_LIST.into(), failing_goos: Some("windows"), ..Default::default() };
-    let (outcome, log) = run_fake(engine, &job);
-    let err = format!("{:#}", outcome.unwrap_err());
-    // The engine's `./main.go`, relative to /src/app in the container, seen from
-    // where this test runs (cargo runs unit tests in xtask/): ../app/main.go.
-    assert!(
-        err.contains(
-            "go build failed for windows/amd64 (exit 1):\n# example.com/hello\n../app/main.go:3:1: syntax error"
-        ),
-        "{err}"
-    );
-    assert!(err.contains("go build failed for windows/arm64"), "{err}");
-    assert!(!err.contains("linux"), "{err}");
-    assert!(log.iter().all(|q| q.last().unwrap().field != "export"));
+    for no_shell in [false, true] {
+        let job = job(&[]);
+        let engine =
+            FakeEngine { dist_list: DIST_LIST.into(), failing_goos: Some("windows"), no_shell, ..Default::default() };
+        let (outcome, log) = run_fake(engine, &job);
+        let err = format!("{:#}", outcome.unwrap_err());
+        // The engine's `./main.go`, relative to /src/app in the container, seen from
+        // where this test runs (cargo runs unit tests in xtask/): ../app/main.go.
+        assert!(
+            err.contains(
+                "go build failed for windows/amd64 (exit 1):\n# example.com/hello\n../app/main.go:3:1: syntax error"
+            ),
+            "no shell: {no_shell}: {err}"
+        );
+        assert!(err.contains("go build failed for windows/arm64"), "{err}");
+        assert!(!err.contains("linux"), "{err}");
+        assert!(log.iter().all(|q| q.last().unwrap().field != "export"));
+    }
 }
 
 #[test]
@@ -506,9 +623,12 @@ fn credentials_are_dagger_secrets_for_the_download_only() {
         ["withSecretVariable GOPROXY", "withSecretVariable GOPRIVATE", "withMountedSecret /root/.netrc"]
     );
     let export = log.last().unwrap();
-    let build = export.iter().find(|c| c.field == "withFile").unwrap().object("source");
+    let (dir, build) = export[..export.len() - 2].split_last().unwrap();
+    assert_eq!(dir.field, "directory");
     assert!(build.iter().all(|c| !c.field.contains("Secret")), "the build's chain has no secret: {build:?}");
     assert!(!env_of(build).contains_key("GOPRIVATE"), "nor the download settings");
+    let (env, _) = engine.built(&format!("{OUT}/{}", job.plan.builds[0].outputs[0]));
+    assert!(!env.contains_key("GOPRIVATE") && !env.contains_key("GOPROXY"), "{env:?}");
 }
 
 /// A failing step other than `go build` is named, with its own stderr (not "exit code: 1").
