@@ -77,8 +77,8 @@ impl EngineLog {
 }
 
 /// The `go build`s a container the engine started runs: one for an exec of its own (an image
-/// without `sh`), or each build of the script that runs them all in one exec (as the engine logs
-/// its argv: every word quoted).
+/// without `sh`), or each build the script that runs them all in one exec was given (one argument
+/// each, its words quoted by `batch.rs`, as the engine logs the exec's argv).
 fn go_builds(args: &str) -> usize {
     if args.starts_with("/.init go build ") {
         1

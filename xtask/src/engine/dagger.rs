@@ -582,18 +582,18 @@ fn builds(plan: &Plan) -> Vec<(String, String, batch::Item)> {
     builds
 }
 
-/// Every build in one exec, `jobs` at a time: [`OUT`] of that exec, or every failing build named
-/// with its stderr.
+/// Every build in one exec, `jobs` at a time: the binaries gathered into one directory, or every
+/// failing build named with its stderr.
 async fn in_one_exec(client: &Query, go: &Container, plan: &Plan, jobs: usize) -> eyre::Result<dagger_sdk::Directory> {
     let builds = builds(plan);
     if builds.is_empty() {
         return Ok(client.directory());
     }
     let items: Vec<batch::Item> = builds.iter().map(|(_, _, item)| item.clone()).collect();
-    let script = batch::script(&items, jobs);
-    let exec = go.with_exec_opts(vec!["sh", "-c", &script], any_exit());
+    let argv = batch::argv(&items, jobs);
+    let exec = go.with_exec_opts(argv.iter().map(String::as_str).collect(), any_exit());
     let stdout = checked(&exec, "the builds on the Dagger engine").await?;
-    let outcomes = batch::outcomes(stdout.as_bytes(), items.len())
+    let outcomes = batch::outcomes(&stdout, items.len())
         .map_err(|e| eyre!("cannot read what the builds on the Dagger engine reported ({e}):\n{stdout}"))?;
     let failures: Vec<String> = builds
         .iter()
@@ -606,7 +606,10 @@ async fn in_one_exec(client: &Query, go: &Container, plan: &Plan, jobs: usize) -
     if !failures.is_empty() {
         return Err(eyre!("{}", failures.join("\n")));
     }
-    Ok(exec.directory(OUT))
+    // The outputs alone, not whatever else an image may hold in OUT.
+    Ok(builds
+        .iter()
+        .fold(client.directory(), |dir, (_, output, _)| dir.with_file(output, exec.file(format!("{OUT}/{output}")))))
 }
 
 /// One exec per binary, `jobs` at a time, for an image without a shell: the binaries gathered

@@ -120,7 +120,7 @@ impl GraphQLClient for FakeEngine {
                     json!("{\"GOVERSION\": \"go1.26.8\", \"GOAMD64\": \"v1\", \"GOCACHE\": \"/root/.cache/go-build\"}")
                 }
                 // The look at the caches (engine/dagger/cache.rs): warm, on a roomy disk.
-                argv if argv.starts_with("sh -c d=$(mktemp -d)") => json!(self.run_script(&chain)),
+                argv if argv.starts_with("sh -c d=${XTASK_BUILDS:-") => json!(self.run_script(&chain)),
                 argv if argv.starts_with("sh -c if [ -f \"$GOCACHE/README\" ]") => {
                     json!("build=warm\nmod=warm\ndisk=1000000000 800000000\ncpus=2\n")
                 }
@@ -179,6 +179,7 @@ impl FakeEngine {
             other => panic!("exec args {other:?}"),
         })
         .unwrap();
+        let _ = std::fs::remove_dir_all(root.join("state"));
         let path = format!("{}:{}", root.join("bin").display(), std::env::var("PATH").unwrap());
         let out = std::process::Command::new(&argv[0])
             .args(&argv[1..])
@@ -186,6 +187,7 @@ impl FakeEngine {
             .envs(env_of(chain))
             .env("PATH", path)
             .env("ROOT", root)
+            .env("XTASK_BUILDS", root.join("state"))
             .env("FAIL_GOOS", self.failing_goos.unwrap_or("none"))
             .output()
             .unwrap();
@@ -403,9 +405,19 @@ fn pipeline_builds_every_target_in_one_exec_in_the_pinned_image_and_exports_once
     assert_eq!(last.args["wipe"], Arg::Value(json!(false)), "merges into our staging directory");
     let (stamp, rest) = rest.split_last().unwrap();
     assert_eq!((stamp.field.as_str(), &stamp.args["timestamp"]), ("withTimestamps", &Arg::Value(json!(1_700_000_000))));
-    // The directory the builds wrote, of the one exec that ran them all.
-    let (dir, ctr) = rest.split_last().unwrap();
-    assert_eq!((dir.field.as_str(), dir.str("path")), ("directory", OUT));
+    // The outputs alone, gathered into one fresh directory, each from the one exec that ran every build.
+    assert_eq!(rest[0].field, "directory");
+    let files: Vec<&Call> = rest.iter().filter(|c| c.field == "withFile").collect();
+    assert_eq!(files.len(), plan.builds.len());
+    let mut sources = Vec::new();
+    for (file, build) in files.iter().zip(&plan.builds) {
+        assert_eq!(file.str("path"), build.outputs[0]);
+        let (file_call, ctr) = file.object("source").split_last().unwrap();
+        assert_eq!(file_call.str("path"), format!("{OUT}/{}", build.outputs[0]));
+        sources.push(ctr.to_vec());
+    }
+    assert!(sources.windows(2).all(|w| w[0] == w[1]), "every binary from the same exec");
+    let ctr = &sources[0];
     assert_build_container(ctr);
     let execs: Vec<&Call> = ctr.iter().filter(|c| c.field == "withExec").collect();
     assert_eq!(execs.len(), 1, "the download ran first, on its own: it is not in the builds' chain (nor their key)");
@@ -623,8 +635,7 @@ fn credentials_are_dagger_secrets_for_the_download_only() {
         ["withSecretVariable GOPROXY", "withSecretVariable GOPRIVATE", "withMountedSecret /root/.netrc"]
     );
     let export = log.last().unwrap();
-    let (dir, build) = export[..export.len() - 2].split_last().unwrap();
-    assert_eq!(dir.field, "directory");
+    let build = export.iter().find(|c| c.field == "withFile").unwrap().object("source");
     assert!(build.iter().all(|c| !c.field.contains("Secret")), "the build's chain has no secret: {build:?}");
     assert!(!env_of(build).contains_key("GOPRIVATE"), "nor the download settings");
     let (env, _) = engine.built(&format!("{OUT}/{}", job.plan.builds[0].outputs[0]));
