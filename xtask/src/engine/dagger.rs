@@ -537,18 +537,19 @@ async fn build(
     // all 6 at once about 10% slower). With a shell in the image, all in one exec ([`batch`]);
     // without, one exec per binary.
     let jobs = probe.cpus.unwrap_or(usize::MAX).max(1);
-    let (built, probe_codes) = futures::future::join(
+    let builds = builds(plan);
+    let (ran, probe_codes) = futures::future::join(
         async {
             if probe.shell {
-                in_one_exec(client, go, plan, jobs).await
+                in_one_exec(go, &builds, jobs).await
             } else {
-                exec_per_binary(client, go, plan, jobs).await
+                exec_per_binary(go, &builds, jobs).await
             }
         },
         futures::future::join_all(probes.iter().map(|(_, c)| c.exit_code())),
     )
     .await;
-    let gathered = built?;
+    let gathered = gather(client, plan, &builds, &ran?)?;
     let mut answers = Vec::new();
     for ((argv, ctr), code) in probes.iter().zip(probe_codes) {
         answers.push(StepResult {
@@ -582,12 +583,18 @@ fn builds(plan: &Plan) -> Vec<(String, String, batch::Item)> {
     builds
 }
 
-/// Every build in one exec, `jobs` at a time: the binaries gathered into one directory, or every
-/// failing build named with its stderr.
-async fn in_one_exec(client: &Query, go: &Container, plan: &Plan, jobs: usize) -> eyre::Result<dagger_sdk::Directory> {
-    let builds = builds(plan);
+/// What one build came to: its exit code, its stderr when it failed, and the container holding
+/// its output.
+struct Ran {
+    code: i32,
+    stderr: String,
+    ctr: Container,
+}
+
+/// Every build in one exec, `jobs` at a time.
+async fn in_one_exec(go: &Container, builds: &[(String, String, batch::Item)], jobs: usize) -> eyre::Result<Vec<Ran>> {
     if builds.is_empty() {
-        return Ok(client.directory());
+        return Ok(vec![]);
     }
     let items: Vec<batch::Item> = builds.iter().map(|(_, _, item)| item.clone()).collect();
     let argv = batch::argv(&items, jobs);
@@ -595,55 +602,54 @@ async fn in_one_exec(client: &Query, go: &Container, plan: &Plan, jobs: usize) -
     let stdout = checked(&exec, "the builds on the Dagger engine").await?;
     let outcomes = batch::outcomes(&stdout, items.len())
         .map_err(|e| eyre!("cannot read what the builds on the Dagger engine reported ({e}):\n{stdout}"))?;
+    Ok(outcomes.into_iter().map(|o| Ran { code: o.code, stderr: o.stderr, ctr: exec.clone() }).collect())
+}
+
+/// One exec per binary, `jobs` at a time, for an image without a shell.
+async fn exec_per_binary(
+    go: &Container,
+    builds: &[(String, String, batch::Item)],
+    jobs: usize,
+) -> eyre::Result<Vec<Ran>> {
+    let execs: Vec<Container> = builds
+        .iter()
+        .map(|(_, _, item)| {
+            let ctr = item.env.iter().fold(go.clone(), |c, (k, v)| c.with_env_variable(k, v));
+            ctr.with_exec_opts(item.argv.iter().map(String::as_str).collect(), any_exit())
+        })
+        .collect();
+    let codes: Vec<_> = futures::stream::iter(execs.iter().map(|c| c.exit_code())).buffered(jobs).collect().await;
+    let mut ran = Vec::new();
+    for (ctr, code) in execs.into_iter().zip(codes) {
+        let code = code? as i32;
+        let stderr = if code != 0 { ctr.stderr().await.unwrap_or_default() } else { String::new() };
+        ran.push(Ran { code, stderr, ctr });
+    }
+    Ok(ran)
+}
+
+/// The binaries gathered into one directory, or every failing build named with its stderr.
+fn gather(
+    client: &Query,
+    plan: &Plan,
+    builds: &[(String, String, batch::Item)],
+    ran: &[Ran],
+) -> eyre::Result<dagger_sdk::Directory> {
     let failures: Vec<String> = builds
         .iter()
-        .zip(&outcomes)
-        .filter(|(_, o)| o.code != 0)
-        .map(|((target, _, _), o)| {
-            format!("go build failed for {target} (exit {}):\n{}", o.code, from_here(&o.stderr, plan))
+        .zip(ran)
+        .filter(|(_, r)| r.code != 0)
+        .map(|((target, _, _), r)| {
+            format!("go build failed for {target} (exit {}):\n{}", r.code, from_here(&r.stderr, plan))
         })
         .collect();
     if !failures.is_empty() {
         return Err(eyre!("{}", failures.join("\n")));
     }
     // The outputs alone, not whatever else an image may hold in OUT.
-    Ok(builds
-        .iter()
-        .fold(client.directory(), |dir, (_, output, _)| dir.with_file(output, exec.file(format!("{OUT}/{output}")))))
-}
-
-/// One exec per binary, `jobs` at a time, for an image without a shell: the binaries gathered
-/// into one directory, or every failing build named with its stderr.
-async fn exec_per_binary(
-    client: &Query,
-    go: &Container,
-    plan: &Plan,
-    jobs: usize,
-) -> eyre::Result<dagger_sdk::Directory> {
-    let branches: Vec<(String, String, Container)> = builds(plan)
-        .into_iter()
-        .map(|(target, output, item)| {
-            let ctr = item.env.iter().fold(go.clone(), |c, (k, v)| c.with_env_variable(k, v));
-            let exec = ctr.with_exec_opts(item.argv.iter().map(String::as_str).collect(), any_exit());
-            (target, output, exec)
-        })
-        .collect();
-    let codes: Vec<_> =
-        futures::stream::iter(branches.iter().map(|(_, _, c)| c.exit_code())).buffered(jobs).collect().await;
-    let mut failures = Vec::new();
-    for ((target, _, ctr), code) in branches.iter().zip(codes) {
-        let code = code?;
-        if code != 0 {
-            let stderr = from_here(&ctr.stderr().await.unwrap_or_default(), plan);
-            failures.push(format!("go build failed for {target} (exit {code}):\n{stderr}"));
-        }
-    }
-    if !failures.is_empty() {
-        return Err(eyre!("{}", failures.join("\n")));
-    }
-    Ok(branches
-        .iter()
-        .fold(client.directory(), |dir, (_, output, ctr)| dir.with_file(output, ctr.file(format!("{OUT}/{output}")))))
+    Ok(builds.iter().zip(ran).fold(client.directory(), |dir, ((_, output, _), r)| {
+        dir.with_file(output, r.ctr.file(format!("{OUT}/{output}")))
+    }))
 }
 
 /// Go's stderr in the container, where it ran in `/src/<module>`: its file
