@@ -586,7 +586,7 @@ fn builds(plan: &Plan) -> Vec<(String, String, batch::Item)> {
 /// What one build came to: its exit code, its stderr when it failed, and the container holding
 /// its output.
 struct Ran {
-    code: i32,
+    code: i64,
     stderr: String,
     ctr: Container,
 }
@@ -602,7 +602,7 @@ async fn in_one_exec(go: &Container, builds: &[(String, String, batch::Item)], j
     let stdout = checked(&exec, "the builds on the Dagger engine").await?;
     let outcomes = batch::outcomes(&stdout, items.len())
         .map_err(|e| eyre!("cannot read what the builds on the Dagger engine reported ({e}):\n{stdout}"))?;
-    Ok(outcomes.into_iter().map(|o| Ran { code: o.code, stderr: o.stderr, ctr: exec.clone() }).collect())
+    Ok(outcomes.into_iter().map(|o| Ran { code: o.code.into(), stderr: o.stderr, ctr: exec.clone() }).collect())
 }
 
 /// One exec per binary, `jobs` at a time, for an image without a shell.
@@ -621,7 +621,7 @@ async fn exec_per_binary(
     let codes: Vec<_> = futures::stream::iter(execs.iter().map(|c| c.exit_code())).buffered(jobs).collect().await;
     let mut ran = Vec::new();
     for (ctr, code) in execs.into_iter().zip(codes) {
-        let code = code? as i32;
+        let code = code? as i64;
         let stderr = if code != 0 { ctr.stderr().await.unwrap_or_default() } else { String::new() };
         ran.push(Ran { code, stderr, ctr });
     }

@@ -99,14 +99,6 @@ impl GraphQLClient for FakeEngine {
         };
         let chain = self.resolve(query);
         let leaf = chain.last().expect("empty query");
-        let exec_args = |chain: &[Call]| -> Vec<String> {
-            let exec = chain.iter().rev().find(|c| c.field == "withExec").expect("no exec");
-            serde_json::from_value(match &exec.args["args"] {
-                Arg::Value(v) => v.clone(),
-                other => panic!("exec args {other:?}"),
-            })
-            .unwrap()
-        };
         let mut answer = match leaf.field.as_str() {
             "id" => json!(format!("fake-{index}")),
             "stdout" => match exec_args(&chain).join(" ").as_str() {
@@ -292,6 +284,16 @@ fn split_outside(text: &str, sep: char) -> Vec<&str> {
 }
 
 /// The environment at the end of a chain: variables set, less those removed later.
+/// The argv of the last exec in a chain.
+fn exec_args(chain: &[Call]) -> Vec<String> {
+    let exec = chain.iter().rev().find(|c| c.field == "withExec").expect("no exec");
+    serde_json::from_value(match &exec.args["args"] {
+        Arg::Value(v) => v.clone(),
+        other => panic!("exec args {other:?}"),
+    })
+    .unwrap()
+}
+
 fn env_of(chain: &[Call]) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     for c in chain {
@@ -561,6 +563,19 @@ fn compile_errors_name_each_failing_target_and_export_nothing() {
         assert!(err.contains("go build failed for windows/arm64"), "{err}");
         assert!(!err.contains("linux"), "{err}");
         assert!(log.iter().all(|q| q.last().unwrap().field != "export"));
+        if no_shell {
+            // A build's stderr is asked for when it failed, not for every build.
+            let asked: Vec<Option<String>> = log
+                .iter()
+                .filter(|q| {
+                    q.last().unwrap().field == "stderr"
+                        && exec_args(q).starts_with(&["go".to_owned(), "build".to_owned()])
+                })
+                .map(|q| env_of(q).get("GOOS").cloned())
+                .collect();
+            assert_eq!(asked.len(), 2, "{asked:?}");
+            assert!(asked.iter().all(|os| os.as_deref() == Some("windows")), "{asked:?}");
+        }
     }
 }
 
