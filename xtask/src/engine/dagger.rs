@@ -567,8 +567,15 @@ async fn build(
     Ok(Built { go_version, seconds: Default::default(), probes: answers })
 }
 
-/// Every binary's build: its target, its output below [`OUT`], and what [`batch`] runs for it.
-fn builds(plan: &Plan) -> Vec<(String, String, batch::Item)> {
+/// One binary's build: its target, its output below [`OUT`], and what [`batch`] runs for it.
+struct Build {
+    target: String,
+    output: String,
+    item: batch::Item,
+}
+
+/// Every binary's build, in the plan's order.
+fn builds(plan: &Plan) -> Vec<Build> {
     let mut builds = Vec::new();
     for b in &plan.builds {
         // What the target's templates made of `build.env` (most often nothing), then GOOS/GOARCH/GOARM.
@@ -577,7 +584,8 @@ fn builds(plan: &Plan) -> Vec<(String, String, batch::Item)> {
             own.chain(b.target.go_env().into_iter().map(|(k, v)| (k.to_owned(), v))).collect();
         for (index, output) in b.outputs.iter().enumerate() {
             let argv = plan.go_build_argv(b, index, &format!("{OUT}/{output}"));
-            builds.push((b.target.to_string(), output.clone(), batch::Item { env: env.clone(), argv }));
+            let item = batch::Item { env: env.clone(), argv };
+            builds.push(Build { target: b.target.to_string(), output: output.clone(), item });
         }
     }
     builds
@@ -592,11 +600,11 @@ struct Ran {
 }
 
 /// Every build in one exec, `jobs` at a time.
-async fn in_one_exec(go: &Container, builds: &[(String, String, batch::Item)], jobs: usize) -> eyre::Result<Vec<Ran>> {
+async fn in_one_exec(go: &Container, builds: &[Build], jobs: usize) -> eyre::Result<Vec<Ran>> {
     if builds.is_empty() {
         return Ok(vec![]);
     }
-    let items: Vec<batch::Item> = builds.iter().map(|(_, _, item)| item.clone()).collect();
+    let items: Vec<batch::Item> = builds.iter().map(|b| b.item.clone()).collect();
     let argv = batch::argv(&items, jobs);
     let exec = go.with_exec_opts(argv.iter().map(String::as_str).collect(), any_exit());
     let stdout = checked(&exec, "the builds on the Dagger engine").await?;
@@ -606,14 +614,10 @@ async fn in_one_exec(go: &Container, builds: &[(String, String, batch::Item)], j
 }
 
 /// One exec per binary, `jobs` at a time, for an image without a shell.
-async fn exec_per_binary(
-    go: &Container,
-    builds: &[(String, String, batch::Item)],
-    jobs: usize,
-) -> eyre::Result<Vec<Ran>> {
+async fn exec_per_binary(go: &Container, builds: &[Build], jobs: usize) -> eyre::Result<Vec<Ran>> {
     let execs: Vec<Container> = builds
         .iter()
-        .map(|(_, _, item)| {
+        .map(|Build { item, .. }| {
             let ctr = item.env.iter().fold(go.clone(), |c, (k, v)| c.with_env_variable(k, v));
             ctr.with_exec_opts(item.argv.iter().map(String::as_str).collect(), any_exit())
         })
@@ -629,27 +633,21 @@ async fn exec_per_binary(
 }
 
 /// The binaries gathered into one directory, or every failing build named with its stderr.
-fn gather(
-    client: &Query,
-    plan: &Plan,
-    builds: &[(String, String, batch::Item)],
-    ran: &[Ran],
-) -> eyre::Result<dagger_sdk::Directory> {
+fn gather(client: &Query, plan: &Plan, builds: &[Build], ran: &[Ran]) -> eyre::Result<dagger_sdk::Directory> {
     let failures: Vec<String> = builds
         .iter()
         .zip(ran)
         .filter(|(_, r)| r.code != 0)
-        .map(|((target, _, _), r)| {
-            format!("go build failed for {target} (exit {}):\n{}", r.code, from_here(&r.stderr, plan))
-        })
+        .map(|(b, r)| format!("go build failed for {} (exit {}):\n{}", b.target, r.code, from_here(&r.stderr, plan)))
         .collect();
     if !failures.is_empty() {
         return Err(eyre!("{}", failures.join("\n")));
     }
     // The outputs alone, not whatever else an image may hold in OUT.
-    Ok(builds.iter().zip(ran).fold(client.directory(), |dir, ((_, output, _), r)| {
-        dir.with_file(output, r.ctr.file(format!("{OUT}/{output}")))
-    }))
+    Ok(builds
+        .iter()
+        .zip(ran)
+        .fold(client.directory(), |dir, (b, r)| dir.with_file(&b.output, r.ctr.file(format!("{OUT}/{}", b.output)))))
 }
 
 /// Go's stderr in the container, where it ran in `/src/<module>`: its file

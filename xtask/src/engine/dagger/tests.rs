@@ -165,12 +165,7 @@ impl FakeEngine {
         std::fs::create_dir_all(root.join("bin")).unwrap();
         std::fs::write(root.join("bin/go"), FAKE_GO).unwrap();
         std::fs::set_permissions(root.join("bin/go"), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let exec = chain.iter().rev().find(|c| c.field == "withExec").unwrap();
-        let argv: Vec<String> = serde_json::from_value(match &exec.args["args"] {
-            Arg::Value(v) => v.clone(),
-            other => panic!("exec args {other:?}"),
-        })
-        .unwrap();
+        let argv = exec_args(chain);
         let _ = std::fs::remove_dir_all(root.join("state"));
         let path = format!("{}:{}", root.join("bin").display(), std::env::var("PATH").unwrap());
         let out = std::process::Command::new(&argv[0])
@@ -283,7 +278,6 @@ fn split_outside(text: &str, sep: char) -> Vec<&str> {
     parts
 }
 
-/// The environment at the end of a chain: variables set, less those removed later.
 /// The argv of the last exec in a chain.
 fn exec_args(chain: &[Call]) -> Vec<String> {
     let exec = chain.iter().rev().find(|c| c.field == "withExec").expect("no exec");
@@ -294,6 +288,7 @@ fn exec_args(chain: &[Call]) -> Vec<String> {
     .unwrap()
 }
 
+/// The environment at the end of a chain: variables set, less those removed later.
 fn env_of(chain: &[Call]) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     for c in chain {
